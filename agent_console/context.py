@@ -1,0 +1,24 @@
+"""What the web app needs from the composition root: settings, database, and live services."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from config.settings import Settings
+from grievance.service import Policy
+from storage.db import Database
+
+
+@dataclass
+class AppContext:
+    settings: Settings
+    db: Database
+    policy: Policy
+    tz: ZoneInfo
+    # Filled by the composition root when those parts run (CTI service, fan-out hub, dialer).
+    services: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, settings: Settings, db: Database) -> "AppContext":
+        return cls(settings=settings, db=db, policy=Policy.from_settings(settings), tz=ZoneInfo(settings.timezone))

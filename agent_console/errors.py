@@ -1,0 +1,54 @@
+"""Every error leaves the API as {"error": {"id", "message", "details"}} with a fitting status."""
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from grievance.errors import DomainError
+
+log = logging.getLogger("helpline.api")
+
+_HTTP_IDS = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+             405: "method_not_allowed", 409: "conflict", 413: "too_large", 422: "invalid_input",
+             429: "too_many_requests", 503: "unavailable"}
+
+
+def error_body(error_id: str, message: str, details: object = None) -> dict[str, object]:
+    return {"error": {"id": error_id, "message": message, "details": details if details is not None else {}}}
+
+
+class ApiError(HTTPException):
+    """An HTTP-level refusal (authentication, authorisation) with an error id."""
+
+    def __init__(self, status: int, error_id: str, message: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(status_code=status, detail=message, headers=headers)
+        self.error_id = error_id
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def _domain(request: Request, exc: DomainError) -> JSONResponse:
+        log.info("refused %s %s: %s (%s)", request.method, request.url.path, exc.error_id, exc.message)
+        return JSONResponse(error_body(exc.error_id, exc.message, exc.details), status_code=exc.status)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = [
+            {"field": ".".join(str(p) for p in e.get("loc", ()) if p != "body"), "message": e.get("msg", "")}
+            for e in exc.errors()
+        ]
+        message = "; ".join(f"{p['field']}: {p['message']}" for p in problems) or "invalid request"
+        log.info("invalid %s %s: %s", request.method, request.url.path, message)
+        return JSONResponse(error_body("invalid_input", message, {"fields": problems}), status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        error_id = getattr(exc, "error_id", None) or _HTTP_IDS.get(exc.status_code, "error")
+        if exc.status_code >= 400:
+            log.info("%s %s -> %s %s", request.method, request.url.path, exc.status_code, exc.detail)
+        return JSONResponse(error_body(error_id, str(exc.detail)), status_code=exc.status_code,
+                            headers=getattr(exc, "headers", None))

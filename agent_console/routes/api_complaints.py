@@ -1,0 +1,88 @@
+"""The complaint API of DESIGN §9: register, read, search, dispose, feedback, transfer."""
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from agent_console.context import AppContext
+from agent_console.deps import CurrentUser, current_user, get_ctx, get_session, require
+from agent_console.errors import ApiError
+from agent_console.schemas import ComplaintIn, DisposeIn, FeedbackIn, TransferIn
+from grievance import service
+from grievance.lifecycle import State
+from grievance.phones import normalise_phone
+from grievance.views import complaint_json
+from storage.queries import complaints as complaint_q
+
+router = APIRouter(prefix="/api/v1", tags=["complaints"])
+STAFF = ("agent", "supervisor", "admin")
+
+
+@router.post("/complaints", status_code=201)
+async def register(body: ComplaintIn, ctx: AppContext = Depends(get_ctx),
+                   session: AsyncSession = Depends(get_session),
+                   user: CurrentUser = Depends(require(*STAFF))) -> dict[str, Any]:
+    data = service.NewComplaint(
+        phone=body.citizen.phone, name=body.citizen.name, district=body.citizen.district,
+        language=body.citizen.language, department=body.department, category=body.category,
+        description=body.description, channel=body.channel,
+    )
+    complaint = await service.register(session, data, user.who, ctx.policy)
+    return await complaint_json(session, complaint, ctx.tz, service.utcnow())
+
+
+@router.get("/complaints/{number}")
+async def get_complaint(number: str, ctx: AppContext = Depends(get_ctx),
+                        session: AsyncSession = Depends(get_session),
+                        user: CurrentUser = Depends(current_user)) -> dict[str, Any]:
+    complaint = await service.get(session, number)
+    _check_officer_may_see(user, complaint.officer_code, complaint.number)
+    return await complaint_json(session, complaint, ctx.tz, service.utcnow(), with_events=True)
+
+
+@router.get("/complaints")
+async def list_complaints(phone: str | None = Query(default=None), state: str | None = Query(default=None),
+                          limit: int = Query(default=100, ge=1, le=500),
+                          ctx: AppContext = Depends(get_ctx), session: AsyncSession = Depends(get_session),
+                          user: CurrentUser = Depends(current_user)) -> dict[str, Any]:
+    if state is not None and state not in {s.value for s in State}:
+        raise ApiError(422, "invalid_input", f"unknown state {state!r}")
+    if user.role != "officer" and not phone and not state:
+        raise ApiError(422, "invalid_input", "give a phone number or a state to search")
+    canonical = normalise_phone(phone) if phone else None
+    officer = user.officer_code if user.role == "officer" else None
+    rows = await complaint_q.search(session, phone=canonical, state=state, officer_code=officer, limit=limit)
+    now = service.utcnow()
+    return {"complaints": [await complaint_json(session, c, ctx.tz, now) for c in rows]}
+
+
+@router.post("/complaints/{number}/dispose")
+async def dispose(number: str, body: DisposeIn, ctx: AppContext = Depends(get_ctx),
+                  session: AsyncSession = Depends(get_session),
+                  user: CurrentUser = Depends(require("officer"))) -> dict[str, Any]:
+    complaint = await service.dispose(session, number, body.report, user.who, ctx.policy)
+    return await complaint_json(session, complaint, ctx.tz, service.utcnow(), with_events=True)
+
+
+@router.post("/complaints/{number}/feedback")
+async def feedback(number: str, body: FeedbackIn, ctx: AppContext = Depends(get_ctx),
+                   session: AsyncSession = Depends(get_session),
+                   user: CurrentUser = Depends(require(*STAFF))) -> dict[str, Any]:
+    complaint = await service.record_feedback(session, number, body.result, user.who, ctx.policy)
+    return await complaint_json(session, complaint, ctx.tz, service.utcnow(), with_events=True)
+
+
+@router.post("/complaints/{number}/transfer")
+async def transfer(number: str, body: TransferIn, ctx: AppContext = Depends(get_ctx),
+                   session: AsyncSession = Depends(get_session),
+                   user: CurrentUser = Depends(require("officer", "supervisor", "admin"))) -> dict[str, Any]:
+    complaint = await service.transfer(session, number, body.department, body.reason, user.who,
+                                       category=body.category)
+    return await complaint_json(session, complaint, ctx.tz, service.utcnow(), with_events=True)
+
+
+def _check_officer_may_see(user: CurrentUser, officer_code: str | None, number: str) -> None:
+    if user.role == "officer" and officer_code != user.officer_code:
+        raise ApiError(403, "forbidden", f"complaint {number} is assigned to another officer")

@@ -1,0 +1,22 @@
+"""GET /api/v1/health (no auth): database and PBX connections."""
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends
+
+from agent_console.context import AppContext
+from agent_console.deps import get_ctx
+
+router = APIRouter(prefix="/api/v1", tags=["health"])
+
+
+@router.get("/health")
+async def health(ctx: AppContext = Depends(get_ctx)) -> dict[str, Any]:
+    db_ok = await ctx.db.ping()
+    ami = ctx.services.get("ami")
+    if ami is not None:
+        pbx = ami.status()
+    else:
+        pbx = [{"url": s.public_url, "connected": False} for s in ctx.settings.ami_servers]
+    return {"status": "ok" if db_ok else "degraded", "database": "ok" if db_ok else "unavailable", "pbx": pbx}

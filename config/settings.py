@@ -1,0 +1,138 @@
+"""Helpline settings: HELPLINE_* environment variables, or the same names in helpline.toml.
+
+Built once in the composition root (helpline/cli.py) and passed down; nothing reads the
+environment at import time.
+"""
+from __future__ import annotations
+
+import re
+from datetime import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from pydantic import Field, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+DEFAULT_DB_FILE = Path("helpline.db")
+
+
+class AmiServer:
+    """One Asterisk manager endpoint parsed from `ami://user:secret@host:5038`."""
+
+    def __init__(self, url: str) -> None:
+        parts = urlsplit(url)
+        if parts.scheme != "ami" or not parts.hostname or not parts.username:
+            raise ValueError(f"not an AMI URL (ami://user:secret@host:5038): {mask_url(url)}")
+        self.url = url
+        self.host = parts.hostname
+        self.port = parts.port or 5038
+        self.username = parts.username
+        self.secret = parts.password or ""
+
+    @property
+    def public_url(self) -> str:
+        """The URL without its secret, safe for logs and /health."""
+        return f"ami://{self.username}@{self.host}:{self.port}"
+
+    def __repr__(self) -> str:
+        return f"AmiServer({self.public_url})"
+
+
+def mask_url(url: str) -> str:
+    return re.sub(r"(//[^:/@]+:)[^@]*@", r"\1***@", url)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="HELPLINE_",
+        toml_file="helpline.toml",
+        extra="ignore",
+    )
+
+    database_url: str = Field(default_factory=lambda: f"sqlite+aiosqlite:///{DEFAULT_DB_FILE}")
+    web_host: str = "127.0.0.1"
+    web_port: int = 8000
+    agi_host: str = "127.0.0.1"
+    agi_port: int = 4573
+    ami_urls: str = ""
+    redis_url: str = ""
+    secret_key: str = "change-me-in-production"
+    timezone: str = "Asia/Kolkata"
+    calling_window: str = "09:00-21:00"
+    feedback_delay_minutes: int = 60
+    outbound_dial: str = "PJSIP/{number}@trunk"
+    outbound_context: str = "helpline-feedback"
+    # Domain limits
+    max_complaints_per_phone_per_month: int = 10
+    feedback_max_attempts: int = 3
+    session_hours: int = 12
+
+    @field_validator("calling_window")
+    @classmethod
+    def _check_window(cls, value: str) -> str:
+        parse_window(value)
+        return value
+
+    @field_validator("ami_urls")
+    @classmethod
+    def _check_ami(cls, value: str) -> str:
+        for url in split_urls(value):
+            AmiServer(url)
+        return value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, _PrefixedToml(settings_cls))
+
+    @property
+    def ami_servers(self) -> list[AmiServer]:
+        return [AmiServer(url) for url in split_urls(self.ami_urls)]
+
+    @property
+    def window(self) -> tuple[time, time]:
+        return parse_window(self.calling_window)
+
+
+class _PrefixedToml(TomlConfigSettingsSource):
+    """helpline.toml may use either `database_url` or `HELPLINE_DATABASE_URL` as keys."""
+
+    def __call__(self) -> dict[str, Any]:
+        data = super().__call__()
+        out: dict[str, Any] = {}
+        for key, value in data.items():
+            name = key.lower()
+            if name.startswith("helpline_"):
+                name = name[len("helpline_"):]
+            out[name] = value
+        return out
+
+
+def split_urls(value: str) -> list[str]:
+    return [u.strip() for u in value.split(",") if u.strip()]
+
+
+def parse_window(value: str) -> tuple[time, time]:
+    match = re.fullmatch(r"\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*", value)
+    if not match:
+        raise ValueError(f"calling window must look like 09:00-21:00, got {value!r}")
+    h1, m1, h2, m2 = (int(g) for g in match.groups())
+    try:
+        start, end = time(h1, m1), time(h2, m2)
+    except ValueError as exc:
+        raise ValueError(f"calling window has an impossible time: {value!r}") from exc
+    if start >= end:
+        raise ValueError(f"calling window must end after it starts: {value!r}")
+    return start, end

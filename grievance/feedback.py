@@ -1,0 +1,42 @@
+"""Every disposal queues a feedback call in the standing complaint-feedback campaign."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Campaign, CampaignContact, Complaint
+from storage.queries import campaigns as campaign_q
+from storage.queries import citizens as citizen_q
+
+FEEDBACK_CAMPAIGN_NAME = "Complaint feedback"
+
+
+async def feedback_campaign(session: AsyncSession, now: datetime) -> Campaign:
+    """The standing feedback campaign, created (running, default rules) on first use."""
+    campaign = await campaign_q.standing_feedback_campaign(session)
+    if campaign is None:
+        campaign = await campaign_q.add_campaign(session, Campaign(
+            name=FEEDBACK_CAMPAIGN_NAME, kind=campaign_q.FEEDBACK_CAMPAIGN_KIND, state="running",
+            window_start="09:00", window_end="21:00", days="0123456", holidays=[], max_channels=30,
+            calls_per_second=2.0, max_attempts=3,
+            retry_minutes={"no_answer": 120, "busy": 30, "congestion": 15, "failed": 60},
+            daily_cap=2, survey=[], created_by="system", created_at=now,
+        ))
+    return campaign
+
+
+async def enqueue_feedback_call(session: AsyncSession, complaint: Complaint, due: datetime, now: datetime) -> CampaignContact:
+    campaign = await feedback_campaign(session, now)
+    existing = await campaign_q.open_contact_for_complaint(session, campaign.id, complaint.id)
+    if existing is not None:
+        existing.next_attempt_at = due
+        existing.attempts = 0
+        return existing
+    citizen = await citizen_q.by_id(session, complaint.citizen_id)
+    return await campaign_q.add_contact(session, CampaignContact(
+        campaign_id=campaign.id, phone=complaint.phone, name=citizen.name if citizen else "",
+        district=complaint.district_code, complaint_id=complaint.id,
+        language=citizen.language if citizen else "hi", state="queued", attempts=0,
+        next_attempt_at=due, extra={"complaint": complaint.number},
+    ))

@@ -1,0 +1,68 @@
+"""Complaints as JSON-ready dicts (API responses, screen pops, officer pages)."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from grievance import routing
+from storage.models import Complaint, ComplaintEvent, Officer
+from storage.queries import complaints as complaint_q
+from storage.queries import reference
+
+
+def iso(at: datetime | None, tz: ZoneInfo) -> str | None:
+    return at.astimezone(tz).isoformat(timespec="seconds") if at else None
+
+
+def officer_json(officer: Officer | None) -> dict[str, Any] | None:
+    if officer is None:
+        return None
+    return {"code": officer.code, "name": officer.name_en, "name_hi": officer.name_hi, "level": officer.level}
+
+
+async def complaint_json(session: AsyncSession, complaint: Complaint, tz: ZoneInfo, now: datetime, *,
+                         with_events: bool = False) -> dict[str, Any]:
+    officer = await reference.get_officer(session, complaint.officer_code) if complaint.officer_code else None
+    data: dict[str, Any] = {
+        "number": complaint.number,
+        "state": complaint.state,
+        "level": complaint.level,
+        "phone": complaint.phone,
+        "citizen_id": complaint.citizen_id,
+        "district": complaint.district_code,
+        "department": complaint.department_code,
+        "category": complaint.category_code,
+        "description": complaint.description,
+        "channel": complaint.channel,
+        "registered_at": iso(complaint.registered_at, tz),
+        "due_at": iso(complaint.due_at, tz),
+        "disposed_at": iso(complaint.disposed_at, tz),
+        "closed_at": iso(complaint.closed_at, tz),
+        "overdue": routing.is_overdue(complaint.state, complaint.due_at, now),
+        "days_overdue": routing.days_overdue(complaint.due_at, now)
+        if routing.is_overdue(complaint.state, complaint.due_at, now) else 0,
+        "reopen_count": complaint.reopen_count,
+        "escalated": complaint.escalated,
+        "feedback": complaint.feedback,
+        "l1_report": complaint.l1_report,
+        "l2_report": complaint.l2_report,
+        "officer": officer_json(officer),
+    }
+    if with_events:
+        data["events"] = [event_json(e, tz) for e in await complaint_q.events(session, complaint.id)]
+    return data
+
+
+def event_json(event: ComplaintEvent, tz: ZoneInfo) -> dict[str, Any]:
+    return {
+        "at": iso(event.at, tz),
+        "actor_kind": event.actor_kind,
+        "actor": event.actor,
+        "action": event.action,
+        "from": event.from_state,
+        "to": event.to_state,
+        "detail": event.detail,
+    }

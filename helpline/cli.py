@@ -1,0 +1,227 @@
+"""The `helpline` command (typer). Every command exits non-zero with a one-line reason on bad input."""
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from collections.abc import Callable, Coroutine
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import typer
+from pydantic import ValidationError
+
+from config.settings import Settings
+
+app = typer.Typer(help="Helpline: a 1076-style public-grievance helpline on Asterisk.", no_args_is_help=True,
+                  add_completion=False, pretty_exceptions_enable=False)
+db_app = typer.Typer(help="Database: migrations and reference data.", no_args_is_help=True)
+users_app = typer.Typer(help="Users of the console and the API.", no_args_is_help=True)
+prompts_app = typer.Typer(help="IVR prompts (text-to-speech for Asterisk).", no_args_is_help=True)
+dialplan_app = typer.Typer(help="The Asterisk dialplan shipped in dialplans/.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(users_app, name="users")
+app.add_typer(prompts_app, name="prompts")
+app.add_typer(dialplan_app, name="dialplan")
+
+T = TypeVar("T")
+
+
+class CliError(Exception):
+    """A one-line reason to stop with exit status 1."""
+
+
+def fail(message: str, code: int = 1) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def guarded(func: Callable[..., T]) -> Callable[..., T]:
+    """Turn expected failures into one line on stderr and a non-zero exit status."""
+    from grievance.errors import DomainError
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> T:
+        try:
+            return func(*args, **kwargs)
+        except typer.Exit:
+            raise
+        except (CliError, DomainError) as exc:
+            fail(getattr(exc, "message", None) or str(exc))
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            fail(f"bad setting {'.'.join(str(p) for p in first['loc'])}: {first['msg']}")
+        except OSError as exc:
+            fail(str(exc))
+        except Exception as exc:  # noqa: BLE001 - database down etc.: still one line, still non-zero
+            if type(exc).__module__.startswith(("sqlalchemy", "asyncpg", "sqlite3", "alembic")):
+                fail(f"database: {str(exc).splitlines()[0]}")
+            raise
+        raise AssertionError("unreachable")
+
+    return wrapper
+
+
+def load_settings() -> Settings:
+    return Settings()
+
+
+def setup_logging(level: int = logging.INFO) -> None:
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+
+
+def run(coro: Coroutine[Any, Any, T]) -> T:
+    return asyncio.run(coro)
+
+
+@app.command()
+@guarded
+def serve() -> None:
+    """Run the helpline: web console and API, FastAGI, CTI and dialer (what is configured)."""
+    from helpline.server import serve as serve_async
+    from storage.migrate import upgrade
+
+    settings = load_settings()
+    setup_logging()
+    upgrade(settings.database_url)
+    run(serve_async(settings))
+
+
+@db_app.command("upgrade")
+@guarded
+def db_upgrade(revision: str = typer.Argument("head", help="Alembic revision to upgrade to")) -> None:
+    """Apply the database migrations (SQLite or PostgreSQL)."""
+    from storage.migrate import upgrade
+
+    settings = load_settings()
+    upgrade(settings.database_url, revision)
+    typer.echo(f"database at {revision}")
+
+
+@db_app.command("seed")
+@guarded
+def db_seed() -> None:
+    """Load districts, departments, categories, officers and pause reasons (idempotent)."""
+    from config.reference import load_reference
+    from storage.db import Database
+    from storage.migrate import upgrade
+    from storage.seed import seed_reference
+
+    settings = load_settings()
+    upgrade(settings.database_url)
+
+    async def _seed() -> dict[str, int]:
+        db = Database(settings.database_url)
+        try:
+            async with db.session_scope() as session:
+                return await seed_reference(session, load_reference())
+        finally:
+            await db.dispose()
+
+    counts = run(_seed())
+    typer.echo("seeded " + ", ".join(f"{v} {k}" for k, v in counts.items()))
+
+
+@app.command()
+@guarded
+def demo() -> None:
+    """Seed reference data, demo users (passwords printed) and sample complaints in every state."""
+    from grievance.service import Policy
+    from helpline.demo import run_demo
+    from storage.db import Database
+    from storage.migrate import upgrade
+
+    settings = load_settings()
+    upgrade(settings.database_url)
+
+    async def _demo() -> tuple[dict[str, int], dict[str, str], int]:
+        db = Database(settings.database_url)
+        try:
+            return await run_demo(db, Policy.from_settings(settings))
+        finally:
+            await db.dispose()
+
+    counts, passwords, samples = run(_demo())
+    typer.echo("seeded " + ", ".join(f"{v} {k}" for k, v in counts.items()))
+    typer.echo(f"sample complaints added: {samples}")
+    typer.echo("demo users (username  password):")
+    for username, password in passwords.items():
+        typer.echo(f"  {username:<20} {password}")
+
+
+@users_app.command("create")
+@guarded
+def users_create(
+    username: str,
+    role: str = typer.Option(..., "--role", help="agent | supervisor | officer | admin"),
+    officer: str | None = typer.Option(None, "--officer", help="officer code (officer users)"),
+    extension: str | None = typer.Option(None, "--extension", help="PJSIP endpoint (agent users)"),
+    languages: str = typer.Option("hi,en", "--languages", help="queues the agent serves: hi,en"),
+    password_stdin: bool = typer.Option(False, "--password-stdin", help="read the password from standard input"),
+) -> None:
+    """Create a user. The password is read from standard input (--password-stdin)."""
+    from helpline.users import create_user
+    from storage.db import Database
+    from storage.migrate import upgrade
+
+    if not password_stdin:
+        raise CliError("give the password on standard input with --password-stdin")
+    password = sys.stdin.readline().rstrip("\r\n")
+    settings = load_settings()
+    upgrade(settings.database_url)
+
+    async def _create() -> None:
+        db = Database(settings.database_url)
+        try:
+            async with db.session_scope() as session:
+                await create_user(session, username, role, password, officer=officer, extension=extension,
+                                  languages=languages)
+        finally:
+            await db.dispose()
+
+    run(_create())
+    typer.echo(f"created {role} {username}")
+
+
+@prompts_app.command("build")
+@guarded
+def prompts_build(
+    out: Path = typer.Option(Path("prompts-build"), "--out", help="output folder (e.g. /var/lib/asterisk/sounds)"),
+    force: bool = typer.Option(False, "--force", help="re-render every prompt"),
+) -> None:
+    """Render every prompt (Hindi and English) to 8 kHz mono 16-bit WAV files for Asterisk."""
+    from ivr.manifest import load_manifests
+    from ivr.prompts import build_prompts
+
+    report = build_prompts(load_manifests(), out, force=force)
+    typer.echo(str(report))
+
+
+@dialplan_app.command("check")
+@guarded
+def dialplan_check(
+    directory: Path = typer.Argument(Path(__file__).resolve().parent.parent / "dialplans", help="dialplan folder"),
+    lint: bool = typer.Option(True, "--lint/--no-lint", help="also run asterisklint"),
+) -> None:
+    """Check the dialplan: targets, AGI scripts, prompts, filtered input; then asterisklint."""
+    from ivr.dialplan_check import check_dialplan, run_asterisklint
+
+    if not directory.is_dir():
+        raise CliError(f"no such folder: {directory}")
+    problems = list(check_dialplan(directory))
+    if lint:
+        problems += run_asterisklint(directory)
+    for p in problems:
+        typer.echo(str(p))
+    if problems:
+        fail(f"{len(problems)} problem(s) in {directory}")
+    typer.echo(f"dialplan OK: {directory}")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,50 @@
+"""Creating users (`helpline users create`, demo data, tests)."""
+from __future__ import annotations
+
+import re
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from agent_console.auth import ROLES, hash_password
+from grievance.errors import Conflict, InvalidInput
+from grievance.service import utcnow
+from storage.models import User
+from storage.queries import reference
+from storage.queries import users as user_q
+
+_USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,63}")
+_EXTENSION = re.compile(r"[A-Za-z0-9_-]{1,32}")
+MIN_PASSWORD = 8
+
+
+async def create_user(session: AsyncSession, username: str, role: str, password: str, *,
+                      officer: str | None = None, extension: str | None = None,
+                      languages: str = "hi,en") -> User:
+    if not _USERNAME.fullmatch(username):
+        raise InvalidInput("username: 2-64 characters, lowercase letters, digits, '.', '_' or '-'", field="username")
+    if role not in ROLES:
+        raise InvalidInput(f"role must be one of {', '.join(ROLES)}", field="role")
+    if len(password) < MIN_PASSWORD:
+        raise InvalidInput(f"the password needs at least {MIN_PASSWORD} characters", field="password")
+    if role == "officer":
+        if not officer:
+            raise InvalidInput("an officer user needs --officer CODE", field="officer")
+        if await reference.get_officer(session, officer) is None:
+            raise InvalidInput(f"unknown officer code {officer!r}", field="officer")
+    elif officer:
+        raise InvalidInput("--officer applies to officer users only", field="officer")
+    if role == "agent" and not extension:
+        raise InvalidInput("an agent user needs --extension (its PJSIP endpoint)", field="extension")
+    if extension is not None and not _EXTENSION.fullmatch(extension):
+        raise InvalidInput("extension: letters, digits, '_' or '-' (a PJSIP endpoint name)", field="extension")
+    if await user_q.by_username(session, username) is not None:
+        raise Conflict(f"user {username!r} already exists", field="username")
+    if extension and await user_q.by_extension(session, extension) is not None:
+        raise Conflict(f"extension {extension!r} already belongs to another user", field="extension")
+    for lang in languages.split(","):
+        if lang not in ("hi", "en"):
+            raise InvalidInput("languages: a comma-separated list of hi, en", field="languages")
+    return await user_q.add(session, User(
+        username=username, password_hash=hash_password(password), role=role, officer_code=officer,
+        extension=extension, languages=languages, active=True, created_at=utcnow(),
+    ))

@@ -1,0 +1,324 @@
+"""SQLAlchemy 2 typed models: the whole schema of Helpline.
+
+Times are stored as UTC (naive in the database, aware in Python) through `UtcDateTime`.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Aware datetimes in Python, UTC without zone in the database (same on SQLite and PostgreSQL)."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UtcDateTime column")
+        return value.astimezone(timezone.utc).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+# --- reference data -------------------------------------------------------------------------
+
+
+class District(Base):
+    __tablename__ = "districts"
+    code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    name_hi: Mapped[str] = mapped_column(String(100))
+    name_en: Mapped[str] = mapped_column(String(100))
+
+
+class Department(Base):
+    __tablename__ = "departments"
+    code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    name_hi: Mapped[str] = mapped_column(String(150))
+    name_en: Mapped[str] = mapped_column(String(150))
+
+
+class Category(Base):
+    __tablename__ = "categories"
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    department_code: Mapped[str] = mapped_column(ForeignKey("departments.code"), index=True)
+    name_hi: Mapped[str] = mapped_column(String(150))
+    name_en: Mapped[str] = mapped_column(String(150))
+    sla_days: Mapped[int] = mapped_column(Integer)
+
+
+class Officer(Base):
+    """An L1 or L2 officer of a department in a district (district NULL: state-level nodal officer)."""
+
+    __tablename__ = "officers"
+    __table_args__ = (Index("ix_officers_route", "department_code", "district_code", "level"),)
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name_hi: Mapped[str] = mapped_column(String(150))
+    name_en: Mapped[str] = mapped_column(String(150))
+    designation: Mapped[str] = mapped_column(String(150), default="")
+    department_code: Mapped[str] = mapped_column(ForeignKey("departments.code"))
+    district_code: Mapped[str | None] = mapped_column(ForeignKey("districts.code"), nullable=True)
+    level: Mapped[int] = mapped_column(Integer)
+    phone: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class PauseReason(Base):
+    __tablename__ = "pause_reasons"
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name_hi: Mapped[str] = mapped_column(String(100))
+    name_en: Mapped[str] = mapped_column(String(100))
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16))
+    officer_code: Mapped[str | None] = mapped_column(ForeignKey("officers.code"), nullable=True)
+    extension: Mapped[str | None] = mapped_column(String(32), nullable=True, unique=True)
+    languages: Mapped[str] = mapped_column(String(32), default="hi,en")
+    ui_language: Mapped[str] = mapped_column(String(2), default="en")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+# --- citizens and complaints ------------------------------------------------------------------
+
+
+class Citizen(Base):
+    """A person who called. Several citizens may share one phone number."""
+
+    __tablename__ = "citizens"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone: Mapped[str] = mapped_column(String(16), index=True)
+    name: Mapped[str] = mapped_column(String(150))
+    district_code: Mapped[str | None] = mapped_column(ForeignKey("districts.code"), nullable=True)
+    language: Mapped[str] = mapped_column(String(2), default="hi")
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class ComplaintSequence(Base):
+    """The last complaint sequence number handed out in a month (YYMM)."""
+
+    __tablename__ = "complaint_sequences"
+    yymm: Mapped[str] = mapped_column(String(4), primary_key=True)
+    last: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Complaint(Base):
+    __tablename__ = "complaints"
+    __table_args__ = (
+        Index("ix_complaints_state_due", "state", "due_at"),
+        Index("ix_complaints_inbox", "officer_code", "state", "due_at"),
+        Index("ix_complaints_registered", "registered_at"),
+        Index("ix_complaints_phone_month", "phone", "registered_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(11), unique=True)
+    citizen_id: Mapped[int] = mapped_column(ForeignKey("citizens.id"), index=True)
+    phone: Mapped[str] = mapped_column(String(16))
+    district_code: Mapped[str] = mapped_column(ForeignKey("districts.code"))
+    department_code: Mapped[str] = mapped_column(ForeignKey("departments.code"))
+    category_code: Mapped[str] = mapped_column(ForeignKey("categories.code"))
+    description: Mapped[str] = mapped_column(Text)
+    channel: Mapped[str] = mapped_column(String(16))
+    state: Mapped[str] = mapped_column(String(16))
+    level: Mapped[int] = mapped_column(Integer, default=1)
+    officer_code: Mapped[str | None] = mapped_column(ForeignKey("officers.code"), nullable=True)
+    registered_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    assigned_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    due_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    disposed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    reopen_count: Mapped[int] = mapped_column(Integer, default=0)
+    escalated: Mapped[bool] = mapped_column(Boolean, default=False)
+    feedback: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    l1_report: Mapped[str | None] = mapped_column(Text, nullable=True)
+    l2_report: Mapped[str | None] = mapped_column(Text, nullable=True)
+    registered_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+class ComplaintEvent(Base):
+    """The audit trail: one row per transition (who, when, from, to, detail)."""
+
+    __tablename__ = "complaint_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    actor_kind: Mapped[str] = mapped_column(String(16))
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(32))
+    from_state: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    to_state: Mapped[str] = mapped_column(String(16))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+# --- calls and agents ------------------------------------------------------------------------
+
+
+class Call(Base):
+    __tablename__ = "calls"
+    __table_args__ = (Index("ix_calls_started", "started_at"), Index("ix_calls_caller", "caller"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    linkedid: Mapped[str] = mapped_column(String(64))
+    server: Mapped[str] = mapped_column(String(128), default="")
+    direction: Mapped[str] = mapped_column(String(8))
+    caller: Mapped[str] = mapped_column(String(32), default="")
+    dialed: Mapped[str] = mapped_column(String(32), default="")
+    queue: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    agent: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    ivr_path: Mapped[str] = mapped_column(String(255), default="")
+    language: Mapped[str | None] = mapped_column(String(2), nullable=True)
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    wait_s: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    talk_s: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    outcome: Mapped[str] = mapped_column(String(16), default="")
+    hangup_cause: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    complaint_number: Mapped[str | None] = mapped_column(String(11), nullable=True)
+    disposition: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    attempt_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class AgentStateChange(Base):
+    __tablename__ = "agent_state_changes"
+    __table_args__ = (Index("ix_agent_state_changes_agent_at", "agent", "at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agent: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    state: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+class CallbackRequest(Base):
+    __tablename__ = "callback_requests"
+    __table_args__ = (Index("ix_callback_requests_state", "state", "requested_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone: Mapped[str] = mapped_column(String(16), index=True)
+    language: Mapped[str] = mapped_column(String(2), default="hi")
+    queue: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    linkedid: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    queue_joined_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    requested_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    state: Mapped[str] = mapped_column(String(16), default="open")
+    handled_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    handled_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+# --- outbound campaigns ----------------------------------------------------------------------
+
+
+class Campaign(Base):
+    __tablename__ = "campaigns"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(150))
+    kind: Mapped[str] = mapped_column(String(16))
+    state: Mapped[str] = mapped_column(String(16))
+    window_start: Mapped[str] = mapped_column(String(5))
+    window_end: Mapped[str] = mapped_column(String(5))
+    days: Mapped[str] = mapped_column(String(7), default="0123456")
+    holidays: Mapped[list[str]] = mapped_column(JSON, default=list)
+    max_channels: Mapped[int] = mapped_column(Integer, default=10)
+    calls_per_second: Mapped[float] = mapped_column(default=1.0)
+    max_attempts: Mapped[int] = mapped_column(Integer, default=3)
+    retry_minutes: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+    daily_cap: Mapped[int] = mapped_column(Integer, default=2)
+    survey: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    scheduled_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    created_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class CampaignContact(Base):
+    __tablename__ = "campaign_contacts"
+    __table_args__ = (
+        Index("ix_campaign_contacts_due", "campaign_id", "state", "next_attempt_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"))
+    phone: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(150), default="")
+    district: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    scheme: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    complaint_id: Mapped[int | None] = mapped_column(ForeignKey("complaints.id"), nullable=True)
+    language: Mapped[str] = mapped_column(String(2), default="hi")
+    state: Mapped[str] = mapped_column(String(16), default="queued")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    lease_owner: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    last_outcome: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    row_number: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class CallAttempt(Base):
+    __tablename__ = "call_attempts"
+    __table_args__ = (Index("ix_call_attempts_number_day", "number", "started_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("campaign_contacts.id"), index=True)
+    number: Mapped[str] = mapped_column(String(16))
+    channel_id: Mapped[str] = mapped_column(String(64), unique=True)
+    runner: Mapped[str] = mapped_column(String(64), default="")
+    state: Mapped[str] = mapped_column(String(16), default="originating")
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    outcome: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    hangup_cause: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    result: Mapped[str | None] = mapped_column(String(32), nullable=True)
+
+
+class SurveyAnswer(Base):
+    __tablename__ = "survey_answers"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("call_attempts.id"), index=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("campaign_contacts.id"), index=True)
+    question: Mapped[str] = mapped_column(String(32))
+    digit: Mapped[str] = mapped_column(String(1))
+    meaning: Mapped[str] = mapped_column(String(100), default="")
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class DncNumber(Base):
+    __tablename__ = "dnc_numbers"
+    phone: Mapped[str] = mapped_column(String(16), primary_key=True)
+    reason: Mapped[str] = mapped_column(String(150), default="")
+    added_at: Mapped[datetime] = mapped_column(UtcDateTime)

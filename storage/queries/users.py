@@ -1,0 +1,31 @@
+"""Users of the web console and the API."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import User
+
+
+async def by_username(session: AsyncSession, username: str) -> User | None:
+    return (await session.scalars(select(User).where(User.username == username))).first()
+
+
+async def by_id(session: AsyncSession, user_id: int) -> User | None:
+    return await session.get(User, user_id)
+
+
+async def by_extension(session: AsyncSession, extension: str) -> User | None:
+    return (await session.scalars(select(User).where(User.extension == extension))).first()
+
+
+async def add(session: AsyncSession, user: User) -> User:
+    session.add(user)
+    await session.flush()
+    return user
+
+
+async def all_users(session: AsyncSession) -> Sequence[User]:
+    return (await session.scalars(select(User).order_by(User.username))).all()
