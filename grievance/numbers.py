@@ -59,7 +59,7 @@ def is_valid(number: str) -> bool:
 def validate(number: str) -> str:
     """Return the number stripped of spaces, or raise BadComplaintNumber saying what is wrong."""
     cleaned = "".join(number.split())
-    if not cleaned.isdigit():
+    if cleaned and not cleaned.isdigit():
         raise BadComplaintNumber("a complaint number has digits only")
     if len(cleaned) != LENGTH:
         raise BadComplaintNumber(f"a complaint number has {LENGTH} digits, got {len(cleaned)}")

@@ -1,0 +1,102 @@
+"""Shared fixtures: throwaway databases (SQLite and PostgreSQL), settings, the API client."""
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from agent_console.app import create_app
+from agent_console.context import AppContext
+from config.settings import Settings
+from storage.db import Database
+from tests import dbs
+
+REPO = Path(__file__).resolve().parent.parent
+ARTIFACTS = Path(os.environ.get("HELPLINE_TEST_ARTIFACTS", REPO / "test-artifacts"))
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> dbs.SqliteTemplate:
+    return dbs.SqliteTemplate(tmp_path_factory.mktemp("sqlite-template"))
+
+
+@pytest.fixture(scope="session")
+def pg_template() -> Iterator[dbs.PgTemplate]:
+    template = dbs.PgTemplate()
+    yield template
+    if template.ready:
+        asyncio.run(template.drop_template())
+
+
+async def _make_db(kind: str, sqlite_template: dbs.SqliteTemplate, pg_template: dbs.PgTemplate,
+                   tmp_path: Path) -> tuple[str, bool]:
+    if kind == "sqlite":
+        return await sqlite_template.new(tmp_path), False
+    try:
+        return await pg_template.new(), True
+    except RuntimeError as exc:
+        if dbs.IN_CI:
+            pytest.fail(f"PostgreSQL is required in CI: {exc}")
+        pytest.skip(f"PostgreSQL tests skipped: {exc}")
+    raise AssertionError("unreachable")
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def db_url(request: pytest.FixtureRequest, sqlite_template: dbs.SqliteTemplate,
+                 pg_template: dbs.PgTemplate, tmp_path: Path) -> AsyncIterator[str]:
+    """A migrated, seeded database URL: every test using it runs on SQLite and on PostgreSQL."""
+    url, is_pg = await _make_db(request.param, sqlite_template, pg_template, tmp_path)
+    yield url
+    if is_pg:
+        await pg_template.drop(url)
+
+
+@pytest.fixture
+async def sqlite_url(sqlite_template: dbs.SqliteTemplate, tmp_path: Path) -> str:
+    """A migrated, seeded SQLite database URL (for tests that need only one database)."""
+    return await sqlite_template.new(tmp_path)
+
+
+@pytest.fixture
+async def pg_url(pg_template: dbs.PgTemplate, sqlite_template: dbs.SqliteTemplate,
+                 tmp_path: Path) -> AsyncIterator[str]:
+    """A migrated, seeded PostgreSQL database URL (PostgreSQL-only tests)."""
+    url, _ = await _make_db("postgres", sqlite_template, pg_template, tmp_path)
+    yield url
+    await pg_template.drop(url)
+
+
+def make_settings(database_url: str, **overrides: object) -> Settings:
+    values: dict[str, object] = {"database_url": database_url, "secret_key": "test-secret", "ami_urls": "",
+                                 "redis_url": ""}
+    values.update(overrides)
+    return Settings(**values)
+
+
+@pytest.fixture
+async def db(db_url: str) -> AsyncIterator[Database]:
+    database = Database(db_url)
+    yield database
+    await database.dispose()
+
+
+@pytest.fixture
+def settings(db_url: str) -> Settings:
+    return make_settings(db_url)
+
+
+@pytest.fixture
+def ctx(settings: Settings, db: Database) -> AppContext:
+    return AppContext.build(settings, db)
+
+
+@pytest.fixture
+async def client(ctx: AppContext) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(ctx)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://helpline.test") as c:
+        yield c
