@@ -1,0 +1,130 @@
+"""Channel variable names shared by the dialplan, the FastAGI flows, the dialer and the CTI.
+
+Every variable the application or `dialplans/` set starts with `HELPLINE_`. Each constant says
+who sets it and who reads it; the allowed values are listed next to it. Flows read them with
+GET VARIABLE and set them with SET VARIABLE; the CTI sees them as AMI `VarSet` events of the
+caller's channel.
+"""
+from __future__ import annotations
+
+# --- globals (dialplans/extensions_helpline_globals.conf, set once by the admin) -----------
+
+AGI = "HELPLINE_AGI"                    # FastAGI base URL, agi://host:4573; read by the dialplan
+TRUNK = "HELPLINE_TRUNK"                # PJSIP endpoint of the SIP trunk; read by [helpline-outbound]
+CALLERID = "HELPLINE_CALLERID"          # caller ID number on agents' outbound calls; read by the dialplan
+QUEUE_MAX_WAIT = "HELPLINE_QUEUE_MAX_WAIT"  # seconds in a queue before Queue() returns TIMEOUT
+
+# --- the call's language and path -----------------------------------------------------------
+
+LANG = "HELPLINE_LANG"
+# "hi" or "en". Set by the dialplan (default hi; the language menu; a known caller's language)
+# and by the dialer's Originate for outbound calls (anything but "en" becomes "hi"). Read by
+# every flow (which prompts to speak), the dialplan (queue helpline-<lang>) and the CTI.
+LANGUAGES = ("hi", "en")
+
+IVR_PATH = "HELPLINE_IVR_PATH"
+# The menu path the caller took, set by the dialplan ([helpline-ivr-path]), read by the CTI for
+# the screen pop. Steps `menu:key` joined by ">", oldest first, e.g. "lang:hi>main:2>main:0";
+# key is the digit pressed, "t" for no input, "i" for an invalid key; the language step records
+# the language chosen (lang:hi / lang:en). Menus: lang, main, info (schemes), queue (key pressed
+# while waiting), cbk (callback offer), fail (n-th application failure). Stops growing past
+# 200 characters.
+IVR_PATH_SEPARATOR = ">"
+IVR_MENUS = ("lang", "main", "info", "queue", "cbk", "fail")
+
+TRIES = "HELPLINE_TRIES"                # dialplan only: wrong or missing choices in the current menu
+FAILURES = "HELPLINE_FAILURES"          # dialplan only: application failures in this call (loop guard)
+
+# --- caller-lookup (inbound, before the language menu) ---------------------------------------
+
+CALLER_KNOWN = "HELPLINE_CALLER_KNOWN"
+# "1" when at least one citizen is registered with the caller's number, else "0". Set by
+# caller-lookup; read by the CTI (screen pop) and later flows.
+OPEN_COMPLAINTS = "HELPLINE_OPEN_COMPLAINTS"
+# Number of open (not closed) complaints of the caller's citizens, digits. Set by
+# caller-lookup; the main menu mentions them (option 2) when above 0.
+CITIZEN_NAME = "HELPLINE_CITIZEN_NAME"
+# The citizen's name (UTF-8) when exactly one citizen has the number, else unset. Set by
+# caller-lookup; read by the CTI.
+CITIZEN_LANG = "HELPLINE_CITIZEN_LANG"
+# The known citizen's preferred language (hi/en). Set by caller-lookup; the dialplan makes it
+# the language menu's default.
+
+# --- complaint status and feedback ----------------------------------------------------------
+
+COMPLAINT_NO = "HELPLINE_COMPLAINT_NO"
+# The 11-digit complaint number the call is about. Set by complaint-status and feedback once
+# the caller typed a valid number, and by the dialer's Originate for feedback calls. Read by
+# the CTI (screen pop) and feedback-call.
+STATUS_RESULT = "HELPLINE_STATUS_RESULT"
+# Outcome of complaint-status, set by that flow, read by the CTI and reports.
+STATUS_RESULTS = ("found", "not-found", "invalid-number", "no-input", "hangup")
+FEEDBACK_RESULT = "HELPLINE_FEEDBACK_RESULT"
+# Outcome of feedback (inbound) and feedback-call (outbound), set by those flows; read by the
+# dialer (attempt outcome) and the CTI. not-eligible: the complaint is not waiting for feedback.
+FEEDBACK_RESULTS = (
+    "satisfied", "dissatisfied", "no-input", "invalid-number", "not-found", "not-eligible", "hangup",
+)
+
+NEXT = "HELPLINE_NEXT"
+# Where the caller goes after an inbound flow or an answered outbound flow. Cleared by the
+# dialplan before each FastAGI script, set by the flow, read by [helpline-next] and the
+# outbound contexts: "" or "menu" = back to the main menu (outbound: hang up), "agent" = the
+# agent queue, "hangup" = goodbye (the flow has said what it had to say).
+NEXT_VALUES = ("menu", "agent", "hangup")
+
+# --- agent queues and callbacks -----------------------------------------------------------
+
+QUEUE = "HELPLINE_QUEUE"
+# The agent queue the caller waits in: helpline-hi, helpline-en or helpline-video. Set by the
+# dialplan; read by callback-request and the CTI.
+QUEUE_JOINED = "HELPLINE_QUEUE_JOINED"
+# Unix time (seconds, Asterisk's ${EPOCH}) the caller first joined an agent queue in this call;
+# kept when the caller comes back to the queue. Set by the dialplan; read by callback-request
+# (callbacks are made in this order, so a callback keeps the caller's place) and the CTI.
+CALLBACK_REASON = "HELPLINE_CALLBACK_REASON"
+# Why a callback is requested, set by the dialplan, passed to callback-request as its argument.
+# caller: pressed 1 while waiting; timeout: waited HELPLINE_QUEUE_MAX_WAIT; full: queue full;
+# unavailable: no agent logged in or reachable (JOINEMPTY, JOINUNAVAIL, LEAVEEMPTY, LEAVEUNAVAIL).
+CALLBACK_REASONS = ("caller", "timeout", "full", "unavailable")
+CALLBACK = "HELPLINE_CALLBACK"
+# Id of the recorded (or already open) callback request for this caller; empty = not recorded.
+# Cleared by the dialplan, set by callback-request; the dialplan confirms and hangs up when
+# set, else puts the caller back in the queue. Read by the CTI.
+CALLBACK_TRIES = "HELPLINE_CALLBACK_TRIES"  # dialplan only: callback requests that were not recorded
+
+# --- outbound (dialer) -----------------------------------------------------------------------
+
+ATTEMPT = "HELPLINE_ATTEMPT"
+# The dialer's attempt id (digits). Set by the dialer's AMI Originate (Variable:); the dialplan
+# passes it to feedback-call and survey as their argument; the CTI correlates with it.
+SURVEY_DONE = "HELPLINE_SURVEY_DONE"
+# "1" when the citizen answered every survey question, "0" otherwise. Set by survey; read by
+# the dialer (attempt outcome).
+
+# --- failures --------------------------------------------------------------------------------
+
+AGI_FAILED = "HELPLINE_AGI_FAILED"
+# What failed: the FastAGI script name, or "queue:<name>" when Queue() could not run. Set by
+# the FastAGI server before it sends the call to helpline-failure,s,1, and by the dialplan
+# ([helpline-agi] on AGISTATUS=FAILURE, [helpline-queue-exit] i). Read by [helpline-failure]
+# and the CTI.
+
+DIAL_NUMBER = "HELPLINE_DIAL_NUMBER"    # dialplan only: the filtered number an agent dials out to
+
+ALL = (
+    AGI, TRUNK, CALLERID, QUEUE_MAX_WAIT, LANG, IVR_PATH, TRIES, FAILURES, CALLER_KNOWN,
+    OPEN_COMPLAINTS, CITIZEN_NAME, CITIZEN_LANG, COMPLAINT_NO, STATUS_RESULT, FEEDBACK_RESULT,
+    NEXT, QUEUE, QUEUE_JOINED, CALLBACK_REASON, CALLBACK, CALLBACK_TRIES, ATTEMPT, SURVEY_DONE,
+    AGI_FAILED, DIAL_NUMBER,
+)
+
+
+def ivr_path_steps(path: str) -> list[tuple[str, str]]:
+    """Split a HELPLINE_IVR_PATH value into (menu, key) steps; malformed steps are skipped."""
+    steps = []
+    for step in path.split(IVR_PATH_SEPARATOR):
+        menu, sep, key = step.partition(":")
+        if sep and menu and key:
+            steps.append((menu, key))
+    return steps
