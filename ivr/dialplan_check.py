@@ -9,17 +9,20 @@ problems; an empty list means the directory is fine.
 """
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
-import tempfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from ivr import manifest
+from ivr.dialplan_lint import run_asterisklint
+from ivr.dialplan_parse import (
+    _AGI_URL_RE, _PROMPT_NAME_RE, _PROMPT_RE, Problem, _Context, _Dialplan, _Line,
+    _matches, _parse_file, _read_lines, _ref_name, _refs, _strip_comment, _jump_targets, _assignments,
+    _var_name, _pattern_regex, split_args,
+)
 from ivr.scripts import AGI_SCRIPTS
+
+__all__ = ["Problem", "check_dialplan", "run_asterisklint"]
 
 # Values a status variable takes when a dialplan dispatches on it (Asterisk 20/22 docs).
 STATUS_VALUES = {
@@ -28,233 +31,11 @@ STATUS_VALUES = {
     "DIALSTATUS": ("ANSWER", "BUSY", "NOANSWER", "CANCEL", "CONGESTION", "CHANUNAVAIL", "DONTCALL",
                    "TORTURE", "INVALIDARGS"),
 }
-ASTERISK_VERSION = "20"
-LINT_TIMEOUT_S = 120
-
 _MENU_APPS = {"background", "waitexten"}
 _SINK_APPS = {"dial", "system", "trysystem", "originate"}
 _TAINTED_FUNCS = {"CALLERID", "CONNECTEDLINE", "REDIRECTING", "PJSIP_HEADER", "SIP_HEADER"}
 _TAINTED_VARS = {"CALLERIDNUM", "CALLERIDNAME", "INVALID_EXTEN"}
-_PRIORITY_RE = re.compile(r"(\d+|n|hint)(?:\(([\w-]+)\))?$")
-_PROMPT_RE = re.compile(r"(?<![\w/-])helpline/([\w${}-]*)")
-_PROMPT_NAME_RE = re.compile(r"[a-z0-9-]+")
-_AGI_URL_RE = re.compile(r"(?:agi://[^/]+|\$\{HELPLINE_AGI\})/([^?]+)(?:\?.*)?")
-_LINT_LINE_RE = re.compile(r"^(?P<file>.+?):(?P<line>\d+) (?P<cls>[EWH]_[A-Z0-9_]+): (?P<msg>.*)$")
-_LINT_MAIN = "import os, sys; from asterisklint.main import main; sys.exit(main(sys.argv[1:], os.environ))"
 
-
-@dataclass(frozen=True, order=True)
-class Problem:
-    file: Path
-    line: int
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.message}"
-
-
-@dataclass
-class _Line:
-    """One priority that runs an application."""
-    file: Path
-    line: int
-    context: str
-    exten: str
-    app: str
-    data: str
-
-    @property
-    def kind(self) -> str:
-        return self.app.lower()
-
-    def problem(self, message: str) -> Problem:
-        return Problem(self.file, self.line, message)
-
-
-@dataclass
-class _Exten:
-    priorities: int = 0
-    labels: set[str] = field(default_factory=set)
-
-
-@dataclass
-class _Context:
-    name: str
-    file: Path
-    line: int
-    extens: dict[str, _Exten] = field(default_factory=dict)
-    includes: list[tuple[str, int]] = field(default_factory=list)
-
-
-@dataclass
-class _Dialplan:
-    contexts: dict[str, _Context] = field(default_factory=dict)
-    lines: list[_Line] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
-    # Gosub call sites by target context: (calling line, its arguments)
-    calls: dict[str, list[tuple[_Line, list[str]]]] = field(default_factory=dict)
-
-
-# ------------------------------------------------------------------------------ parsing
-
-def _strip_comment(text: str) -> str:
-    return re.sub(r"(?<!\\);.*", "", text).strip()
-
-
-def split_args(data: str, sep: str = ",") -> list[str]:
-    """Split application data as Asterisk does: not inside (), ${}, $[] or quotes."""
-    parts: list[str] = []
-    depth, quoted, start = 0, False, 0
-    for i, ch in enumerate(data):
-        if ch == '"' and data[i - 1:i] != "\\":
-            quoted = not quoted
-        elif not quoted and ch in "([{":
-            depth += 1
-        elif not quoted and ch in ")]}":
-            depth = max(0, depth - 1)
-        elif not quoted and depth == 0 and ch == sep:
-            parts.append(data[start:i])
-            start = i + 1
-    return parts + [data[start:]]
-
-
-def _read_lines(path: Path, problems: list[Problem]) -> list[str]:
-    try:
-        return path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeError) as exc:
-        problems.append(Problem(path, 0, f"cannot read: {exc}"))
-        return []
-
-
-def _parse_file(path: Path, dp: _Dialplan) -> None:
-    ctx: _Context | None = None
-    exten: str | None = None
-    in_block = False
-    for number, raw in enumerate(_read_lines(path, dp.problems), start=1):
-        if in_block or raw.lstrip().startswith(";--"):
-            in_block = "--;" not in raw
-            continue
-        text = _strip_comment(raw)
-        if text.startswith("["):
-            name = text[1:text.find("]")]
-            ctx = None if name.lower() in ("general", "globals") else \
-                dp.contexts.setdefault(name, _Context(name, path, number))
-            exten = None
-            continue
-        key, sep, value = text.partition("=")
-        key, value = key.strip().lower(), value.removeprefix(">").strip()
-        if ctx is None or not sep:
-            continue
-        if key == "include":
-            ctx.includes.append((value, number))
-        elif key in ("exten", "same"):
-            if key == "exten":
-                name, _, value = value.partition(",")
-                exten = name.strip().split("/")[0]
-            if exten is None:
-                dp.problems.append(Problem(path, number, "'same =>' before any 'exten =>'"))
-            else:
-                _add_priority(dp, ctx, exten, value, path, number)
-
-
-def _add_priority(dp: _Dialplan, ctx: _Context, name: str, value: str, path: Path, number: int) -> None:
-    prio, _, app = value.partition(",")
-    match = _PRIORITY_RE.match(prio.strip())
-    if not match:
-        dp.problems.append(Problem(path, number, f"bad priority {prio.strip()!r}"))
-        return
-    ext = ctx.extens.setdefault(name, _Exten())
-    if match.group(1) == "hint":
-        return
-    ext.priorities = ext.priorities + 1 if match.group(1) == "n" else int(match.group(1))
-    if match.group(2):
-        ext.labels.add(match.group(2))
-    app_name, paren, data = app.strip().partition("(")
-    data = data[:data.rfind(")")] if paren else ""
-    dp.lines.append(_Line(path, number, ctx.name, name, app_name.strip(), data))
-
-
-def _pattern_regex(pattern: str) -> re.Pattern[str] | None:
-    """The regex of an `_` extension pattern (X, Z, N any case, [..], ., !), None if malformed."""
-    out, i, body = [], 0, pattern[1:]
-    while i < len(body):
-        ch = body[i]
-        if ch.upper() in "XZN":
-            out.append({"X": "[0-9]", "Z": "[1-9]", "N": "[2-9]"}[ch.upper()])
-        elif ch == "[":
-            end = body.find("]", i)
-            if end < 0:
-                return None
-            out.append("[" + body[i + 1:end].replace("\\", "\\\\") + "]")
-            i = end
-        elif ch in ".!":
-            out.append(".+" if ch == "." else ".*")
-        elif ch != "-":
-            out.append(re.escape(ch))
-        i += 1
-    try:
-        return re.compile("".join(out))
-    except re.error:
-        return None
-
-
-def _matches(dp: _Dialplan, ctx: _Context, name: str, seen: set[str] | None = None) -> list[_Exten]:
-    """Extensions of ctx, or of the contexts it includes, that `name` would run."""
-    seen = set() if seen is None else seen
-    seen.add(ctx.name)
-    found = []
-    for ext_name, ext in ctx.extens.items():
-        regex = _pattern_regex(ext_name) if ext_name.startswith("_") else None
-        if ext_name == name or (regex is not None and regex.fullmatch(name)):
-            found.append(ext)
-    for inc, _ in ctx.includes:
-        if inc in dp.contexts and inc not in seen:
-            found += _matches(dp, dp.contexts[inc], name, seen)
-    return found
-
-
-def _refs(text: str) -> Iterator[str]:
-    """The outermost ${...} expressions of text, without ${ and }."""
-    i = text.find("${")
-    while i >= 0:
-        depth, j = 0, i + 1
-        for j in range(i + 1, len(text)):
-            depth += {"{": 1, "}": -1}.get(text[j], 0)
-            if depth == 0:
-                break
-        yield text[i + 2:j]
-        i = text.find("${", j)
-
-
-def _ref_name(expr: str) -> str:
-    return re.split(r"[(:]", expr, maxsplit=1)[0].strip()
-
-
-def _jump_targets(line: _Line) -> Iterator[tuple[str, str, str, list[str]]]:
-    """(context, exten, priority, Gosub arguments) of each destination of a jump."""
-    conditional = line.kind in ("gotoif", "gosubif")
-    dests = split_args(line.data.partition("?")[2], ":") if conditional else [line.data]
-    for dest in dests:
-        parts = [p.strip() for p in split_args(dest.strip())]
-        if not parts[0]:
-            continue
-        prio, paren, args = parts[-1].partition("(")
-        exten = parts[-2] if len(parts) >= 2 else line.exten
-        context = parts[-3] if len(parts) >= 3 else line.context
-        yield context, exten, prio.strip(), split_args(args[:args.rfind(")")]) if paren else []
-
-
-def _assignments(line: _Line) -> list[tuple[str, str]]:
-    items = [line.data] if line.kind == "set" else split_args(line.data) if line.kind == "mset" else []
-    return [(target.strip(), value.strip()) for target, _, value in (i.partition("=") for i in items)]
-
-
-def _var_name(target: str) -> str:
-    local = re.fullmatch(r"LOCAL\((.+)\)", target)
-    return (local.group(1) if local else target).lstrip("_")
-
-
-# ------------------------------------------------------------------------------ checks
 
 def _check_jumps(dp: _Dialplan) -> Iterator[Problem]:
     """Every Goto/GotoIf/Gosub/GosubIf destination exists; records Gosub call sites."""
@@ -450,49 +231,3 @@ def check_dialplan(directory: Path, *, agi_scripts: Sequence[str] = AGI_SCRIPTS,
     problems += _check_structure(dp, queue_lines)
     problems += _check_taint(dp)
     return sorted(set(problems))
-
-
-# ------------------------------------------------------------------------------ asterisklint
-
-def run_asterisklint(directory: Path, *, asterisk_version: str = ASTERISK_VERSION) -> list[Problem]:
-    """asterisklint's findings on directory's extensions*.conf; a crash is a problem too.
-
-    A generated extensions.conf #includes the files: those without a section header (the
-    globals) under [globals], the others after it, as dialplans/README.md installs them.
-    """
-    directory = Path(directory).resolve()
-    files = sorted(directory.glob("extensions*.conf"))
-    if not files:
-        return [Problem(directory, 0, "no extensions*.conf file")]
-    headerless = [f for f in files
-                  if not re.search(r"^\s*\[", f.read_text(encoding="utf-8", errors="replace"), re.M)]
-    with tempfile.TemporaryDirectory(prefix="helpline-lint-") as tmp:
-        wrapper = Path(tmp) / "extensions.conf"
-        lines = ["[general]", "static=yes", "writeprotect=yes", "clearglobalvars=no", "", "[globals]"]
-        lines += [f'#include "{f}"' for f in headerless] + [""]
-        lines += [f'#include "{f}"' for f in files if f not in headerless]
-        wrapper.write_text("\n".join(lines) + "\n", encoding="utf-8")
-        cmd = [sys.executable, "-c", _LINT_MAIN, "dialplan-check", "--asterisk-version", asterisk_version,
-               "--func-odbc", "", str(wrapper)]
-        try:
-            done = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp, timeout=LINT_TIMEOUT_S,
-                                  env={**os.environ, "ALINT_IGNORE": "", "HOME": tmp}, check=False)
-        except subprocess.TimeoutExpired:
-            return [Problem(directory, 0, f"asterisklint did not finish in {LINT_TIMEOUT_S} s")]
-        return _lint_problems(done.returncode, done.stdout + done.stderr, wrapper, directory)
-
-
-def _lint_problems(returncode: int, output: str, wrapper: Path, directory: Path) -> list[Problem]:
-    problems, other = [], []
-    for text in output.splitlines():
-        match = _LINT_LINE_RE.match(text)
-        if match:
-            path = directory if Path(match.group("file")) == wrapper else Path(match.group("file"))
-            problems.append(Problem(path, int(match.group("line")),
-                                    f"asterisklint {match.group('cls')}: {match.group('msg')}"))
-        elif text.strip():
-            other.append(text.strip())
-    if "Traceback (most recent call last):" in output or (returncode != 0 and not problems):
-        problems.append(Problem(directory, 0, "asterisklint crashed: "
-                                + (other[-1] if other else f"exit status {returncode}")))
-    return problems
