@@ -1,0 +1,261 @@
+"""AMI events parsed and dispatched per second: our client against the PyPI clients.
+
+    python -m bench.ami_events [--events 200000] [--budget 20]
+
+A loopback server (its own process) sends the banner, answers the Login, then the events of
+the real capture `ami/burst.txt` repeated until `--events` are sent. Each contender runs in
+its own process with a counting no-op subscriber and `--budget` seconds to receive them all:
+our AmiClient, asterisk-ami 0.1.7, pyst2 0.5.1, and our sans-I/O framer alone (no socket).
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import multiprocessing as mp
+import re
+import socket
+import threading
+import time
+from typing import Any
+
+from tests.traces import ami as read_capture
+
+CHUNK = 65536
+# Events a call/queue tracker reads in full; the rest of burst.txt (Newexten, RTCPSent,
+# DTMF, AGIExec…) it recognises by name only.
+TRACKED = frozenset({
+    "Newchannel", "Newstate", "HangupRequest", "Hangup", "VarSet", "DialBegin", "DialEnd",
+    "QueueCallerJoin", "QueueCallerLeave", "QueueCallerAbandon", "AgentCalled", "AgentConnect",
+    "AgentComplete", "AgentRingNoAnswer", "QueueMemberAdded", "QueueMemberRemoved",
+    "QueueMemberPause", "QueueMemberStatus", "BridgeEnter", "BridgeLeave", "OriginateResponse",
+})
+
+
+def burst_events() -> list[bytes]:
+    """The event frames of burst.txt (login events left out), each ending with a blank line."""
+    data = read_capture("burst")
+    body = data[data.index(b"\r\n") + 2:]
+    frames = [f + b"\r\n\r\n" for f in body.split(b"\r\n\r\n") if f]
+    return [f for f in frames if f.startswith(b"Event: ")
+            and not f.startswith((b"Event: FullyBooted", b"Event: SuccessfulAuth"))]
+
+
+def payload(total: int) -> tuple[bytes, int]:
+    frames = burst_events()
+    copies = -(-total // len(frames))
+    return b"".join(frames) * copies, copies * len(frames)
+
+
+# -- the server ------------------------------------------------------------------------------
+
+def serve(listener: socket.socket, data: bytes) -> None:
+    """Per connection: banner, wait for Login, answer it, send `data`, then read until EOF."""
+    while True:
+        conn, _ = listener.accept()
+        threading.Thread(target=_session, args=(conn, data), daemon=True).start()
+
+
+def _session(conn: socket.socket, data: bytes) -> None:
+    with conn:
+        conn.sendall(b"Asterisk Call Manager/11.0.0\r\n")
+        received = b""
+        while b"\r\n\r\n" not in received:
+            chunk = conn.recv(4096)
+            if not chunk:
+                return
+            received += chunk
+        match = re.search(rb"ActionID: ([^\r\n]*)", received)
+        action_id = match.group(1) if match else b""
+        conn.sendall(b"Response: Success\r\nActionID: " + action_id + b"\r\nMessage: Authentication accepted\r\n\r\n")
+        view = memoryview(data)
+        try:
+            for start in range(0, len(data), 1 << 20):
+                conn.sendall(view[start:start + (1 << 20)])
+            while conn.recv(4096):
+                pass
+        except OSError:
+            return
+
+
+# -- contenders (each in its own process) ----------------------------------------------------------
+
+def run_ours(port: int, expected: int, budget: float, mode: str = "count") -> dict[str, Any]:
+    """mode: "count" (no-op subscriber), "event" (reads msg.event), "tracker" (reads every header
+    of the events a call tracker handles, VarSet included), "headers" (reads every header of
+    every event, the work the PyPI clients do before their subscriber runs)."""
+    from cti.ami.client import AmiClient
+
+    async def main() -> dict[str, Any]:
+        count = 0
+        done = asyncio.Event()
+        started: list[float] = []
+
+        def on_event(msg: Any) -> None:
+            nonlocal count
+            count += 1
+            if count >= expected:
+                done.set()
+
+        def on_event_name(msg: Any) -> None:
+            msg.event
+            on_event(msg)
+
+        def on_event_headers(msg: Any) -> None:
+            msg.get("Linkedid")
+            on_event(msg)
+
+        def on_event_tracked(msg: Any) -> None:
+            if msg.event in TRACKED:
+                msg.get("Linkedid")
+            on_event(msg)
+
+        client = AmiClient("127.0.0.1", port, "bench", "bench", ping_interval=600, action_timeout=30)
+        client.subscribe({"count": on_event, "event": on_event_name, "tracker": on_event_tracked,
+                          "headers": on_event_headers}[mode])
+        client.on_connect(lambda c: started.append(time.perf_counter()))
+        task = asyncio.create_task(client.run())
+        try:
+            async with asyncio.timeout(budget):
+                await done.wait()
+        except TimeoutError:
+            pass
+        elapsed = time.perf_counter() - started[0] if started else budget
+        task.cancel()
+        return {"events": count, "seconds": elapsed}
+
+    return asyncio.run(main())
+
+
+def run_asterisk_ami(port: int, expected: int, budget: float) -> dict[str, Any]:
+    from asterisk.ami import AMIClient
+
+    count = 0
+    done = threading.Event()
+
+    def on_event(event: Any, source: Any) -> None:
+        nonlocal count
+        count += 1
+        if count >= expected:
+            done.set()
+
+    client = AMIClient(address="127.0.0.1", port=port)
+    client.add_event_listener(on_event)
+    started = time.perf_counter()
+    future = client.login(username="bench", secret="bench")
+    if future.response is None or future.response.is_error():
+        return {"events": 0, "seconds": 0.0, "note": "login failed"}
+    done.wait(budget)
+    elapsed = time.perf_counter() - started
+    alive = client._thread.is_alive()
+    note = "" if count >= expected else ("reader thread died" if not alive else "out of time")
+    return {"events": count, "seconds": elapsed, "note": note}
+
+
+def run_pyst2(port: int, expected: int, budget: float) -> dict[str, Any]:
+    from asterisk.manager import Manager
+
+    count = 0
+    done = threading.Event()
+
+    def on_event(event: Any, manager: Any) -> None:
+        nonlocal count
+        count += 1
+        if count >= expected:
+            done.set()
+
+    manager = Manager()
+    manager.register_event("*", on_event)
+    manager.connect("127.0.0.1", port)
+    started = time.perf_counter()
+    manager.login("bench", "bench")
+    done.wait(budget)
+    elapsed = time.perf_counter() - started
+    return {"events": count, "seconds": elapsed, "note": "" if count >= expected else "out of time"}
+
+
+def run_framer(data: bytes, expected: int, budget: float, headers: bool = False) -> dict[str, Any]:
+    from cti.ami.framing import AmiFramer
+
+    framer = AmiFramer()
+    count = 0
+    started = time.perf_counter()
+    for start in range(0, len(data), CHUNK):
+        messages = framer.feed(data[start:start + CHUNK])
+        if headers:
+            for msg in messages:
+                msg.get("Linkedid")
+        count += len(messages)
+    return {"events": count, "seconds": time.perf_counter() - started}
+
+
+def _child(target: Any, args: tuple, conn: Any) -> None:
+    try:
+        conn.send(target(*args))
+    except Exception as exc:  # reported in the table, not raised
+        conn.send({"events": 0, "seconds": 0.0, "note": f"error: {exc!r}"})
+
+
+def contend(ctx: Any, target: Any, args: tuple, budget: float) -> dict[str, Any]:
+    parent, child = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=_child, args=(target, args, child), daemon=True)
+    proc.start()
+    result = {"events": 0, "seconds": budget, "note": "no result"}
+    if parent.poll(budget + 15):
+        result = parent.recv()
+    if proc.is_alive():
+        proc.terminate()
+    proc.join(5)
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--events", type=int, default=200_000, help="events to send to each client")
+    parser.add_argument("--budget", type=float, default=20.0, help="seconds each client gets")
+    args = parser.parse_args()
+
+    data, expected = payload(args.events)
+    ctx = mp.get_context("fork")
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    server = ctx.Process(target=serve, args=(listener, data), daemon=True)
+    server.start()
+    listener.close()
+    print(f"{expected} events ({len(data) / 1e6:.0f} MB, burst.txt x{expected // len(burst_events())}), "
+          f"budget {args.budget:.0f} s per client")
+    rows = []
+    try:
+        for label, target, targs in (
+            ("framer alone, no socket", run_framer, (data, expected, args.budget)),
+            ("framer alone, every header split", run_framer, (data, expected, args.budget, True)),
+            ("AmiClient, no-op subscriber", run_ours, (port, expected, args.budget, "count")),
+            ("AmiClient, reads msg.event", run_ours, (port, expected, args.budget, "event")),
+            ("AmiClient, tracker-like reads", run_ours, (port, expected, args.budget, "tracker")),
+            ("AmiClient, every header split", run_ours, (port, expected, args.budget, "headers")),
+            ("asterisk-ami 0.1.7", run_asterisk_ami, (port, expected, args.budget)),
+            ("pyst2 0.5.1", run_pyst2, (port, expected, args.budget)),
+        ):
+            result = contend(ctx, target, targs, args.budget)
+            rows.append((label, result))
+    finally:
+        server.terminate()
+        server.join(5)
+
+    print(f"\n{'client':<34} {'events':>9} {'seconds':>8} {'events/s':>10}  note")
+    rates = {}
+    for label, r in rows:
+        rate = r["events"] / r["seconds"] if r["seconds"] else 0.0
+        rates[label] = rate
+        note = r.get("note") or ("all received" if r["events"] >= expected else "")
+        print(f"{label:<34} {r['events']:>9} {r['seconds']:>8.2f} {rate:>10,.0f}  {note}")
+    best = max(rates["asterisk-ami 0.1.7"], rates["pyst2 0.5.1"])
+    print("\nAmiClient against the best PyPI client (targets: >= 100,000 events/s and >= 2x):")
+    for label in ("AmiClient, no-op subscriber", "AmiClient, reads msg.event", "AmiClient, tracker-like reads",
+                  "AmiClient, every header split"):
+        ratio = f"{rates[label] / best:.1f}x" if best else "n/a"
+        print(f"  {label:<32} {rates[label]:>10,.0f} events/s  {ratio}")
+    print("(the PyPI clients split every header of every event before their subscriber runs)")
+
+
+if __name__ == "__main__":
+    main()

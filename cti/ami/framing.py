@@ -1,0 +1,316 @@
+"""AMI framing, sans-I/O: bytes in, `AmiMessage`s out.
+
+Asterisk's manager interface sends one banner line (`Asterisk Call Manager/11.0.0`), then
+messages made of `Key: Value` lines ended by `\\r\\n`, each message ended by an empty line.
+`AmiFramer.feed()` accepts data split anywhere (even inside a UTF-8 character), decodes only
+complete messages, skips and counts malformed or oversize ones without losing the next, and
+never buffers more than `max_message_bytes` of an unfinished message.
+
+Speed: a chunk is decoded once, checked for malformed lines by one regex search over the
+whole text, and split into messages with str.split; each message splits into headers only
+when first asked (`AmiMessage.items`, `get`…), and `event` reads just the first line.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable, Iterator
+
+from cti.ami.errors import InvalidHeader
+from helpline.privacy import mask_phone
+
+log = logging.getLogger(__name__)
+
+BANNER_PREFIX = b"Asterisk Call Manager/"
+_END = b"\r\n\r\n"
+_SEP = ": "
+_HEADER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_\-]*\Z")
+# A non-empty line without ':' (the text is searched with "\n" before it and "\r" after it).
+_BAD_LINE = re.compile(r"\n[^:\r\n]+\r")
+_ALL_BUT_COLON_LF = bytes(b for b in range(256) if b not in b":\n")
+_DIGIT_RUN = re.compile(r"\d{5,}")
+
+
+def _masked(text: str) -> str:
+    """A snippet safe for logs: long digit runs (phone numbers) masked."""
+    return _DIGIT_RUN.sub(lambda m: mask_phone(m.group()), text[:80])
+
+
+def header_value(value: object) -> str:
+    """A Python value as an AMI header value (booleans as true/false)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def encode_action(action: str, action_id: str, headers: Iterable[tuple[str, object]]) -> bytes:
+    """One action as bytes: `Action` first, then `ActionID`, then the headers in order.
+
+    Raises InvalidHeader for a name that is not a plain token or a value containing CR or LF.
+    """
+    lines = [f"Action: {_checked('Action', action)}\r\n", f"ActionID: {_checked('ActionID', action_id)}\r\n"]
+    for name, value in headers:
+        if not _HEADER_NAME.match(name):
+            raise InvalidHeader(f"invalid AMI header name {name!r}")
+        lines.append(f"{name}: {_checked(name, header_value(value))}\r\n")
+    lines.append("\r\n")
+    return "".join(lines).encode("utf-8")
+
+
+def _checked(name: str, value: str) -> str:
+    if "\r" in value or "\n" in value:
+        raise InvalidHeader(f"AMI header {name} contains CR or LF")
+    return value
+
+
+class AmiMessage:
+    """One AMI message: its headers in wire order, repeated headers kept.
+
+    Messages from the framer keep the received text and split it into headers on first use
+    (`items`, `get`…), so a subscriber that only looks at `event` never pays for the rest.
+    """
+
+    __slots__ = ("_raw", "_items", "_first")
+
+    def __init__(self, items: list[tuple[str, str]] | None = None, raw: str | None = None) -> None:
+        if items is None and raw is None:
+            raise TypeError("AmiMessage needs items or raw text")
+        self._items = items
+        self._raw = raw
+        self._first: dict[str, str] | None = None
+
+    @classmethod
+    def build(cls, *pairs: tuple[str, str], **headers: str) -> AmiMessage:
+        """A message from pairs and keyword headers (pairs first), mainly for tests and fakes."""
+        return cls([*pairs, *headers.items()])
+
+    @property
+    def items(self) -> list[tuple[str, str]]:
+        """(name, value) pairs in wire order."""
+        items = self._items
+        if items is None:
+            first = self._first
+            # _first without _items only comes from _index's fast path: no repeated header.
+            items = list(first.items()) if first is not None else _split_headers(self._raw)  # type: ignore[arg-type]
+            self._items = items
+        return items
+
+    @property
+    def raw(self) -> str:
+        """The message text without its final blank line (CRLF line ends)."""
+        if self._raw is None:
+            self._raw = "\r\n".join(f"{k}: {v}" for k, v in self._items)  # type: ignore[union-attr]
+        return self._raw
+
+    def _index(self) -> dict[str, str]:
+        first = self._first
+        if first is None:
+            raw = self._raw
+            if self._items is None and raw.count(":") == raw.count(": ") == raw.count("\r\n") + 1:  # type: ignore[union-attr]
+                parts = raw.replace("\r\n", ": ").split(": ")  # type: ignore[union-attr]
+                pairs = iter(parts)
+                first = dict(zip(pairs, pairs))
+                if 2 * len(first) == len(parts):
+                    self._first = first
+                    return first
+            items = self.items
+            first = dict(items)
+            if len(first) != len(items):
+                first = dict(reversed(items))
+            self._first = first
+        return first
+
+    def get(self, name: str, default: str | None = None) -> str | None:
+        """The value of the first header spelled exactly `name`."""
+        return self._index().get(name, default)
+
+    def getall(self, name: str) -> list[str]:
+        """Every value of header `name`, in wire order."""
+        return [v for k, v in self.items if k == name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._index()
+
+    @property
+    def event(self) -> str | None:
+        """The Event header (read from the first line without splitting the rest)."""
+        raw = self._raw
+        if raw is not None and raw.startswith("Event: "):
+            end = raw.find("\r\n")
+            return raw[7:end] if end >= 0 else raw[7:]
+        return self._index().get("Event")
+
+    @property
+    def response(self) -> str | None:
+        raw = self._raw
+        if raw is not None and raw.startswith("Response: "):
+            end = raw.find("\r\n")
+            return raw[10:end] if end >= 0 else raw[10:]
+        return self._index().get("Response")
+
+    @property
+    def action_id(self) -> str | None:
+        return self._index().get("ActionID")
+
+    def as_dict(self) -> dict[str, str]:
+        """Headers as a new dict; the first occurrence of a repeated header wins."""
+        return dict(self._index())
+
+    def to_bytes(self) -> bytes:
+        """The message as Asterisk sends it (CRLF lines, blank line at the end)."""
+        return (self.raw + "\r\n\r\n").encode("utf-8")
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        return iter(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, AmiMessage):
+            return self.items == other.items
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"AmiMessage({self.items!r})"
+
+
+def _split_headers(raw: str) -> list[tuple[str, str]]:
+    """Header pairs of a validated message: split at the first ': ' (or ':' if no space)."""
+    if raw.count(":") == raw.count(": ") == raw.count("\r\n") + 1:
+        # Every line holds exactly one ': ' and no other colon: split all lines at once.
+        parts = iter(raw.replace("\r\n", ": ").split(": "))
+        return list(zip(parts, parts))
+    items = []
+    add = items.append
+    for line in raw.split("\r\n"):
+        key, sep, value = line.partition(": ")
+        if not sep:
+            if not line:
+                continue
+            key, _, value = line.partition(":")
+        add((key, value))
+    return items
+
+
+class AmiFramer:
+    """Turns the AMI byte stream into messages.
+
+    Attributes: `banner` (the banner line once seen, else None), `errors` (messages skipped:
+    malformed or oversize), `oversized` (the oversize part of `errors`), `messages` (count
+    of messages returned).
+    """
+
+    __slots__ = ("max_message_bytes", "banner", "errors", "oversized", "messages",
+                 "_buf", "_skipping", "_want_banner")
+
+    def __init__(self, max_message_bytes: int = 65536) -> None:
+        self.max_message_bytes = max_message_bytes
+        self.banner: str | None = None
+        self.errors = 0
+        self.oversized = 0
+        self.messages = 0
+        self._buf = b""
+        self._skipping = False
+        self._want_banner = True
+
+    @property
+    def buffered(self) -> int:
+        """Bytes held for an unfinished message."""
+        return len(self._buf)
+
+    def reset(self) -> None:
+        """Forget everything buffered: call on a new connection."""
+        self._buf = b""
+        self._skipping = False
+        self._want_banner = True
+        self.banner = None
+
+    def feed(self, data: bytes) -> list[AmiMessage]:
+        """Take the next bytes of the stream; return the messages they complete."""
+        buf = self._buf + data if self._buf else data
+        if self._want_banner:
+            buf = self._take_banner(buf)
+            if self._want_banner:
+                self._buf = buf
+                return []
+        if self._skipping:
+            end = buf.find(_END)
+            if end < 0:
+                # Keep 3 bytes: the end marker may straddle the next feed().
+                self._buf = buf[-3:]
+                return []
+            self._skipping = False
+            buf = buf[end + 4:]
+        end = buf.rfind(_END)
+        if end < 0:
+            self._buf = buf
+            if len(buf) > self.max_message_bytes:
+                self._start_skip(buf)
+            return []
+        tail = buf[end + 4:]
+        self._buf = tail
+        out = self._parse(buf[:end])
+        if len(tail) > self.max_message_bytes:
+            self._start_skip(tail)
+        return out
+
+    def _take_banner(self, buf: bytes) -> bytes:
+        """Consume the banner line if the stream starts with one."""
+        n = min(len(buf), len(BANNER_PREFIX))
+        if buf[:n] != BANNER_PREFIX[:n]:
+            self._want_banner = False
+            return buf
+        eol = buf.find(b"\r\n")
+        if eol < 0:
+            if len(buf) > 1024:
+                log.warning("AMI banner line too long; treating the stream as messages")
+                self._want_banner = False
+            return buf
+        self.banner = buf[:eol].decode("utf-8", "replace")
+        self._want_banner = False
+        return buf[eol + 2:]
+
+    def _start_skip(self, buf: bytes) -> None:
+        self._oversize()
+        self._skipping = True
+        self._buf = buf[-3:]
+
+    def _parse(self, chunk: bytes) -> list[AmiMessage]:
+        # Exact check that every line has a ':' without splitting lines: once every byte but
+        # ':' and LF is deleted, a line with a colon ends in ":\n"; the only lines without one
+        # may be the blank lines between messages. Anything else takes the slow path.
+        reduced = chunk.translate(None, _ALL_BUT_COLON_LF)
+        with_colon = reduced.count(b":\n") + reduced.endswith(b":")
+        suspect = (with_colon != reduced.count(b"\n") + 1 - chunk.count(_END)
+                   or b"\n:" in chunk or chunk.startswith(b":"))
+        blocks = chunk.decode("utf-8", "replace").split("\r\n\r\n")
+        limit = self.max_message_bytes
+        if len(chunk) > limit:
+            kept = [b for b in blocks if len(b) <= limit]
+            for _ in range(len(blocks) - len(kept)):
+                self._oversize()
+            blocks = kept
+        if suspect:
+            blocks = [b for b in blocks if self._well_formed(b)]
+        out = [AmiMessage(None, block) for block in blocks if block]
+        self.messages += len(out)
+        return out
+
+    def _oversize(self) -> None:
+        log.warning("AMI message over %d bytes discarded", self.max_message_bytes)
+        self.errors += 1
+        self.oversized += 1
+
+    def _well_formed(self, block: str) -> bool:
+        """Check of one message, used only when the whole text had a suspect line."""
+        padded = "\n" + block + "\r"
+        bad = _BAD_LINE.search(padded)
+        if bad is None and "\n:" not in padded:
+            return True
+        line = bad.group()[1:-1] if bad else padded[padded.index("\n:") + 1:].split("\r", 1)[0]
+        self.errors += 1
+        log.warning("malformed AMI message skipped (line %r)", _masked(line))
+        return False
