@@ -3,16 +3,29 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from agent_console import errors
+from agent_console import errors, pages, ws
 from agent_console.context import AppContext
-from agent_console.routes import api_auth, api_complaints, api_health, api_reference, api_reports
+from agent_console.routes import api_agents, api_auth, api_complaints, api_health, api_reference, api_reports
+from agent_console.routes import api_campaigns
+from agent_console.routes import api_admin, pages_admin, pages_agent, pages_auth, pages_officer, pages_supervisor
 
 ROUTERS = [
     api_health.router,
+    api_agents.router,
+    ws.router,
     api_auth.router,
     api_reference.router,
     api_complaints.router,
     api_reports.router,
+    api_admin.router,
+    api_campaigns.router,
+    pages_agent.api_router,
+    pages_supervisor.api_router,
+    pages_auth.router,
+    pages_agent.router,
+    pages_officer.router,
+    pages_supervisor.router,
+    pages_admin.router,
 ]
 
 
@@ -24,6 +37,7 @@ def create_app(ctx: AppContext) -> FastAPI:
     )
     app.state.ctx = ctx
     errors.install(app)
+    pages.install(app)
     for router in ROUTERS:
         app.include_router(router)
     return app

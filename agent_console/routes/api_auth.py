@@ -1,29 +1,30 @@
-"""POST /api/v1/auth/token: username + password → bearer token."""
+"""POST /api/v1/auth/token: username + password → bearer token (failed logins are throttled)."""
 from __future__ import annotations
 
-import logging
-
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from agent_console.auth import issue_token, verify_password
+from agent_console.auth import issue_token
 from agent_console.context import AppContext
 from agent_console.deps import get_ctx, get_session
 from agent_console.errors import ApiError
 from agent_console.schemas import TokenRequest
-from storage.queries import users as user_q
+from agent_console.sessions import BadCredentials, LoginThrottled, authenticate, client_ip
 
 router = APIRouter(prefix="/api/v1", tags=["auth"])
-log = logging.getLogger("helpline.auth")
 
 
 @router.post("/auth/token")
-async def token(body: TokenRequest, ctx: AppContext = Depends(get_ctx),
+async def token(body: TokenRequest, request: Request, ctx: AppContext = Depends(get_ctx),
                 session: AsyncSession = Depends(get_session)) -> dict[str, str]:
-    user = await user_q.by_username(session, body.username)
-    if user is None or not user.active or not verify_password(body.password, user.password_hash):
-        log.warning("failed login for %r", body.username)
-        raise ApiError(401, "bad_credentials", "wrong username or password")
+    try:
+        user = await authenticate(ctx, session, body.username, body.password, client_ip(request))
+    except LoginThrottled as exc:
+        raise ApiError(429, "too_many_attempts",
+                       f"too many failed logins for this user from your address; try again in "
+                       f"{exc.retry_after_s} seconds", {"Retry-After": str(exc.retry_after_s)}) from exc
+    except BadCredentials as exc:
+        raise ApiError(401, "bad_credentials", "wrong username or password") from exc
     ttl = ctx.settings.session_hours * 3600
     return {"access_token": issue_token(ctx.settings.secret_key, user.id, user.username, user.role, ttl),
             "token_type": "bearer", "role": user.role}

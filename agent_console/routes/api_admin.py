@@ -1,0 +1,121 @@
+"""Administration API (role admin): users, officers, departments, categories and SLA days, pause reasons."""
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Response
+from pydantic import Field
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from agent_console.deps import CurrentUser, get_session, require
+from agent_console.schemas import Strict
+from agent_console import admin
+from helpline.users import create_user
+from storage.queries import reference
+from storage.queries import users as user_q
+
+router = APIRouter(prefix="/api/v1/admin", tags=["admin"])
+ADMIN = Depends(require("admin"))
+
+
+class UserIn(Strict):
+    username: str = Field(min_length=2, max_length=64)
+    role: str = Field(min_length=1, max_length=16)
+    password: str = Field(min_length=1, max_length=256)
+    officer: str | None = Field(default=None, max_length=32)
+    extension: str | None = Field(default=None, max_length=32)
+
+
+class UserPatch(Strict):
+    active: bool | None = None
+    password: str | None = Field(default=None, max_length=256)
+    ui_language: str | None = Field(default=None, max_length=2)
+
+
+class NamesIn(Strict):
+    name_en: str = Field(min_length=1, max_length=150)
+    name_hi: str = Field(min_length=1, max_length=150)
+
+
+class CategoryIn(NamesIn):
+    department: str = Field(min_length=1, max_length=16)
+    sla_days: int
+
+
+class OfficerIn(NamesIn):
+    department: str = Field(min_length=1, max_length=16)
+    district: str | None = Field(default=None, max_length=16)
+    level: int
+    designation: str = Field(default="", max_length=150)
+    active: bool = True
+
+
+def _names(body: NamesIn) -> admin.Names:
+    return admin.Names(body.name_en, body.name_hi)
+
+
+@router.get("/users")
+async def list_users(session: AsyncSession = Depends(get_session), _u: CurrentUser = ADMIN) -> dict[str, Any]:
+    return {"users": [admin.user_json(u) for u in await user_q.all_users(session)]}
+
+
+@router.post("/users", status_code=201)
+async def add_user(body: UserIn, session: AsyncSession = Depends(get_session),
+                   _u: CurrentUser = ADMIN) -> dict[str, Any]:
+    user = await create_user(session, body.username, body.role, body.password, officer=body.officer or None,
+                             extension=body.extension or None)
+    return admin.user_json(user)
+
+
+@router.patch("/users/{username}")
+async def patch_user(username: str, body: UserPatch, session: AsyncSession = Depends(get_session),
+                     me: CurrentUser = ADMIN) -> dict[str, Any]:
+    user = await admin.update_user(session, username, active=body.active, password=body.password,
+                                   ui_language=body.ui_language, acting_user_id=me.id)
+    return admin.user_json(user)
+
+
+@router.get("/officers")
+async def list_officers(session: AsyncSession = Depends(get_session), _u: CurrentUser = ADMIN) -> dict[str, Any]:
+    return {"officers": [
+        {"code": o.code, "name_en": o.name_en, "name_hi": o.name_hi, "designation": o.designation,
+         "department": o.department_code, "district": o.district_code, "level": o.level, "active": o.active}
+        for o in await reference.officers(session)]}
+
+
+@router.put("/officers/{code}")
+async def put_officer(code: str, body: OfficerIn, session: AsyncSession = Depends(get_session),
+                      _u: CurrentUser = ADMIN) -> dict[str, Any]:
+    o = await admin.put_officer(session, code, _names(body), department=body.department, district=body.district,
+                                level=body.level, designation=body.designation, active=body.active)
+    return {"code": o.code, "department": o.department_code, "district": o.district_code, "level": o.level,
+            "active": o.active}
+
+
+@router.put("/departments/{code}")
+async def put_department(code: str, body: NamesIn, session: AsyncSession = Depends(get_session),
+                         _u: CurrentUser = ADMIN) -> dict[str, Any]:
+    d = await admin.put_department(session, code, _names(body))
+    return {"code": d.code, "name_en": d.name_en, "name_hi": d.name_hi}
+
+
+@router.put("/categories/{code}")
+async def put_category(code: str, body: CategoryIn, session: AsyncSession = Depends(get_session),
+                       _u: CurrentUser = ADMIN) -> dict[str, Any]:
+    c = await admin.put_category(session, code, body.department, _names(body), body.sla_days)
+    return {"code": c.code, "department": c.department_code, "name_en": c.name_en, "name_hi": c.name_hi,
+            "sla_days": c.sla_days}
+
+
+@router.put("/pause-reasons/{code}")
+async def put_pause_reason(code: str, body: NamesIn, session: AsyncSession = Depends(get_session),
+                           _u: CurrentUser = ADMIN) -> dict[str, Any]:
+    r = await admin.put_pause_reason(session, code, _names(body))
+    return {"code": r.code, "name_en": r.name_en, "name_hi": r.name_hi}
+
+
+@router.delete("/pause-reasons/{code}", status_code=204)
+async def delete_pause_reason(code: str, session: AsyncSession = Depends(get_session),
+                              _u: CurrentUser = ADMIN) -> Response:
+    await admin.delete_pause_reason(session, code)
+    return Response(status_code=204)

@@ -1,0 +1,151 @@
+"""Outbound campaigns (DESIGN §9), supervisors and admins only: create, upload contacts (CSV),
+start, pause, cancel, progress, results as CSV; and the do-not-call list."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from agent_console.context import AppContext
+from agent_console.deps import CurrentUser, get_ctx, get_session, require
+from agent_console.errors import ApiError
+from dialer import admin
+from dialer.csv_import import MAX_BYTES
+from grievance.errors import InvalidInput
+from grievance.service import utcnow
+from storage.queries import campaign_admin as admin_q
+
+router = APIRouter(prefix="/api/v1", tags=["campaigns"])
+SUPERVISORS = require("supervisor", "admin")
+
+
+class Question(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: str
+    prompt_hi: str
+    prompt_en: str
+    digits: dict[str, str]
+
+
+class CampaignIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    name: str = Field(min_length=1, max_length=150)
+    kind: Literal["survey"] = "survey"
+    survey: list[Question] = Field(min_length=1, max_length=20)
+    window: str | None = Field(default=None, description="HH:MM-HH:MM in the helpline's time zone")
+    days: list[str] | None = Field(default=None, description="mon … sun")
+    holidays: list[str] | None = Field(default=None, description="YYYY-MM-DD")
+    max_channels: int | None = None
+    calls_per_second: float | None = None
+    max_attempts: int | None = None
+    retry_minutes: dict[str, int] | None = Field(default=None, description="no_answer, busy, congestion, failed")
+    daily_cap: int | None = None
+    scheduled_at: datetime | None = None
+
+
+class DncIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    phone: str = Field(min_length=1, max_length=20)
+    reason: str = Field(default="", max_length=150)
+
+
+@router.get("/campaigns")
+async def list_campaigns(ctx: AppContext = Depends(get_ctx), session: AsyncSession = Depends(get_session),
+                         user: CurrentUser = Depends(SUPERVISORS)) -> dict[str, Any]:
+    out = []
+    for campaign in await admin_q.list_campaigns(session):
+        item = admin.campaign_json(campaign, ctx.tz)
+        item["progress"] = await admin.progress(session, campaign)
+        out.append(item)
+    return {"campaigns": out}
+
+
+@router.post("/campaigns", status_code=201)
+async def create_campaign(body: CampaignIn, ctx: AppContext = Depends(get_ctx),
+                          session: AsyncSession = Depends(get_session),
+                          user: CurrentUser = Depends(SUPERVISORS)) -> dict[str, Any]:
+    data = body.model_dump(exclude_none=True)
+    spec = admin.build_spec(data, ctx.settings.calling_window)
+    campaign = await admin.create_campaign(session, spec, user.username, utcnow())
+    return {**admin.campaign_json(campaign, ctx.tz), "progress": await admin.progress(session, campaign)}
+
+
+@router.get("/campaigns/{campaign_id}")
+async def get_campaign(campaign_id: int, ctx: AppContext = Depends(get_ctx),
+                       session: AsyncSession = Depends(get_session),
+                       user: CurrentUser = Depends(SUPERVISORS)) -> dict[str, Any]:
+    campaign = await admin.get_campaign(session, campaign_id)
+    return {**admin.campaign_json(campaign, ctx.tz), "progress": await admin.progress(session, campaign)}
+
+
+@router.post("/campaigns/{campaign_id}/contacts")
+async def upload_contacts(campaign_id: int, request: Request, session: AsyncSession = Depends(get_session),
+                          user: CurrentUser = Depends(SUPERVISORS)) -> dict[str, Any]:
+    """A CSV of beneficiaries: the raw body (text/csv) or a multipart form with a `file` field."""
+    data = await _csv_body(request)
+    report = await admin.import_contacts(session, campaign_id, data, utcnow())
+    return report.as_dict()
+
+
+async def _csv_body(request: Request) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > MAX_BYTES + 65536:
+        raise ApiError(413, "too_large", f"the file is larger than {MAX_BYTES // (1024 * 1024)} MB")
+    if request.headers.get("content-type", "").startswith("multipart/form-data"):
+        form = await request.form()
+        upload = form.get("file")
+        if upload is None or isinstance(upload, str):
+            raise InvalidInput("send the CSV as the form field 'file'", field="file")
+        data = await upload.read(MAX_BYTES + 1)
+    else:
+        data = bytearray()
+        async for chunk in request.stream():
+            data += chunk
+            if len(data) > MAX_BYTES:
+                break
+        data = bytes(data)
+    if not data:
+        raise InvalidInput("no CSV was sent", field="file")
+    return data
+
+
+@router.post("/campaigns/{campaign_id}/{move}")
+async def change_state(campaign_id: int, move: Literal["start", "pause", "cancel"], ctx: AppContext = Depends(get_ctx),
+                       session: AsyncSession = Depends(get_session),
+                       user: CurrentUser = Depends(SUPERVISORS)) -> dict[str, Any]:
+    campaign = await admin.change_state(session, campaign_id, move, utcnow())
+    return {**admin.campaign_json(campaign, ctx.tz), "progress": await admin.progress(session, campaign)}
+
+
+@router.get("/campaigns/{campaign_id}/results.csv")
+async def results_csv(campaign_id: int, ctx: AppContext = Depends(get_ctx),
+                      user: CurrentUser = Depends(SUPERVISORS)) -> StreamingResponse:
+    async with ctx.db.sessions() as session:
+        campaign = await admin.get_campaign(session, campaign_id)
+        lines = [line async for line in admin.results_csv(session, campaign, ctx.tz)]
+    return StreamingResponse(iter(lines), media_type="text/csv; charset=utf-8",
+                             headers={"Content-Disposition": f'attachment; filename="campaign-{campaign_id}.csv"'})
+
+
+@router.get("/dnc")
+async def dnc_list(session: AsyncSession = Depends(get_session),
+                   user: CurrentUser = Depends(SUPERVISORS)) -> dict[str, Any]:
+    rows = await admin_q.dnc_list(session)
+    return {"numbers": [{"phone": r.phone, "reason": r.reason, "added_at": r.added_at.isoformat()} for r in rows]}
+
+
+@router.post("/dnc", status_code=201)
+async def dnc_add(body: DncIn, session: AsyncSession = Depends(get_session),
+                  user: CurrentUser = Depends(SUPERVISORS)) -> dict[str, Any]:
+    phone = await admin.dnc_add(session, body.phone, body.reason, utcnow())
+    return {"phone": phone, "reason": body.reason}
+
+
+@router.delete("/dnc/{phone}")
+async def dnc_remove(phone: str, session: AsyncSession = Depends(get_session),
+                     user: CurrentUser = Depends(SUPERVISORS)) -> dict[str, Any]:
+    return {"removed": await admin.dnc_remove(session, phone)}

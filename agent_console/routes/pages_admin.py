@@ -1,0 +1,116 @@
+"""The administrator's page (`/admin`): users, officers, departments, categories with SLA days, pause reasons."""
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import Response
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from agent_console.auth import ROLES
+from agent_console.context import AppContext
+from agent_console.deps import get_ctx
+from agent_console.pages import PageUser, form_user, page_role, redirect, render
+from agent_console import admin
+from grievance.errors import DomainError, InvalidInput
+from helpline.users import create_user
+from storage.queries import reference
+from storage.queries import users as user_q
+
+router = APIRouter(include_in_schema=False)
+SECTIONS = ("users", "officers", "departments", "categories", "pause_reasons")
+
+
+def _int(value: str, field: str) -> int:
+    try:
+        return int(value.strip())
+    except ValueError as exc:
+        raise InvalidInput(f"{field} must be a whole number", field=field) from exc
+
+
+async def _page(request: Request, pu: PageUser, ctx: AppContext, *, status: int = 200, **values: Any) -> Response:
+    async with ctx.db.session_scope() as session:
+        data = {
+            "users": await user_q.all_users(session), "officers": await reference.officers(session),
+            "departments": await reference.departments(session), "categories": await reference.categories(session),
+            "pause_reasons": await reference.pause_reasons(session), "districts": await reference.districts(session),
+        }
+    return render(request, "admin.html", pu.lang, pu=pu, status=status, roles=ROLES, sections=SECTIONS,
+                  **data, **values)
+
+
+@router.get("/admin")
+async def admin_page(request: Request, saved: str | None = None, ctx: AppContext = Depends(get_ctx),
+                     pu: PageUser = Depends(page_role("admin"))) -> Response:
+    return await _page(request, pu, ctx, saved=saved in SECTIONS and saved)
+
+
+async def _apply(request: Request, pu: PageUser, ctx: AppContext, section: str,
+                 change: Callable[[AsyncSession], Awaitable[Any]]) -> Response:
+    try:
+        async with ctx.db.session_scope() as session:
+            await change(session)
+    except DomainError as exc:
+        return await _page(request, pu, ctx, status=exc.status, error=exc.message, error_section=section)
+    return redirect(f"/admin?saved={section}#{section}")
+
+
+@router.post("/admin/users")
+async def add_user(request: Request, ctx: AppContext = Depends(get_ctx), pu: PageUser = Depends(form_user("admin")),
+                   username: str = Form(default=""), role: str = Form(default=""), password: str = Form(default=""),
+                   officer: str = Form(default=""), extension: str = Form(default="")) -> Response:
+    return await _apply(request, pu, ctx, "users", lambda s: create_user(
+        s, username.strip(), role, password, officer=officer.strip() or None, extension=extension.strip() or None))
+
+
+@router.post("/admin/users/{username}")
+async def change_user(request: Request, username: str, ctx: AppContext = Depends(get_ctx),
+                      pu: PageUser = Depends(form_user("admin")), active: str = Form(default=""),
+                      password: str = Form(default="")) -> Response:
+    return await _apply(request, pu, ctx, "users", lambda s: admin.update_user(
+        s, username, active={"1": True, "0": False}.get(active), password=password or None,
+        acting_user_id=pu.user.id))
+
+
+@router.post("/admin/officers")
+async def put_officer(request: Request, ctx: AppContext = Depends(get_ctx), pu: PageUser = Depends(form_user("admin")),
+                      code: str = Form(default=""), name_en: str = Form(default=""), name_hi: str = Form(default=""),
+                      department: str = Form(default=""), district: str = Form(default=""),
+                      level: str = Form(default="1"), designation: str = Form(default=""),
+                      active: str = Form(default="")) -> Response:
+    return await _apply(request, pu, ctx, "officers", lambda s: admin.put_officer(
+        s, code, admin.Names(name_en, name_hi), department=department, district=district or None,
+        level=_int(level, "level"),
+        designation=designation, active=active == "1"))
+
+
+@router.post("/admin/departments")
+async def put_department(request: Request, ctx: AppContext = Depends(get_ctx),
+                         pu: PageUser = Depends(form_user("admin")), code: str = Form(default=""),
+                         name_en: str = Form(default=""), name_hi: str = Form(default="")) -> Response:
+    return await _apply(request, pu, ctx, "departments",
+                        lambda s: admin.put_department(s, code, admin.Names(name_en, name_hi)))
+
+
+@router.post("/admin/categories")
+async def put_category(request: Request, ctx: AppContext = Depends(get_ctx),
+                       pu: PageUser = Depends(form_user("admin")), code: str = Form(default=""),
+                       department: str = Form(default=""), name_en: str = Form(default=""),
+                       name_hi: str = Form(default=""), sla_days: str = Form(default="")) -> Response:
+    return await _apply(request, pu, ctx, "categories", lambda s: admin.put_category(
+        s, code, department, admin.Names(name_en, name_hi), _int(sla_days, "sla_days")))
+
+
+@router.post("/admin/pause_reasons")
+async def put_pause_reason(request: Request, ctx: AppContext = Depends(get_ctx),
+                           pu: PageUser = Depends(form_user("admin")), code: str = Form(default=""),
+                           name_en: str = Form(default=""), name_hi: str = Form(default="")) -> Response:
+    return await _apply(request, pu, ctx, "pause_reasons",
+                        lambda s: admin.put_pause_reason(s, code, admin.Names(name_en, name_hi)))
+
+
+@router.post("/admin/pause_reasons/{code}/delete")
+async def delete_pause_reason(request: Request, code: str, ctx: AppContext = Depends(get_ctx),
+                              pu: PageUser = Depends(form_user("admin"))) -> Response:
+    return await _apply(request, pu, ctx, "pause_reasons", lambda s: admin.delete_pause_reason(s, code))

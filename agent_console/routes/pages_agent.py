@@ -1,0 +1,101 @@
+"""The agent desk (`/agent`) and the call-disposition API its script uses."""
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import Response
+from pydantic import Field
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from agent_console import i18n
+from agent_console.context import AppContext
+from agent_console.deps import CurrentUser, get_ctx, get_session, require
+from agent_console.pages import PageUser, form_user, page_role, render
+from agent_console.routes.api_reference import reference_json
+from agent_console.schemas import Strict
+from grievance import service
+from grievance.errors import DomainError, NotFound
+from grievance.phones import normalise_phone
+from grievance.views import complaint_json
+from storage.queries import call_stats
+from storage.queries import complaints as complaint_q
+
+router = APIRouter(include_in_schema=False)
+api_router = APIRouter(prefix="/api/v1", tags=["calls"])
+DISPOSITIONS = ("complaint_registered", "status_enquiry", "information", "feedback", "wrong_number",
+                "silent", "abusive", "other")
+AGENT_ROLES = ("agent", "supervisor", "admin")
+
+
+async def search(session: AsyncSession, q: str, ctx: AppContext) -> list[dict[str, Any]]:
+    """A complaint number (11 digits) or a phone number → complaints, newest first."""
+    cleaned = "".join(q.split())
+    now = service.utcnow()
+    if cleaned.isdigit() and len(cleaned) == 11:
+        return [await complaint_json(session, await service.get(session, cleaned), ctx.tz, now)]
+    rows = await complaint_q.search(session, phone=normalise_phone(cleaned), limit=50)
+    return [await complaint_json(session, c, ctx.tz, now) for c in rows]
+
+
+async def _desk(request: Request, pu: PageUser, ctx: AppContext, *, q: str = "", status: int = 200,
+                **values: Any) -> Response:
+    async with ctx.db.session_scope() as session:
+        ref = await reference_json(session)
+        results: list[dict[str, Any]] | None = None
+        error = values.pop("error", None)
+        if q.strip():
+            try:
+                results = await search(session, q, ctx)
+            except NotFound:
+                results = []
+            except DomainError as exc:
+                error, status = exc.message, exc.status
+    return render(request, "agent.html", pu.lang, pu=pu, status=status, ref=ref, q=q, results=results,
+                  error=error, dispositions=DISPOSITIONS,
+                  texts=i18n.js_table(pu.lang, ("agent.", "call.", "c2c.", "state.", "col.", "citizens.",
+                                                "complaints.", "register.", "search.", "disposition.", "lang.")),
+                  **values)
+
+
+@router.get("/agent")
+async def agent_desk(request: Request, q: str = "", ctx: AppContext = Depends(get_ctx),
+                     pu: PageUser = Depends(page_role(*AGENT_ROLES))) -> Response:
+    return await _desk(request, pu, ctx, q=q[:40])
+
+
+@router.post("/agent/complaints")
+async def register_form(request: Request, ctx: AppContext = Depends(get_ctx),
+                        pu: PageUser = Depends(form_user(*AGENT_ROLES)),
+                        phone: str = Form(default=""), name: str = Form(default=""),
+                        language: str = Form(default="hi"), district: str = Form(default=""),
+                        department: str = Form(default=""), category: str = Form(default=""),
+                        description: str = Form(default="")) -> Response:
+    """The registration form without script: register, then show the number large."""
+    data = service.NewComplaint(phone=phone, name=name, district=district, department=department,
+                                category=category, description=description, language=language)
+    try:
+        async with ctx.db.session_scope() as session:
+            complaint = await service.register(session, data, pu.user.who, ctx.policy)
+            created = await complaint_json(session, complaint, ctx.tz, service.utcnow())
+    except DomainError as exc:
+        return await _desk(request, pu, ctx, status=exc.status, error=exc.message, form=data)
+    return await _desk(request, pu, ctx, status=201, created=created)
+
+
+class DispositionIn(Strict):
+    disposition: Literal[DISPOSITIONS]  # type: ignore[valid-type]
+    complaint_number: str | None = Field(default=None, max_length=11)
+
+
+@api_router.post("/calls/{call_id}/disposition")
+async def set_disposition(call_id: str, body: DispositionIn, session: AsyncSession = Depends(get_session),
+                          _user: CurrentUser = Depends(require(*AGENT_ROLES))) -> dict[str, Any]:
+    """The agent's wrap-up code for a call (by its id, the Linkedid shown in the screen pop)."""
+    number = None
+    if body.complaint_number:
+        number = (await service.get(session, body.complaint_number)).number
+    changed = await call_stats.set_disposition(session, call_id[:64], body.disposition, number)
+    if not changed:
+        raise NotFound(f"no call {call_id!r} is recorded yet; try again when the call has ended", call=call_id)
+    return {"call": call_id, "disposition": body.disposition, "complaint_number": number}

@@ -1,0 +1,28 @@
+"""Abandoned calls to call back, and the agent's disposition of a call."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Call
+
+async def abandoned_since(session: AsyncSession, since: datetime, limit: int = 200) -> Sequence[Call]:
+    stmt = (select(Call)
+            .where(Call.started_at >= since, Call.direction == "inbound",
+                   Call.outcome.in_(("abandoned", "timeout")))
+            .order_by(Call.started_at.desc()).limit(limit))
+    return (await session.scalars(stmt)).all()
+
+
+async def set_disposition(session: AsyncSession, linkedid: str, disposition: str,
+                          complaint_number: str | None) -> int:
+    """Record the agent's disposition on the call(s) with this Linkedid; returns rows changed."""
+    values: dict[str, Any] = {"disposition": disposition}
+    if complaint_number:
+        values["complaint_number"] = complaint_number
+    result = await session.execute(update(Call).where(Call.linkedid == linkedid).values(**values))
+    return int(result.rowcount or 0)

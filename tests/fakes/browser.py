@@ -1,0 +1,80 @@
+"""Headless Debian chromium driven by Playwright (async API), for the console's browser tests.
+
+    async with browser_page() as page:       # 1366×768, no downloads, dialogs fail the test
+        await page.goto(stack.url("/login"))
+        await shot(page, "login")            # test-artifacts/screenshots/login.png
+"""
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from playwright.async_api import Browser, ConsoleMessage, Dialog, Page, async_playwright
+
+from tests.conftest import ARTIFACTS
+from tests.helpers import PASSWORD
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+SCREENSHOTS = ARTIFACTS / "screenshots"
+VIEWPORT = {"width": 1366, "height": 768}
+
+
+@asynccontextmanager
+async def chromium() -> AsyncIterator[Browser]:
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield browser
+        finally:
+            await browser.close()
+
+
+class DialogSeen(AssertionError):
+    """A page opened an alert/confirm/prompt: injected script ran."""
+
+
+@asynccontextmanager
+async def new_page(browser: Browser) -> AsyncIterator[Page]:
+    """A fresh context (own cookies) and page; JS dialogs, page errors and console errors (CSP
+    violations included) are recorded on `page.problems`."""
+    context = await browser.new_context(viewport=VIEWPORT, locale="en-IN", timezone_id="Asia/Kolkata")
+    page = await context.new_page()
+    problems: list[str] = []
+    page.problems = problems  # type: ignore[attr-defined]
+
+    async def on_dialog(dialog: Dialog) -> None:
+        problems.append(f"dialog: {dialog.message}")
+        await dialog.dismiss()
+
+    page.on("dialog", on_dialog)
+    page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
+
+    def on_console(msg: ConsoleMessage) -> None:
+        # refusals the test provokes (401, 404) log "Failed to load resource"; anything else is a problem
+        if msg.type == "error" and not msg.text.startswith("Failed to load resource"):
+            problems.append(f"console {msg.type}: {msg.text}")
+
+    page.on("console", on_console)
+    try:
+        yield page
+    finally:
+        await context.close()
+
+
+async def login(page: Page, base: str, username: str, password: str = PASSWORD) -> None:
+    """Log in through the form, by keyboard, and wait for the landing page."""
+    await page.goto(base + "/login")
+    await page.fill("#username", username)
+    await page.fill("#password", password)
+    async with page.expect_navigation():
+        await page.press("#password", "Enter")
+
+
+async def shot(page: Page, name: str) -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    await page.screenshot(path=str(path), full_page=True)
+    return path
