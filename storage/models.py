@@ -226,6 +226,23 @@ class AgentStateChange(Base):
     reason: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
+class AgentLogin(Base):
+    """An agent logged in through Helpline (who is in which queues, paused or not).
+
+    Helpline owns queue membership: the CTI re-adds these after every AMI (re)connect.
+    """
+
+    __tablename__ = "agent_logins"
+    extension: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), unique=True)
+    member_name: Mapped[str] = mapped_column(String(64))
+    queues: Mapped[str] = mapped_column(String(255))
+    paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    pause_reason: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    logged_in_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
 class CallbackRequest(Base):
     __tablename__ = "callback_requests"
     __table_args__ = (Index("ix_callback_requests_state", "state", "requested_at"),)

@@ -1,0 +1,300 @@
+"""What an agent (or supervisor) asks the PBX to do, with validation and clear refusals.
+
+Each action is sent once through the AMI client (an action whose answer is lost is reported,
+never re-sent: a second Originate would be a second call). Queue membership is Helpline's:
+login/pause/ready/logout also update `agent_logins`, from which the CTI puts agents back
+after an Asterisk restart.
+"""
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from cti import screen_pop as sp
+from cti.ami.client import AmiClient
+from cti.ami.errors import ActionFailed, ActionTimeout, AmiError, NotConnected
+from cti.service import CtiService, queue_add_headers
+from grievance.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
+from grievance.phones import dial_digits, normalise_phone
+from helpline.privacy import mask_phone
+from storage.queries import agents as agent_q
+from storage.queries import reference
+from storage.queries import users as user_q
+
+log = logging.getLogger(__name__)
+
+AGENT_CONTEXT = "helpline-agents"
+CLICK_TO_CALL_TIMEOUT_MS = 30_000
+_EXTENSION = re.compile(r"[A-Za-z0-9_-]{1,32}")
+SPY_OPTIONS = {"listen": "qE", "whisper": "qwE"}
+
+
+class PbxUnavailable(DomainError):
+    error_id = "pbx_disconnected"
+    status = 503
+
+
+class PbxTimeout(DomainError):
+    error_id = "pbx_timeout"
+    status = 504
+
+
+class PbxRefused(DomainError):
+    error_id = "pbx_refused"
+    status = 502
+
+
+class NotLoggedIn(DomainError):
+    error_id = "not_logged_in"
+    status = 409
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who asks: the user's id, name, role and extension."""
+    user_id: int
+    username: str
+    role: str
+    extension: str | None
+
+
+def queue_for(language: str) -> str:
+    return f"helpline-{language}"
+
+
+class AgentActions:
+    """Agent and supervisor actions on one CtiService (and its database)."""
+
+    def __init__(self, cti: CtiService | None) -> None:
+        self.cti = cti
+
+    # -- helpers -------------------------------------------------------------------------
+
+    def _service(self) -> CtiService:
+        if self.cti is None or not self.cti.pool.any_connected:
+            raise PbxUnavailable("PBX disconnected: no Asterisk server is connected; try again shortly")
+        return self.cti
+
+    def _clients(self) -> list[AmiClient]:
+        clients = [c for c in self._service().pool.clients if c.connected]
+        if not clients:
+            raise PbxUnavailable("PBX disconnected: no Asterisk server is connected; try again shortly")
+        return clients
+
+    @staticmethod
+    def _own_extension(actor: Actor) -> str:
+        if not actor.extension:
+            raise Forbidden("your account has no extension; ask an administrator to set one")
+        return actor.extension
+
+    async def _send(self, client: AmiClient, action: str, *, variables: dict[str, object] | None = None,
+                    **headers: Any) -> None:
+        try:
+            await client.send(action, variables=variables, **headers)
+        except ActionFailed as exc:
+            raise PbxRefused(f"the PBX refused {action}: {exc.message}") from exc
+        except ActionTimeout as exc:
+            raise PbxTimeout(f"the PBX did not answer {action} in time; it may still have been done") from exc
+        except NotConnected as exc:
+            raise PbxUnavailable(f"PBX disconnected while sending {action}") from exc
+        except AmiError as exc:
+            raise PbxRefused(f"{action} failed: {exc}") from exc
+
+    async def _login_row(self, extension: str):  # type: ignore[no-untyped-def]
+        assert self.cti is not None
+        async with self.cti.db.sessions() as session:
+            return await agent_q.login_of(session, extension)
+
+    async def _require_login(self, actor: Actor) -> Any:
+        extension = self._own_extension(actor)
+        row = await self._login_row(extension)
+        if row is None:
+            raise NotLoggedIn("you are not logged in to the queues; log in first")
+        return row
+
+    # -- queue membership ----------------------------------------------------------------
+
+    async def login(self, actor: Actor, extension: str | None = None) -> dict[str, Any]:
+        """QueueAdd to helpline-<lang> for each of the user's languages (idempotent)."""
+        own = self._own_extension(actor)
+        if extension is not None and extension != own:
+            if not _EXTENSION.fullmatch(extension):
+                raise InvalidInput("extension: letters, digits, '_' or '-'", field="extension")
+            raise Forbidden(f"extension {extension!r} is not yours; your extension is {own!r}",
+                            field="extension")
+        clients = self._clients()
+        assert self.cti is not None
+        async with self.cti.db.sessions() as session:
+            user = await user_q.by_id(session, actor.user_id)
+        if user is None:
+            raise NotFound("your account no longer exists")
+        queues = [queue_for(lang) for lang in user.languages.split(",") if lang]
+        current = await self._login_row(own)
+        paused = bool(current and current.paused)
+        reason = current.pause_reason if current else None
+        for client in clients:
+            for queue in queues:
+                try:
+                    await client.send("QueueAdd", **queue_add_headers(queue, own, actor.username, paused, reason))
+                except ActionFailed as exc:
+                    if "Already there" not in exc.message:
+                        raise PbxRefused(f"the PBX refused to add you to {queue}: {exc.message}") from exc
+                except ActionTimeout as exc:
+                    raise PbxTimeout(f"the PBX did not answer QueueAdd for {queue} in time") from exc
+                except AmiError as exc:
+                    raise PbxUnavailable(f"PBX disconnected while adding you to {queue}") from exc
+        async with self.cti.db.session_scope() as session:
+            await agent_q.save_login(session, extension=own, user_id=actor.user_id, member_name=actor.username,
+                                     queues=queues, paused=paused, pause_reason=reason, at=_now())
+        log.info("agent %s logged in to %s", own, ",".join(queues))
+        return {"extension": own, "queues": queues, "paused": paused, "reason": reason}
+
+    async def pause(self, actor: Actor, reason: str) -> dict[str, Any]:
+        clients = self._clients()
+        assert self.cti is not None
+        async with self.cti.db.sessions() as session:
+            codes = [r.code for r in await reference.pause_reasons(session)]
+        if reason not in codes:
+            raise InvalidInput(f"unknown pause reason {reason!r}; use one of: {', '.join(codes)}", field="reason")
+        row = await self._require_login(actor)
+        await self._pause_all(clients, row, True, reason)
+        async with self.cti.db.session_scope() as session:
+            await agent_q.set_paused(session, row.extension, True, reason, _now())
+        return {"extension": row.extension, "paused": True, "reason": reason}
+
+    async def ready(self, actor: Actor) -> dict[str, Any]:
+        clients = self._clients()
+        row = await self._require_login(actor)
+        await self._pause_all(clients, row, False, None)
+        assert self.cti is not None
+        async with self.cti.db.session_scope() as session:
+            await agent_q.set_paused(session, row.extension, False, None, _now())
+        return {"extension": row.extension, "paused": False, "reason": None}
+
+    async def _pause_all(self, clients: list[AmiClient], row: Any, paused: bool, reason: str | None) -> None:
+        interface = sp.interface_of(row.extension)
+        for client in clients:
+            for queue in [q for q in row.queues.split(",") if q]:
+                try:
+                    await client.send("QueuePause", Queue=queue, Interface=interface, Paused=paused,
+                                      Reason=reason if paused else None)
+                except ActionFailed as exc:
+                    if "Interface not found" not in exc.message:
+                        raise PbxRefused(f"the PBX refused QueuePause: {exc.message}") from exc
+                    await self._send(client, "QueueAdd", **queue_add_headers(
+                        queue, row.extension, row.member_name, paused, reason))
+                except ActionTimeout as exc:
+                    raise PbxTimeout("the PBX did not answer QueuePause in time") from exc
+                except AmiError as exc:
+                    raise PbxUnavailable("PBX disconnected while pausing") from exc
+
+    async def logout(self, actor: Actor) -> dict[str, Any]:
+        clients = self._clients()
+        row = await self._require_login(actor)
+        interface = sp.interface_of(row.extension)
+        for client in clients:
+            for queue in [q for q in row.queues.split(",") if q]:
+                try:
+                    await client.send("QueueRemove", Queue=queue, Interface=interface)
+                except ActionFailed as exc:
+                    if "Not there" not in exc.message:
+                        raise PbxRefused(f"the PBX refused QueueRemove: {exc.message}") from exc
+                except AmiError as exc:
+                    raise PbxUnavailable("PBX disconnected while logging you out") from exc
+        assert self.cti is not None
+        async with self.cti.db.session_scope() as session:
+            await agent_q.remove_login(session, row.extension)
+        return {"extension": row.extension, "logged_in": False}
+
+    # -- calls ---------------------------------------------------------------------------
+
+    async def originate(self, actor: Actor, number: str) -> dict[str, Any]:
+        """Click-to-call: ring the agent's phone, then dial the citizen from helpline-agents."""
+        phone = normalise_phone(number)
+        service = self._service()
+        row = await self._require_login(actor)
+        client = service.pool.pick()
+        channel_id = f"helpline-c2c-{secrets.token_hex(6)}"
+        action_id = f"c2c-{secrets.token_hex(6)}"
+        log.info("click-to-call from %s to %s", row.extension, mask_phone(phone))
+        await self._send(client, "Originate", ActionID=action_id,
+                         Channel=sp.interface_of(row.extension), Context=AGENT_CONTEXT,
+                         Exten=dial_digits(phone), Priority=1, CallerID=f'"Helpline" <{row.extension}>',
+                         Timeout=CLICK_TO_CALL_TIMEOUT_MS, Async=True, ChannelId=channel_id,
+                         variables={"HELPLINE_AGENT": row.extension})
+        return {"call_id": channel_id, "number": phone, "extension": row.extension, "action_id": action_id}
+
+    def _call(self, actor: Actor, call_id: str, *, own: bool) -> tuple[AmiClient, Any]:
+        service = self._service()
+        found = service.find_call(call_id)
+        if found is None:
+            raise NotFound(f"no live call {call_id!r}")
+        client, record = found
+        if own and actor.role not in ("supervisor", "admin"):
+            extension = self._own_extension(actor)
+            own_leg = record.channel.rsplit("-", 1)[0] == sp.interface_of(extension)  # click-to-call
+            if extension not in (sp.extension_of(record.agent), sp.extension_of(record.ringing_agent)) \
+                    and not own_leg:
+                raise Forbidden("this is not your call")
+        if not client.connected:
+            raise PbxUnavailable("PBX disconnected: the server holding this call is not connected")
+        return client, record
+
+    async def hangup(self, actor: Actor, call_id: str) -> dict[str, Any]:
+        client, record = self._call(actor, call_id, own=True)
+        await self._send(client, "Hangup", Channel=record.channel, Cause=16)
+        return {"call_id": call_id, "hangup": True}
+
+    async def transfer(self, actor: Actor, call_id: str, extension: str) -> dict[str, Any]:
+        """Blind transfer: the caller's channel goes to `extension` in helpline-agents."""
+        if not _EXTENSION.fullmatch(extension or ""):
+            raise InvalidInput("extension: letters, digits, '_' or '-'", field="extension")
+        client, record = self._call(actor, call_id, own=True)
+        if record.agent is None:
+            raise Conflict("the call is not answered yet; only an answered call can be transferred")
+        if extension == sp.extension_of(record.agent):
+            raise InvalidInput("the call is already with that extension", field="extension")
+        assert self.cti is not None
+        async with self.cti.db.sessions() as session:
+            target = await user_q.by_extension(session, extension)
+        if target is None or not target.active:
+            raise NotFound(f"no active user has extension {extension!r}", field="extension")
+        await self._send(client, "Redirect", Channel=record.channel, Context=AGENT_CONTEXT,
+                         Exten=extension, Priority=1)
+        return {"call_id": call_id, "transferred_to": extension}
+
+    async def spy(self, actor: Actor, call_id: str, mode: str) -> dict[str, Any]:
+        """Supervisor listen/whisper: ring the supervisor's phone into ChanSpy on the agent."""
+        if mode not in SPY_OPTIONS:
+            raise InvalidInput("mode must be listen or whisper", field="mode")
+        if actor.role not in ("supervisor", "admin"):
+            raise Forbidden("only supervisors may listen to calls")
+        own = self._own_extension(actor)
+        client, record = self._call(actor, call_id, own=False)
+        agent = sp.extension_of(record.agent)
+        if agent is None:
+            raise Conflict("the call is not with an agent yet")
+        await self._send(client, "Originate", Channel=sp.interface_of(own), Application="ChanSpy",
+                         Data=f"{sp.interface_of(agent)},{SPY_OPTIONS[mode]}", CallerID=f'"Spy" <{own}>',
+                         Timeout=CLICK_TO_CALL_TIMEOUT_MS, Async=True)
+        return {"call_id": call_id, "mode": mode, "agent": agent, "supervisor": own}
+
+    # -- reading -------------------------------------------------------------------------
+
+    async def me(self, actor: Actor) -> dict[str, Any]:
+        extension = self._own_extension(actor)
+        row = await self._login_row(extension) if self.cti is not None else None
+        view = self.cti.agent_view(extension) if self.cti is not None else {
+            "agent": extension, "state": "logged_out", "reason": None, "since": None, "queues": [], "call": None}
+        return {**view, "username": actor.username, "logged_in": row is not None,
+                "login": None if row is None else {"queues": row.queues.split(","), "paused": row.paused,
+                                                   "reason": row.pause_reason},
+                "pbx_connected": bool(self.cti and self.cti.pool.any_connected)}
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)

@@ -1,0 +1,398 @@
+"""CtiService: one per process. AMI events -> typed events -> trackers -> pops, rows, wallboard.
+
+The event path runs inside the AMI reader callback and never waits: pops go to the hub at
+once, with the caller context looked up once per call as it arrives (its first channel's
+Newchannel, or at the latest when it joins a queue or rings an agent); pops wait for that
+lookup only when it is not done yet, in order per agent. Call rows
+(one per ended call) and agent state rows are queued and written in batches by a writer
+task. On every (re)connect the service resynchronises from QueueStatus and CoreShowChannels
+and puts back every agent Helpline has logged in (`agent_logins`), with its pause state:
+dynamic queue members are gone after an Asterisk restart.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from cti import agents as ag
+from cti import calls as cl
+from cti import events as ev
+from cti import screen_pop as sp
+from cti import wallboard as wb
+from cti.ami.client import AmiClient
+from cti.ami.errors import ActionFailed, AmiError
+from cti.ami.framing import AmiMessage
+from cti.ami.pool import AmiPool
+from cti.hub import SUPERVISORS, Hub, agent_key
+from storage.db import Database
+from storage.queries import agents as agent_q
+from storage.queries import calls as call_q
+
+log = logging.getLogger(__name__)
+
+OUTBOUND_CONTEXTS = ("helpline-feedback", "helpline-survey")
+MAX_PENDING_ROWS = 100_000
+
+
+def utc(epoch: float | None) -> datetime | None:
+    return datetime.fromtimestamp(epoch, timezone.utc) if epoch is not None else None
+
+
+def call_row(server: str, record: cl.CallRecord) -> dict[str, Any]:
+    """The `calls` row of an ended call."""
+    complaint = record.complaint_no if record.complaint_no and len(record.complaint_no) == 11 else None
+    return {
+        "linkedid": record.id, "server": server[:128], "direction": record.direction,
+        "caller": (sp.canonical_caller(record.caller) or record.caller or "")[:32],
+        "dialed": (record.dialed or "")[:32], "queue": record.queue,
+        "agent": sp.extension_of(record.agent), "ivr_path": record.ivr_path[:255],
+        "language": (record.language or None) and record.language[:2],
+        "started_at": utc(record.started_at), "answered_at": utc(record.answered_at),
+        "ended_at": utc(record.ended_at), "wait_s": record.wait_s, "talk_s": record.talk_s,
+        "outcome": record.outcome or "", "hangup_cause": record.hangup_cause,
+        "complaint_number": complaint,
+        "attempt_id": int(record.attempt) if record.attempt and record.attempt.isdigit() else None,
+    }
+
+
+@dataclass
+class _Server:
+    client: AmiClient
+    calls: cl.CallTracker
+    agents: ag.AgentTracker
+
+
+class CtiService:
+    """See the module docstring. `pool` may have no servers (no PBX configured)."""
+
+    def __init__(self, db: Database, hub: Hub, pool: AmiPool, *, tz: ZoneInfo,
+                 clock: Callable[[], float] = time.time, wrapup_s: float = 5.0,
+                 flush_interval: float = 0.2, wallboard_interval: float = 1.0,
+                 service_level_s: int = 20, context_timeout: float = 1.0,
+                 call_max_age: float = 4 * 3600.0) -> None:
+        self.db, self.hub, self.pool, self.tz, self.clock = db, hub, pool, tz, clock
+        self.flush_interval = flush_interval
+        self.wallboard_interval = wallboard_interval
+        self.service_level_s = service_level_s
+        self.context_timeout = context_timeout
+        self.call_max_age = call_max_age
+        self.planner = sp.PopPlanner()
+        self.servers = {c.name: _Server(c, cl.CallTracker(OUTBOUND_CONTEXTS), ag.AgentTracker(wrapup_s))
+                        for c in pool.clients}
+        self.resyncs = 0
+        self.events = 0
+        self._contexts: dict[str, asyncio.Future[dict[str, Any]]] = {}
+        self._chains: dict[str, asyncio.Task[Any]] = {}
+        self._call_rows: list[dict[str, Any]] = []
+        self._state_rows: list[dict[str, Any]] = []
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._dirty = True
+        self._views: dict[str, ag.AgentView] | None = None
+        self._views_at = 0.0
+        self._today: dict[str, int] = {}
+        self._today_at = 0.0
+        pool.subscribe(self._on_event)
+        pool.on_connect(self._on_connect)
+        pool.on_state_change(lambda client, up: self._mark_dirty())
+
+    # -- running -------------------------------------------------------------------------
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Run the AMI connections, the row writer and the wallboard until `stop`."""
+        try:
+            async with asyncio.TaskGroup() as tg:
+                tg.create_task(self.pool.run())
+                tg.create_task(self._writer(stop))
+                tg.create_task(self._ticker(stop))
+                await stop.wait()
+                await self.pool.close()
+        finally:
+            for task in list(self._tasks):
+                task.cancel()
+            await self.flush()
+
+    def _spawn(self, coro: Any) -> asyncio.Task[Any]:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    def _mark_dirty(self) -> None:
+        self._dirty = True
+
+    # -- the event path ------------------------------------------------------------------
+
+    def _on_event(self, client: AmiClient, msg: AmiMessage) -> None:
+        event = ev.from_ami(msg, self.clock())
+        if event is None:
+            return
+        self.events += 1
+        server = self.servers[client.name]
+        for change in server.calls.apply(event):
+            self._call_change(server, change)
+        if type(event) is ev.Newchannel and event.uniqueid == event.linkedid:
+            self._early_lookup(server, event)
+        for agent_change in server.agents.apply(event):
+            self._agent_change(agent_change)
+
+    def _call_change(self, server: _Server, change: cl.CallChange) -> None:
+        record = change.call
+        self._dirty = True
+        if change.kind in (cl.QUEUED, cl.RINGING, cl.RESYNCED, cl.ANSWERED_CHANGE):
+            self._context_for(record)
+        for pop in self.planner.call_change(change):
+            self._emit(pop)
+        if change.kind == cl.ENDED:
+            self._contexts.pop(record.id, None)
+            self._call_rows.append(call_row(server.client.name, record))
+
+    def _agent_change(self, change: ag.AgentChange) -> None:
+        self._dirty = True
+        self._views = None
+        for pop in self.planner.agent_change(change):
+            self._emit(pop)
+        extension = sp.extension_of(change.interface)
+        if extension is not None:
+            self._state_rows.append({"agent": extension, "at": utc(change.at), "state": change.new,
+                                     "reason": change.reason})
+
+    def _emit(self, pop: sp.Pop) -> None:
+        """Publish now when nothing is pending for this agent, else after what is (per-agent order)."""
+        future = self._contexts.get(pop.record.id) if pop.record is not None else None
+        previous = self._chains.get(pop.agent)
+        if (previous is None or previous.done()) and (future is None or future.done()):
+            context = future.result() if future is not None else None
+            self.hub.publish(agent_key(pop.agent), self._message(pop, context), pop.key)
+            return
+        task = self._spawn(self._emit_later(pop, future, previous))
+        self._chains[pop.agent] = task
+        task.add_done_callback(lambda t, agent=pop.agent: self._chains.get(agent) is t
+                               and self._chains.pop(agent, None))
+
+    async def _emit_later(self, pop: sp.Pop, future: asyncio.Future[dict[str, Any]] | None,
+                          previous: asyncio.Task[Any] | None) -> None:
+        if previous is not None:
+            await asyncio.wait([previous])
+        context = None
+        if future is not None:
+            try:
+                async with asyncio.timeout(self.context_timeout):
+                    context = await asyncio.shield(future)
+            except TimeoutError:
+                log.warning("caller context for call %s not ready in %.1f s; popping without it",
+                            pop.record.id if pop.record else "", self.context_timeout)
+        self.hub.publish(agent_key(pop.agent), self._message(pop, context), pop.key)
+
+    def _message(self, pop: sp.Pop, context: dict[str, Any] | None) -> dict[str, Any]:
+        if pop.record is None:
+            return sp.agent_state_message(pop.agent, pop.state or "", pop.reason, pop.at)
+        return sp.call_message(pop.kind, pop.agent, pop.record, context, pop.waited_s, pop.outcome)
+
+    def _early_lookup(self, server: _Server, event: ev.Newchannel) -> None:
+        """Look the caller up as the call arrives, long before a queue rings an agent."""
+        if event.context in OUTBOUND_CONTEXTS or sp.canonical_caller(event.caller) is None:
+            return
+        record = server.calls.get(event.linkedid)
+        if record is not None:
+            self._context_for(record)
+
+    def _context_for(self, record: cl.CallRecord) -> asyncio.Future[dict[str, Any]]:
+        future = self._contexts.get(record.id)
+        if future is None:
+            future = asyncio.get_running_loop().create_future()
+            self._contexts[record.id] = future
+            phone = sp.canonical_caller(record.caller)
+            if phone is None:
+                future.set_result(dict(sp.EMPTY_CONTEXT))
+            else:
+                self._spawn(self._lookup(phone, future))
+        return future
+
+    async def _lookup(self, phone: str, future: asyncio.Future[dict[str, Any]]) -> None:
+        try:
+            context = await self.caller_context(phone)
+        except Exception:
+            log.exception("caller context lookup failed")
+            context = dict(sp.EMPTY_CONTEXT)
+        if not future.done():
+            future.set_result(context)
+
+    async def caller_context(self, phone: str) -> dict[str, Any]:
+        """Citizens, complaints and open callbacks for a canonical phone number."""
+        async with self.db.sessions() as session:
+            citizens, complaints, callbacks = await call_q.caller_context(session, phone)
+        return sp.context_json(citizens, complaints, callbacks, self.tz, datetime.now(timezone.utc))
+
+    # -- (re)connect ---------------------------------------------------------------------
+
+    async def _on_connect(self, client: AmiClient) -> None:
+        """Resync from QueueStatus and CoreShowChannels, then put back the logged-in agents."""
+        server = self.servers[client.name]
+        members_msgs = await client.send_list("QueueStatus")
+        channel_msgs = await client.send_list("CoreShowChannels")
+        now = self.clock()
+        members: list[ev.QueueMember] = []
+        entries: list[ev.QueueEntry] = []
+        channels: list[ev.CoreShowChannel] = []
+        for msg in [*members_msgs, *channel_msgs]:
+            event = ev.from_ami(msg, now)
+            if isinstance(event, ev.QueueMember):
+                members.append(event)
+            elif isinstance(event, ev.QueueEntry):
+                entries.append(event)
+            elif isinstance(event, ev.CoreShowChannel):
+                channels.append(event)
+        for change in server.calls.resync(channels, entries, now):
+            self._call_change(server, change)
+        for agent_change in server.agents.reconcile(members, now):
+            self._agent_change(agent_change)
+        await self._readd_agents(client, members)
+        self.resyncs += 1
+        log.info("AMI %s: resynchronised (%d channels, %d waiting, %d members)",
+                 client.name, len(channels), len(entries), len(members))
+
+    async def _readd_agents(self, client: AmiClient, members: list[ev.QueueMember]) -> None:
+        async with self.db.sessions() as session:
+            logins = await agent_q.logins(session)
+        present = {(m.queue, m.interface): m for m in members}
+        for login in logins:
+            interface = sp.interface_of(login.extension)
+            for queue in [q for q in login.queues.split(",") if q]:
+                member = present.get((queue, interface))
+                try:
+                    if member is None:
+                        await client.send("QueueAdd", **queue_add_headers(
+                            queue, login.extension, login.member_name, login.paused, login.pause_reason))
+                    elif member.paused != login.paused:
+                        await client.send("QueuePause", Queue=queue, Interface=interface,
+                                          Paused=login.paused,
+                                          Reason=login.pause_reason if login.paused else None)
+                except ActionFailed as exc:
+                    log.warning("AMI %s: could not put %s back in %s: %s", client.name,
+                                login.extension, queue, exc.message)
+                except AmiError as exc:
+                    log.warning("AMI %s: re-adding agents stopped: %s", client.name, exc)
+                    return
+
+    # -- rows ----------------------------------------------------------------------------
+
+    async def _writer(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                async with asyncio.timeout(self.flush_interval):
+                    await stop.wait()
+            except TimeoutError:
+                pass
+            await self.flush()
+
+    async def flush(self) -> None:
+        """Write the queued call and agent state rows now (kept for a retry if the database fails)."""
+        calls, states = self._call_rows, self._state_rows
+        if not calls and not states:
+            return
+        self._call_rows, self._state_rows = [], []
+        try:
+            async with self.db.session_scope() as session:
+                if states:
+                    ids = await agent_q.user_ids_by_extension(session, (r["agent"] for r in states))
+                    for row in states:
+                        row.setdefault("user_id", ids.get(row["agent"]))
+                    await agent_q.add_state_changes(session, states)
+                await call_q.add_many(session, calls)
+            if calls:
+                self._today_at = 0.0
+                self._dirty = True
+        except Exception:
+            log.exception("writing %d call row(s) and %d agent state row(s) failed; will retry",
+                          len(calls), len(states))
+            self._call_rows = (calls + self._call_rows)[-MAX_PENDING_ROWS:]
+            self._state_rows = (states + self._state_rows)[-MAX_PENDING_ROWS:]
+
+    # -- wallboard and clock -------------------------------------------------------------
+
+    async def _ticker(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                async with asyncio.timeout(self.wallboard_interval):
+                    await stop.wait()
+            except TimeoutError:
+                pass
+            now = self.clock()
+            for server in self.servers.values():
+                for change in server.agents.tick(now):
+                    self._agent_change(change)
+                for change in server.calls.expire(now, self.call_max_age):
+                    self._call_change(server, change)
+            watched = bool(self.hub.redis_url) or self.hub.connected(SUPERVISORS) > 0
+            if watched and (self._dirty or now - self._today_at > 10):
+                self._dirty = False
+                try:
+                    board = await self.wallboard()
+                except Exception:
+                    log.exception("wallboard update failed")
+                    continue
+                self.hub.publish(SUPERVISORS, board)
+
+    async def day_counts(self) -> dict[str, int]:
+        """Today's inbound counts (cached 10 s): offered, answered, abandoned, service level."""
+        now = self.clock()
+        if now - self._today_at > 10 or not self._today:
+            midnight = datetime.now(self.tz).replace(hour=0, minute=0, second=0, microsecond=0)
+            async with self.db.sessions() as session:
+                self._today = await call_q.day_counts(session, midnight, self.service_level_s)
+            self._today_at = now
+        return self._today
+
+    def _agent_views(self) -> dict[str, ag.AgentView]:
+        """Every agent's merged view; rebuilt after an agent change, at most every 0.25 s otherwise."""
+        now = self.clock()
+        if self._views is None or now - self._views_at > 0.25:
+            self._views = wb.merged_agents((s.agents for s in self.servers.values()), now)
+            self._views_at = now
+        return self._views
+
+    def agent_view(self, extension: str) -> dict[str, Any]:
+        """The agent's state (the busiest across servers) and its current call."""
+        view = wb.agent_json(extension, self._agent_views().get(sp.interface_of(extension)))
+        call = self.planner.current_call(extension)
+        view["call"] = sp.call_json(call) if call is not None else None
+        return view
+
+    def find_call(self, call_id: str) -> tuple[AmiClient, cl.CallRecord] | None:
+        for server in self.servers.values():
+            record = server.calls.get(call_id)
+            if record is not None:
+                return server.client, record
+        return None
+
+    async def agent_snapshot(self, extension: str) -> list[dict[str, Any]]:
+        """What a newly connected agent socket gets: its state, then its current call."""
+        view = self.agent_view(extension)
+        out = [{**sp.agent_state_message(extension, view["state"], view["reason"], None,
+                                         queues=view["queues"], snapshot=True), "since": view["since"]}]
+        call = self.planner.current_call(extension)
+        if call is not None:
+            kind = sp.ANSWERED if sp.extension_of(call.agent) == extension else sp.RINGING
+            context = await self._context_for(call)
+            out.append(sp.call_message(kind, extension, call, context))
+        return out
+
+    async def wallboard(self) -> dict[str, Any]:
+        now = self.clock()
+        waiting = wb.waiting_calls((s.calls for s in self.servers.values()), now)
+        return wb.build(waiting, self._agent_views(), await self.day_counts(), self.pool.status(), now)
+
+
+def queue_add_headers(queue: str, extension: str, member_name: str, paused: bool,
+                      reason: str | None) -> dict[str, Any]:
+    """QueueAdd as the captures send it (queue-admin.actions.txt), plus Reason when paused."""
+    interface = sp.interface_of(extension)
+    return {"Queue": queue, "Interface": interface, "MemberName": member_name,
+            "StateInterface": interface, "Penalty": 0, "Paused": paused,
+            "Reason": reason if paused and reason else None}

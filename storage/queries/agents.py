@@ -1,0 +1,67 @@
+"""Agent state history rows and the logged-in agents Helpline owns (agent_logins)."""
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import AgentLogin, AgentStateChange, User
+
+
+async def add_state_changes(session: AsyncSession, rows: Iterable[dict[str, Any]]) -> int:
+    """Insert agent_state_changes rows (dicts of its columns) in one statement."""
+    rows = list(rows)
+    if rows:
+        await session.execute(insert(AgentStateChange), rows)
+    return len(rows)
+
+
+async def state_changes(session: AsyncSession, agent: str, limit: int = 100) -> Sequence[AgentStateChange]:
+    stmt = (select(AgentStateChange).where(AgentStateChange.agent == agent)
+            .order_by(AgentStateChange.at, AgentStateChange.id).limit(limit))
+    return (await session.scalars(stmt)).all()
+
+
+async def user_ids_by_extension(session: AsyncSession, extensions: Iterable[str]) -> dict[str, int]:
+    wanted = sorted(set(extensions))
+    if not wanted:
+        return {}
+    rows = await session.execute(select(User.extension, User.id).where(User.extension.in_(wanted)))
+    return {ext: uid for ext, uid in rows.all() if ext is not None}
+
+
+async def logins(session: AsyncSession) -> Sequence[AgentLogin]:
+    return (await session.scalars(select(AgentLogin).order_by(AgentLogin.extension))).all()
+
+
+async def login_of(session: AsyncSession, extension: str) -> AgentLogin | None:
+    return await session.get(AgentLogin, extension)
+
+
+async def save_login(session: AsyncSession, *, extension: str, user_id: int, member_name: str,
+                     queues: Sequence[str], paused: bool, pause_reason: str | None,
+                     at: datetime) -> AgentLogin:
+    """Create or update the login row of `extension`."""
+    row = await session.get(AgentLogin, extension)
+    if row is None:
+        row = AgentLogin(extension=extension, user_id=user_id, logged_in_at=at)
+        session.add(row)
+    row.user_id, row.member_name, row.queues = user_id, member_name, ",".join(queues)
+    row.paused, row.pause_reason, row.updated_at = paused, pause_reason, at
+    await session.flush()
+    return row
+
+
+async def set_paused(session: AsyncSession, extension: str, paused: bool, reason: str | None,
+                     at: datetime) -> None:
+    row = await session.get(AgentLogin, extension)
+    if row is not None:
+        row.paused, row.pause_reason, row.updated_at = paused, reason, at
+        await session.flush()
+
+
+async def remove_login(session: AsyncSession, extension: str) -> None:
+    await session.execute(delete(AgentLogin).where(AgentLogin.extension == extension))

@@ -1,0 +1,130 @@
+"""The captures replayed by the fake AMI server, through the CTI, to real websockets and rows."""
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import datetime, timezone
+
+import pytest
+
+from storage.models import CallbackRequest, Citizen, Complaint
+from storage.queries import agents as agent_q
+from storage.queries import calls as call_q
+from tests.fakes.ami_server import FakeAmiServer
+from tests.fakes.cti_stack import CtiStack, drain, receive_json, receive_until
+
+
+@pytest.fixture
+async def ami() -> AsyncIterator[FakeAmiServer]:
+    async with FakeAmiServer(auth_fail_delay=0.05) as server:
+        yield server
+
+
+async def _rows(stack: CtiStack, linkedid: str) -> list:
+    async with asyncio.timeout(3):
+        while True:
+            async with stack.db.sessions() as session:
+                rows = await call_q.by_linkedid(session, linkedid)
+            if rows:
+                return list(rows)
+            await asyncio.sleep(0.02)
+
+
+async def _seed_caller(stack: CtiStack) -> None:
+    now = datetime.now(timezone.utc)
+    async with stack.db.session_scope() as session:
+        citizen = Citizen(phone="+919812345678", name="Ram Prasad", district_code="LKO", language="hi",
+                          created_at=now)
+        session.add(citizen)
+        await session.flush()
+        session.add(Complaint(number="25110004271", citizen_id=citizen.id, phone=citizen.phone,
+                              district_code="LKO", department_code="ELE", category_code="ELE-SUPPLY",
+                              description="No electricity", channel="phone", state="at_l1", level=1,
+                              officer_code="ELE-LKO-L1", registered_at=now, assigned_at=now, due_at=now))
+        session.add(CallbackRequest(phone="+919812345678", language="hi", queue="helpline-hi",
+                                    requested_at=now, state="open"))
+        session.add(CallbackRequest(phone="+919812345678", language="hi", requested_at=now, state="done"))
+
+
+async def test_answered_call_pops_only_its_agent(db_url: str, ami: FakeAmiServer) -> None:
+    async with CtiStack(db_url, ami) as stack:
+        await _seed_caller(stack)
+        mine = await stack.socket("/ws/agent", await stack.user("agent1", extension="agent1001"))
+        other = await stack.socket("/ws/agent", await stack.user("agent2", extension="agent1002"))
+        snapshot = await receive_json(mine)
+        assert snapshot["type"] == "agent.state" and snapshot["state"] == "logged_out"
+        await drain(other)
+
+        await ami.replay("inbound-answered")
+        ringing = await receive_until(mine, "call.ringing")
+        rest = await drain(mine, 0.3)
+        call = ringing["call"]
+        assert ringing["agent"] == "agent1001"
+        assert call["id"] == "1795362053.0"
+        assert call["caller"] == "+919812345678" and call["caller_raw"] == "919812345678"
+        assert call["language"] == "hi" and call["queue"] == "helpline-hi"
+        assert call["ivr_path"] == "1 > 2 (complaint-status) > 0"
+        assert [c["name"] for c in ringing["citizens"]] == ["Ram Prasad"]
+        assert [(c["number"], c["state"]) for c in ringing["complaints"]] == [("25110004271", "at_l1")]
+        assert ringing["complaints"][0]["due_at"] is not None
+        assert [(c["queue"], c["language"]) for c in ringing["callbacks"]] == [("helpline-hi", "hi")]
+
+        calls = [m for m in rest if m["type"].startswith("call.")]
+        assert [m["type"] for m in calls] == ["call.answered", "call.ended"]
+        assert all(m["call"]["id"] == call["id"] for m in calls)
+        assert calls[0]["call"]["waited_s"] == 1 and calls[1]["call"]["outcome"] == "answered"
+        assert calls[1]["citizens"] == ringing["citizens"]
+        sequence = [m["type"] if m["type"] != "agent.state" else m["state"] for m in rest]
+        assert sequence[:5] == ["ringing", "call.answered", "on_call", "wrap_up", "call.ended"]
+
+        assert [m["type"] for m in await drain(other)] == []
+
+        [row] = await _rows(stack, "1795362053.0")
+        assert (row.outcome, row.agent, row.wait_s, row.talk_s) == ("answered", "agent1001", 1, 3)
+        assert (row.caller, row.queue, row.language) == ("+919812345678", "helpline-hi", "hi")
+        assert row.ivr_path == "1 > 2 (complaint-status) > 0"
+        async with stack.db.sessions() as session:
+            history = [(r.state, r.user_id is not None) for r in await agent_q.state_changes(session, "agent1001")]
+        assert history[:4] == [("ready", True), ("ringing", True), ("on_call", True), ("wrap_up", True)]
+        await mine.close()
+        await other.close()
+
+
+async def test_abandoned_and_ring_no_answer_rows(db_url: str, ami: FakeAmiServer) -> None:
+    async with CtiStack(db_url, ami) as stack:
+        first = await stack.socket("/ws/agent", await stack.user("agent1", extension="agent1001"))
+        await drain(first)
+        await ami.replay("inbound-abandoned")
+        await ami.replay("agent-ring-no-answer")
+        [abandoned] = await _rows(stack, "1795362086.2")
+        assert (abandoned.outcome, abandoned.agent, abandoned.wait_s, abandoned.queue) == \
+            ("abandoned", None, 5, "helpline-hi")
+        [rna] = await _rows(stack, "1795362098.3")
+        assert (rna.outcome, rna.agent, rna.wait_s, rna.talk_s) == ("answered", "agent1002", 18, 3)
+        # agent1001 rang without answering: its pop ends as missed.
+        messages = await drain(first)
+        kinds = [(m["type"], m.get("call", {}).get("outcome")) for m in messages if m["type"].startswith("call.")]
+        assert kinds == [("call.ringing", None), ("call.ended", "missed")]
+        async with stack.db.sessions() as session:
+            reasons = [(r.state, r.reason) for r in await agent_q.state_changes(session, "agent1001")]
+        assert ("paused", "lunch") in reasons
+        await first.close()
+
+
+async def test_burst_loses_no_call(sqlite_url: str, ami: FakeAmiServer) -> None:
+    async with CtiStack(sqlite_url, ami) as stack:
+        await ami.replay("burst")
+        async with asyncio.timeout(5):
+            while True:
+                async with stack.db.sessions() as session:
+                    rows = await call_q.since(session, datetime(2020, 1, 1, tzinfo=timezone.utc))
+                if len(rows) >= 20:
+                    break
+                await asyncio.sleep(0.05)
+        outcomes: dict[str, int] = {}
+        for row in rows:
+            outcomes[row.outcome] = outcomes.get(row.outcome, 0) + 1
+        assert len(rows) == 20 and len({r.linkedid for r in rows}) == 20
+        assert outcomes == {"answered": 12, "abandoned": 5, "timeout": 3}
+        assert {r.agent for r in rows if r.outcome == "answered"} == {"agent1001", "agent1002", "agent1003"}
+        assert len(stack.cti.servers[next(iter(stack.cti.servers))].calls) == 0
