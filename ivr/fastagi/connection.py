@@ -1,0 +1,112 @@
+"""AgiConnection: an asyncio Protocol that feeds the sans-I/O parser and waits for its events."""
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+from ivr.fastagi.errors import ProtocolError
+from ivr.fastagi.protocol import AgiParser, Event
+
+MAX_QUEUED_EVENTS = 64
+CLOSE_TIMEOUT = 5.0
+
+
+def _expire(waiter: asyncio.Future[None]) -> None:
+    if not waiter.done():
+        waiter.set_exception(TimeoutError())
+
+
+class AgiConnection(asyncio.Protocol):
+    """One FastAGI socket. `next_event(deadline)` returns the next event, or None at EOF.
+
+    Bytes go straight into the parser; a parse error or more than MAX_QUEUED_EVENTS unread
+    events (a peer flooding replies nobody asked for) stops reading and is raised by the
+    next `next_event`. End of stream is checked on every wake-up, so a peer that closes
+    early costs nothing.
+    """
+
+    def __init__(self, parser: AgiParser,
+                 on_connect: Callable[[AgiConnection], None] | None = None) -> None:
+        self.parser = parser
+        self.peer = ""
+        self.closed = False
+        self.error: ProtocolError | None = None
+        self._on_connect = on_connect
+        self._transport: asyncio.Transport | None = None
+        self._waiter: asyncio.Future[None] | None = None
+        self._loop = asyncio.get_running_loop()
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self._transport = transport
+        peer = transport.get_extra_info("peername")
+        self.peer = f"{peer[0]}:{peer[1]}" if isinstance(peer, tuple) else str(peer)
+        if self._on_connect is not None:
+            self._on_connect(self)
+
+    def data_received(self, data: bytes) -> None:
+        if self.error is not None:
+            return
+        try:
+            self.parser.receive_data(data)
+            if self.parser.queued > MAX_QUEUED_EVENTS:
+                raise ProtocolError("too many unsolicited lines")
+        except ProtocolError as exc:
+            self.error = exc
+            assert self._transport is not None
+            self._transport.pause_reading()
+        self._wake()
+
+    def eof_received(self) -> bool:
+        self.closed = True
+        self._wake()
+        return False
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.closed = True
+        self._wake()
+
+    def _wake(self) -> None:
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    def deadline(self, timeout: float) -> float:
+        return self._loop.time() + timeout
+
+    async def next_event(self, deadline: float) -> Event | None:
+        """The next event; None once the peer has closed; TimeoutError after `deadline`."""
+        while True:
+            event = self.parser.next_event()
+            if event is not None:
+                return event
+            if self.error is not None:
+                raise self.error
+            if self.closed:
+                return None
+            waiter = self._loop.create_future()
+            self._waiter = waiter
+            handle = self._loop.call_at(deadline, _expire, waiter)
+            try:
+                await waiter
+            finally:
+                handle.cancel()
+                self._waiter = None
+
+    def write(self, data: bytes) -> None:
+        if self._transport is None or self._transport.is_closing():
+            raise ConnectionResetError("the FastAGI connection is closed")
+        self._transport.write(data)
+
+    def close(self) -> None:
+        """Close; a peer that does not read what is still buffered is cut off after 5 s."""
+        transport = self._transport
+        if transport is None or transport.is_closing():
+            return
+        if transport.get_write_buffer_size():
+            self._loop.call_later(CLOSE_TIMEOUT, transport.abort)
+        transport.close()
+
+    def abort(self) -> None:
+        if self._transport is not None:
+            self._transport.abort()

@@ -1,0 +1,270 @@
+"""Sans-I/O FastAGI: bytes from Asterisk in, events out; commands formatted as bytes.
+
+Asterisk sends `agi_name: value` lines and a blank line (the environment), then one reply per
+command (`200 result=N [(data)] [endpos=N]`, `510 …`, `511 …`, or a `520-…` block ending with
+`520 End of proper usage.`), and an unsolicited `HANGUP` line when the channel hangs up or the
+server closes. Lines end in `\\n`. Nothing here does I/O, so the parser is fed any split of the
+byte stream and yields the same events.
+"""
+from __future__ import annotations
+
+import re
+from collections import deque
+from dataclasses import dataclass, field
+
+from ivr.fastagi.errors import ProtocolError, UnsafeArgument
+
+MAX_LINE = 8192
+MAX_ENV_LINES = 256
+MAX_ENV_BYTES = 65536
+MAX_BLOCK_LINES = 256
+
+_ENV_KEY = re.compile(r"agi_[A-Za-z0-9_]+\Z")
+_ARG_KEY = re.compile(r"agi_arg_([0-9]{1,4})\Z")
+_CODE_LINE = re.compile(rb"([0-9]{3})([ -])")
+_RESULT = re.compile(r"result=(\S*)(?: \((.*)\))?(?: endpos=(-?[0-9]+))?", re.S)
+_VERB = re.compile(r"[A-Z]+(?: [A-Z]+)*\Z")
+_BARE = re.compile(r"[^\s\"\\\x00]+\Z")
+
+
+@dataclass(frozen=True, slots=True)
+class Environment:
+    """The `agi_*` lines sent at the start of a session; `args` from `agi_arg_1..N` in order."""
+
+    values: dict[str, str]
+    args: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """One reply. `text` is the reply exactly as received (a 520 block's lines joined by \\n)."""
+
+    code: int
+    result: str
+    data: str | None
+    endpos: int | None
+    text: str
+
+    @property
+    def usage(self) -> str:
+        """The usage text of a 520 block (the lines between its first and last line)."""
+        return "\n".join(self.text.split("\n")[1:-1])
+
+    def result_int(self) -> int:
+        try:
+            return int(self.result)
+        except ValueError:
+            raise ProtocolError(f"non-numeric result in reply {self.text[:80]!r}", self) from None
+
+
+@dataclass(frozen=True, slots=True)
+class HangupNotice:
+    """The unsolicited `HANGUP` line: the channel hung up, or the session is ending."""
+
+
+HANGUP = HangupNotice()
+Event = Environment | Reply | HangupNotice
+
+
+class AgiParser:
+    """Feed bytes with `receive_data`, take events with `next_event` / `events_received`.
+
+    Any violation (a line over `max_line` bytes, an environment over its limits, a line that
+    is not FastAGI) raises ProtocolError, and the parser stays failed.
+    """
+
+    def __init__(
+        self,
+        *,
+        max_line: int = MAX_LINE,
+        max_env_lines: int = MAX_ENV_LINES,
+        max_env_bytes: int = MAX_ENV_BYTES,
+        max_block_lines: int = MAX_BLOCK_LINES,
+    ) -> None:
+        self._max_line = max_line
+        self._max_env_lines = max_env_lines
+        self._max_env_bytes = max_env_bytes
+        self._max_block_lines = max_block_lines
+        self._buffer = bytearray()
+        self._events: deque[Event] = deque()
+        self._env: dict[str, str] | None = {}
+        self._env_lines = 0
+        self._env_bytes = 0
+        self._block: list[str] | None = None
+        self._error: ProtocolError | None = None
+        self._eof = False
+
+    @property
+    def environment_received(self) -> bool:
+        return self._env is None
+
+    def receive_data(self, data: bytes) -> None:
+        if self._error is not None:
+            raise self._error
+        if self._eof:
+            raise self._fail(ProtocolError("data after end of stream"))
+        buf = self._buffer
+        buf += data
+        start = 0
+        limit = self._max_line
+        try:
+            if self._env is not None and not self._env_lines and not buf.startswith(b"\n"):
+                end = buf.find(b"\n\n")
+                if end >= 0 and buf.find(b"\r", 0, end) < 0:
+                    self._env_block(bytes(buf[:end]))
+                    start = end + 2
+            while True:
+                end = buf.find(b"\n", start)
+                if end < 0:
+                    break
+                if end - start > limit:
+                    raise ProtocolError(f"line longer than {limit} bytes")
+                line = bytes(buf[start:end])
+                start = end + 1
+                self._line(line)
+            if len(buf) - start > limit:
+                raise ProtocolError(f"line longer than {limit} bytes")
+        except ProtocolError as exc:
+            raise self._fail(exc) from None
+        finally:
+            del buf[:start]
+
+    def receive_eof(self) -> None:
+        """The peer closed; raises ProtocolError if it stopped in the middle of something."""
+        if self._error is not None:
+            raise self._error
+        self._eof = True
+        if self._buffer:
+            raise self._fail(ProtocolError("stream ended inside a line"))
+        if self._env is not None and self._env_lines:
+            raise self._fail(ProtocolError("stream ended inside the environment"))
+        if self._block is not None:
+            raise self._fail(ProtocolError("stream ended inside a 520 usage block"))
+
+    @property
+    def queued(self) -> int:
+        """Events parsed and not yet taken."""
+        return len(self._events)
+
+    def next_event(self) -> Event | None:
+        return self._events.popleft() if self._events else None
+
+    def events_received(self) -> list[Event]:
+        events = list(self._events)
+        self._events.clear()
+        return events
+
+    def _fail(self, exc: ProtocolError) -> ProtocolError:
+        self._error = exc
+        self._buffer.clear()
+        return exc
+
+    def _line(self, raw: bytes) -> None:
+        if raw.endswith(b"\r"):
+            raw = raw[:-1]
+        if self._env is not None:
+            self._env_line(raw)
+        elif self._block is not None:
+            self._block_line(raw)
+        elif raw.startswith(b"200 result="):
+            self._events.append(_reply(200, raw.decode("utf-8", "replace")))
+        elif raw == b"HANGUP":
+            self._events.append(HANGUP)
+        else:
+            match = _CODE_LINE.match(raw)
+            if match is None:
+                raise ProtocolError(f"not a FastAGI reply: {_show(raw)}")
+            text = raw.decode("utf-8", "replace")
+            if match.group(2) == b"-":
+                self._block = [text]
+            else:
+                self._events.append(_reply(int(match.group(1)), text))
+
+    def _env_line(self, raw: bytes) -> None:
+        if not raw:
+            self._env_done()
+            return
+        self._env_lines += 1
+        self._env_bytes += len(raw) + 1
+        if self._env_lines > self._max_env_lines or self._env_bytes > self._max_env_bytes:
+            raise ProtocolError("environment too large")
+        self._env_pair(raw.decode("utf-8", "replace"))
+
+    def _env_block(self, raw: bytes) -> None:
+        """The whole environment at once (it usually arrives in one read): same checks."""
+        if len(raw) + 2 > self._max_env_bytes:
+            raise ProtocolError("environment too large")
+        if len(raw) > self._max_line and any(len(x) > self._max_line for x in raw.split(b"\n")):
+            raise ProtocolError(f"line longer than {self._max_line} bytes")
+        lines = raw.decode("utf-8", "replace").split("\n")
+        if len(lines) > self._max_env_lines:
+            raise ProtocolError("environment too large")
+        for line in lines:
+            self._env_pair(line)
+        self._env_done()
+
+    def _env_pair(self, line: str) -> None:
+        key, sep, value = line.partition(":")
+        if not sep or not _ENV_KEY.match(key):
+            raise ProtocolError(f"not an agi_* environment line: {line[:60]!r}")
+        assert self._env is not None
+        self._env[key] = value[1:] if value.startswith(" ") else value
+
+    def _env_done(self) -> None:
+        env = self._env
+        if not env:
+            raise ProtocolError("empty environment")
+        self._env = None
+        self._events.append(Environment(env, _args(env)))
+
+    def _block_line(self, raw: bytes) -> None:
+        block = self._block
+        assert block is not None
+        text = raw.decode("utf-8", "replace")
+        block.append(text)
+        if len(block) > self._max_block_lines:
+            raise ProtocolError("520 usage block too long")
+        match = _CODE_LINE.match(raw)
+        if match is not None and match.group(2) == b" ":
+            self._block = None
+            self._events.append(Reply(int(block[0][:3]), "", None, None, "\n".join(block)))
+
+
+def _reply(code: int, text: str) -> Reply:
+    rest = text[4:]
+    if not rest.startswith("result="):
+        return Reply(code, "", None, None, text)
+    match = _RESULT.match(rest)
+    assert match is not None  # `result=` followed by anything matches
+    endpos = match.group(3)
+    return Reply(code, match.group(1), match.group(2), int(endpos) if endpos else None, text)
+
+
+def _args(env: dict[str, str]) -> list[str]:
+    numbered: list[tuple[int, str]] = []
+    for key, value in env.items():
+        if key.startswith("agi_arg_") and (match := _ARG_KEY.match(key)):
+            numbered.append((int(match.group(1)), value))
+    return [value for _, value in sorted(numbered)]
+
+
+def _show(raw: bytes) -> str:
+    return repr(raw[:60]) + ("…" if len(raw) > 60 else "")
+
+
+def quote(arg: str) -> str:
+    """One argument as Asterisk's parser reads it back: bare if plain, else `"…"` escaped."""
+    if _BARE.match(arg):
+        return arg
+    if "\n" in arg or "\r" in arg or "\0" in arg:
+        raise UnsafeArgument("AGI arguments cannot contain newlines, carriage returns or NUL")
+    return '"' + arg.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def format_command(verb: str, *args: str | int) -> bytes:
+    """`format_command("SET VARIABLE", "X", "a b")` → b'SET VARIABLE X "a b"\\n'."""
+    if not _VERB.match(verb):
+        raise UnsafeArgument(f"not an AGI command verb: {verb[:40]!r}")
+    if not args:
+        return (verb + "\n").encode()
+    return (verb + " " + " ".join([quote(str(arg)) for arg in args]) + "\n").encode()
