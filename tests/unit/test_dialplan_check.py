@@ -150,8 +150,9 @@ def test_filtered_callerid_into_dial_is_accepted(tmp_path: Path) -> None:
 def test_caller_supplied_values_are_tracked_to_their_sinks(
         tmp_path: Path, old: str, new: str, found: str, sink: str) -> None:
     directory, _ = broken_copy(tmp_path, old, new)
-    assert [p.message for p in check_dialplan(directory)] == [
-        f"caller-supplied {found} reaches {sink} without FILTER()"]
+    # a tainted variable is reported at every Dial that uses it (two outbound patterns share one)
+    assert {p.message for p in check_dialplan(directory)} == {
+        f"caller-supplied {found} reaches {sink} without FILTER()"}
 
 
 def test_a_missing_queuestatus_outcome_is_reported_at_the_dispatch(tmp_path: Path) -> None:
