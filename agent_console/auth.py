@@ -49,11 +49,13 @@ def issue_token(secret: str, user_id: int, username: str, role: str, ttl_s: int)
 
 
 def read_token(secret: str, token: str) -> TokenClaims:
+    if not token.isascii():
+        raise TokenError("malformed token")
     try:
         body, sig = token.split(".")
     except ValueError as exc:
         raise TokenError("malformed token") from exc
-    if not hmac.compare_digest(sig, _sign(secret, body)):
+    if not hmac.compare_digest(sig.encode(), _sign(secret, body).encode()):
         raise TokenError("invalid token signature")
     try:
         data = json.loads(_unb64(body))

@@ -110,7 +110,7 @@ def csrf_for(secret: str, session_token: str) -> str:
 def csrf_valid(secret: str, session_token: str | None, given: str | None) -> bool:
     if not session_token or not given:
         return False
-    return hmac.compare_digest(csrf_for(secret, session_token), given)
+    return given.isascii() and hmac.compare_digest(csrf_for(secret, session_token).encode(), given.encode())
 
 
 def new_prelogin_token() -> str:

@@ -9,7 +9,7 @@ import re
 from datetime import time
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from pydantic import Field, field_validator
 from pydantic_settings import (
@@ -32,8 +32,8 @@ class AmiServer:
         self.url = url
         self.host = parts.hostname
         self.port = parts.port or 5038
-        self.username = parts.username
-        self.secret = parts.password or ""
+        self.username = unquote(parts.username)
+        self.secret = unquote(parts.password or "")
 
     @property
     def public_url(self) -> str:
@@ -45,7 +45,8 @@ class AmiServer:
 
 
 def mask_url(url: str) -> str:
-    return re.sub(r"(//[^:/@]+:)[^@]*@", r"\1***@", url)
+    """The URL with its password replaced by *** (up to the last '@', which ends the userinfo)."""
+    return re.sub(r"(//[^:/@]+:).*@", r"\1***@", url)
 
 
 class Settings(BaseSettings):
@@ -62,7 +63,9 @@ class Settings(BaseSettings):
     agi_port: int = 4573
     ami_urls: str = ""
     redis_url: str = ""
-    secret_key: str = "change-me-in-production"
+    # Signs session cookies and API tokens. Empty: `helpline serve` keeps a random key in
+    # helpline-secret.key (created once, mode 0600) in the working directory.
+    secret_key: str = ""
     timezone: str = "Asia/Kolkata"
     calling_window: str = "09:00-21:00"
     feedback_delay_minutes: int = 60

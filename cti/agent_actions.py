@@ -119,7 +119,7 @@ class AgentActions:
     # -- queue membership ----------------------------------------------------------------
 
     async def login(self, actor: Actor, extension: str | None = None) -> dict[str, Any]:
-        """QueueAdd to helpline-<lang> for each of the user's languages (idempotent)."""
+        """QueueAdd to helpline-<lang> for each of the user's queues (hi, en, video; idempotent)."""
         own = self._own_extension(actor)
         if extension is not None and extension != own:
             if not _EXTENSION.fullmatch(extension):
@@ -216,17 +216,17 @@ class AgentActions:
         """Click-to-call: ring the agent's phone, then dial the citizen from helpline-agents."""
         phone = normalise_phone(number)
         service = self._service()
-        row = await self._require_login(actor)
+        extension = self._own_extension(actor)  # a phone is enough: no queue login needed to call out
         client = service.pool.pick()
         channel_id = f"helpline-c2c-{secrets.token_hex(6)}"
         action_id = f"c2c-{secrets.token_hex(6)}"
-        log.info("click-to-call from %s to %s", row.extension, mask_phone(phone))
+        log.info("click-to-call from %s to %s", extension, mask_phone(phone))
         await self._send(client, "Originate", ActionID=action_id,
-                         Channel=sp.interface_of(row.extension), Context=AGENT_CONTEXT,
-                         Exten=dial_digits(phone), Priority=1, CallerID=f'"Helpline" <{row.extension}>',
+                         Channel=sp.interface_of(extension), Context=AGENT_CONTEXT,
+                         Exten=dial_digits(phone), Priority=1, CallerID=f'"Helpline" <{extension}>',
                          Timeout=CLICK_TO_CALL_TIMEOUT_MS, Async=True, ChannelId=channel_id,
-                         variables={"HELPLINE_AGENT": row.extension})
-        return {"call_id": channel_id, "number": phone, "extension": row.extension, "action_id": action_id}
+                         variables={"HELPLINE_AGENT": extension})
+        return {"call_id": channel_id, "number": phone, "extension": extension, "action_id": action_id}
 
     def _call(self, actor: Actor, call_id: str, *, own: bool) -> tuple[AmiClient, Any]:
         service = self._service()

@@ -44,6 +44,8 @@ class Policy:
     timezone: ZoneInfo
     max_complaints_per_phone_per_month: int = 10
     feedback_delay: timedelta = timedelta(minutes=60)
+    calling_window: tuple[str, str] = ("09:00", "21:00")
+    feedback_max_attempts: int = 3
 
     @classmethod
     def from_settings(cls, settings: Any) -> "Policy":
@@ -51,6 +53,8 @@ class Policy:
             timezone=ZoneInfo(settings.timezone),
             max_complaints_per_phone_per_month=settings.max_complaints_per_phone_per_month,
             feedback_delay=timedelta(minutes=settings.feedback_delay_minutes),
+            calling_window=tuple(t.strftime("%H:%M") for t in settings.window),  # type: ignore[arg-type]
+            feedback_max_attempts=settings.feedback_max_attempts,
         )
 
 
@@ -163,7 +167,7 @@ async def dispose(session: AsyncSession, number: str, report: str, who: Who, pol
     await _event(session, complaint, who, "dispose", transition.from_state, transition.to_state, now,
                  {"report": report, "level": complaint.level})
     if Effect.QUEUE_FEEDBACK in transition.effects:
-        await enqueue_feedback_call(session, complaint, now + policy.feedback_delay, now)
+        await enqueue_feedback_call(session, complaint, now + policy.feedback_delay, now, policy)
     return complaint
 
 
@@ -194,6 +198,12 @@ async def _apply_feedback(session: AsyncSession, complaint: Complaint, transitio
         complaint.reopen_count += 1
         category = await reference.get_category(session, complaint.category_code)
         assert category is not None
+        officer = await reference.get_officer(session, complaint.officer_code) if complaint.officer_code else None
+        if officer is None or not officer.active:  # the L1 officer has left: route afresh
+            route = await routing.route(session, department=complaint.department_code,
+                                        district=complaint.district_code, category=category, level=1, at=now)
+            complaint.officer_code = route.officer.code
+            info["officer"] = route.officer.code
         complaint.assigned_at = now
         complaint.due_at = routing.deadline(now, category.sla_days)
         complaint.disposed_at = None

@@ -79,11 +79,15 @@ def run(coro: Coroutine[Any, Any, T]) -> T:
 @guarded
 def serve() -> None:
     """Run the helpline: web console and API, FastAGI, CTI and dialer (what is configured)."""
+    from helpline.secret import WeakSecret, with_secret
     from helpline.server import serve as serve_async
     from storage.migrate import upgrade
 
-    settings = load_settings()
     setup_logging()
+    try:
+        settings = with_secret(load_settings())
+    except WeakSecret as exc:
+        raise CliError(str(exc)) from exc
     upgrade(settings.database_url)
     run(serve_async(settings))
 
@@ -217,6 +221,11 @@ def dialplan_check(
     if problems:
         fail(f"{len(problems)} problem(s) in {directory}")
     typer.echo(f"dialplan OK: {directory}")
+
+
+from helpline.cli_campaign import campaign_app  # noqa: E402 - the sub-app needs the helpers above
+
+app.add_typer(campaign_app, name="campaign")
 
 
 def main() -> None:

@@ -23,7 +23,6 @@ async def run_web(ctx: AppContext, stop: asyncio.Event) -> None:
     config = uvicorn.Config(app, host=ctx.settings.web_host, port=ctx.settings.web_port,
                             ws="websockets-sansio", log_level="info", lifespan="on", access_log=False)
     server = uvicorn.Server(config)
-    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
     task = asyncio.create_task(server.serve())
     await stop.wait()
     server.should_exit = True

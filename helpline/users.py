@@ -15,6 +15,8 @@ from storage.queries import users as user_q
 _USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,63}")
 _EXTENSION = re.compile(r"[A-Za-z0-9_-]{1,32}")
 MIN_PASSWORD = 8
+# The queues an agent can serve: helpline-hi, helpline-en, helpline-video (sign language).
+AGENT_QUEUES = ("hi", "en", "video")
 
 
 async def create_user(session: AsyncSession, username: str, role: str, password: str, *,
@@ -42,8 +44,9 @@ async def create_user(session: AsyncSession, username: str, role: str, password:
     if extension and await user_q.by_extension(session, extension) is not None:
         raise Conflict(f"extension {extension!r} already belongs to another user", field="extension")
     for lang in languages.split(","):
-        if lang not in ("hi", "en"):
-            raise InvalidInput("languages: a comma-separated list of hi, en", field="languages")
+        if lang not in AGENT_QUEUES:
+            raise InvalidInput("languages: a comma-separated list of hi, en, video (the queues the agent serves)",
+                               field="languages")
     return await user_q.add(session, User(
         username=username, password_hash=hash_password(password), role=role, officer_code=officer,
         extension=extension, languages=languages, active=True, created_at=utcnow(),

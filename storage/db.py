@@ -17,7 +17,8 @@ class Database:
         self.url = url
         parsed = make_url(url)
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
-        kwargs: dict[str, object] = {"echo": echo, "pool_pre_ping": True}
+        # hide_parameters: citizens' phone numbers must not reach logs through database errors.
+        kwargs: dict[str, object] = {"echo": echo, "pool_pre_ping": True, "hide_parameters": True}
         if self.is_sqlite:
             if parsed.database and parsed.database != ":memory:":
                 Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
@@ -37,7 +38,7 @@ class Database:
             try:
                 yield session
                 await session.commit()
-            except BaseException:
+            except Exception:
                 await session.rollback()
                 raise
 

@@ -55,12 +55,12 @@ def _names(body: NamesIn) -> admin.Names:
 
 
 @router.get("/users")
-async def list_users(session: AsyncSession = Depends(get_session), _u: CurrentUser = ADMIN) -> dict[str, Any]:
+async def list_users(session: AsyncSession = Depends(get_session, scope="function"), _u: CurrentUser = ADMIN) -> dict[str, Any]:
     return {"users": [admin.user_json(u) for u in await user_q.all_users(session)]}
 
 
 @router.post("/users", status_code=201)
-async def add_user(body: UserIn, session: AsyncSession = Depends(get_session),
+async def add_user(body: UserIn, session: AsyncSession = Depends(get_session, scope="function"),
                    _u: CurrentUser = ADMIN) -> dict[str, Any]:
     user = await create_user(session, body.username, body.role, body.password, officer=body.officer or None,
                              extension=body.extension or None)
@@ -68,7 +68,7 @@ async def add_user(body: UserIn, session: AsyncSession = Depends(get_session),
 
 
 @router.patch("/users/{username}")
-async def patch_user(username: str, body: UserPatch, session: AsyncSession = Depends(get_session),
+async def patch_user(username: str, body: UserPatch, session: AsyncSession = Depends(get_session, scope="function"),
                      me: CurrentUser = ADMIN) -> dict[str, Any]:
     user = await admin.update_user(session, username, active=body.active, password=body.password,
                                    ui_language=body.ui_language, acting_user_id=me.id)
@@ -76,7 +76,7 @@ async def patch_user(username: str, body: UserPatch, session: AsyncSession = Dep
 
 
 @router.get("/officers")
-async def list_officers(session: AsyncSession = Depends(get_session), _u: CurrentUser = ADMIN) -> dict[str, Any]:
+async def list_officers(session: AsyncSession = Depends(get_session, scope="function"), _u: CurrentUser = ADMIN) -> dict[str, Any]:
     return {"officers": [
         {"code": o.code, "name_en": o.name_en, "name_hi": o.name_hi, "designation": o.designation,
          "department": o.department_code, "district": o.district_code, "level": o.level, "active": o.active}
@@ -84,7 +84,7 @@ async def list_officers(session: AsyncSession = Depends(get_session), _u: Curren
 
 
 @router.put("/officers/{code}")
-async def put_officer(code: str, body: OfficerIn, session: AsyncSession = Depends(get_session),
+async def put_officer(code: str, body: OfficerIn, session: AsyncSession = Depends(get_session, scope="function"),
                       _u: CurrentUser = ADMIN) -> dict[str, Any]:
     o = await admin.put_officer(session, code, _names(body), department=body.department, district=body.district,
                                 level=body.level, designation=body.designation, active=body.active)
@@ -93,14 +93,14 @@ async def put_officer(code: str, body: OfficerIn, session: AsyncSession = Depend
 
 
 @router.put("/departments/{code}")
-async def put_department(code: str, body: NamesIn, session: AsyncSession = Depends(get_session),
+async def put_department(code: str, body: NamesIn, session: AsyncSession = Depends(get_session, scope="function"),
                          _u: CurrentUser = ADMIN) -> dict[str, Any]:
     d = await admin.put_department(session, code, _names(body))
     return {"code": d.code, "name_en": d.name_en, "name_hi": d.name_hi}
 
 
 @router.put("/categories/{code}")
-async def put_category(code: str, body: CategoryIn, session: AsyncSession = Depends(get_session),
+async def put_category(code: str, body: CategoryIn, session: AsyncSession = Depends(get_session, scope="function"),
                        _u: CurrentUser = ADMIN) -> dict[str, Any]:
     c = await admin.put_category(session, code, body.department, _names(body), body.sla_days)
     return {"code": c.code, "department": c.department_code, "name_en": c.name_en, "name_hi": c.name_hi,
@@ -108,14 +108,14 @@ async def put_category(code: str, body: CategoryIn, session: AsyncSession = Depe
 
 
 @router.put("/pause-reasons/{code}")
-async def put_pause_reason(code: str, body: NamesIn, session: AsyncSession = Depends(get_session),
+async def put_pause_reason(code: str, body: NamesIn, session: AsyncSession = Depends(get_session, scope="function"),
                            _u: CurrentUser = ADMIN) -> dict[str, Any]:
     r = await admin.put_pause_reason(session, code, _names(body))
     return {"code": r.code, "name_en": r.name_en, "name_hi": r.name_hi}
 
 
 @router.delete("/pause-reasons/{code}", status_code=204)
-async def delete_pause_reason(code: str, session: AsyncSession = Depends(get_session),
+async def delete_pause_reason(code: str, session: AsyncSession = Depends(get_session, scope="function"),
                               _u: CurrentUser = ADMIN) -> Response:
     await admin.delete_pause_reason(session, code)
     return Response(status_code=204)

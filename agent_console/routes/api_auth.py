@@ -16,7 +16,7 @@ router = APIRouter(prefix="/api/v1", tags=["auth"])
 
 @router.post("/auth/token")
 async def token(body: TokenRequest, request: Request, ctx: AppContext = Depends(get_ctx),
-                session: AsyncSession = Depends(get_session)) -> dict[str, str]:
+                session: AsyncSession = Depends(get_session, scope="function")) -> dict[str, str]:
     try:
         user = await authenticate(ctx, session, body.username, body.password, client_ip(request))
     except LoginThrottled as exc:

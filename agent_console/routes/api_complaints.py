@@ -13,6 +13,7 @@ from agent_console.schemas import ComplaintIn, DisposeIn, FeedbackIn, TransferIn
 from grievance import service
 from grievance.lifecycle import State
 from grievance.phones import normalise_phone
+from grievance.search import search_complaints
 from grievance.views import complaint_json
 from storage.queries import complaints as complaint_q
 
@@ -22,7 +23,7 @@ STAFF = ("agent", "supervisor", "admin")
 
 @router.post("/complaints", status_code=201)
 async def register(body: ComplaintIn, ctx: AppContext = Depends(get_ctx),
-                   session: AsyncSession = Depends(get_session),
+                   session: AsyncSession = Depends(get_session, scope="function"),
                    user: CurrentUser = Depends(require(*STAFF))) -> dict[str, Any]:
     data = service.NewComplaint(
         phone=body.citizen.phone, name=body.citizen.name, district=body.citizen.district,
@@ -35,7 +36,7 @@ async def register(body: ComplaintIn, ctx: AppContext = Depends(get_ctx),
 
 @router.get("/complaints/{number}")
 async def get_complaint(number: str, ctx: AppContext = Depends(get_ctx),
-                        session: AsyncSession = Depends(get_session),
+                        session: AsyncSession = Depends(get_session, scope="function"),
                         user: CurrentUser = Depends(current_user)) -> dict[str, Any]:
     complaint = await service.get(session, number)
     _check_officer_may_see(user, complaint.officer_code, complaint.number)
@@ -43,10 +44,17 @@ async def get_complaint(number: str, ctx: AppContext = Depends(get_ctx),
 
 
 @router.get("/complaints")
-async def list_complaints(phone: str | None = Query(default=None), state: str | None = Query(default=None),
+async def list_complaints(q: str | None = Query(default=None, max_length=32,
+                                         description="a complaint number or a phone number"),
+                          phone: str | None = Query(default=None), state: str | None = Query(default=None),
                           limit: int = Query(default=100, ge=1, le=500),
-                          ctx: AppContext = Depends(get_ctx), session: AsyncSession = Depends(get_session),
+                          ctx: AppContext = Depends(get_ctx), session: AsyncSession = Depends(get_session, scope="function"),
                           user: CurrentUser = Depends(current_user)) -> dict[str, Any]:
+    if q:
+        found = await search_complaints(session, q, ctx.tz, service.utcnow(), limit=limit)
+        if user.role == "officer":
+            found = [c for c in found if (c["officer"] or {}).get("code") == user.officer_code]
+        return {"complaints": found}
     if state is not None and state not in {s.value for s in State}:
         raise ApiError(422, "invalid_input", f"unknown state {state!r}")
     if user.role != "officer" and not phone and not state:
@@ -60,7 +68,7 @@ async def list_complaints(phone: str | None = Query(default=None), state: str | 
 
 @router.post("/complaints/{number}/dispose")
 async def dispose(number: str, body: DisposeIn, ctx: AppContext = Depends(get_ctx),
-                  session: AsyncSession = Depends(get_session),
+                  session: AsyncSession = Depends(get_session, scope="function"),
                   user: CurrentUser = Depends(require("officer"))) -> dict[str, Any]:
     complaint = await service.dispose(session, number, body.report, user.who, ctx.policy)
     return await complaint_json(session, complaint, ctx.tz, service.utcnow(), with_events=True)
@@ -68,7 +76,7 @@ async def dispose(number: str, body: DisposeIn, ctx: AppContext = Depends(get_ct
 
 @router.post("/complaints/{number}/feedback")
 async def feedback(number: str, body: FeedbackIn, ctx: AppContext = Depends(get_ctx),
-                   session: AsyncSession = Depends(get_session),
+                   session: AsyncSession = Depends(get_session, scope="function"),
                    user: CurrentUser = Depends(require(*STAFF))) -> dict[str, Any]:
     complaint = await service.record_feedback(session, number, body.result, user.who, ctx.policy)
     return await complaint_json(session, complaint, ctx.tz, service.utcnow(), with_events=True)
@@ -76,7 +84,7 @@ async def feedback(number: str, body: FeedbackIn, ctx: AppContext = Depends(get_
 
 @router.post("/complaints/{number}/transfer")
 async def transfer(number: str, body: TransferIn, ctx: AppContext = Depends(get_ctx),
-                   session: AsyncSession = Depends(get_session),
+                   session: AsyncSession = Depends(get_session, scope="function"),
                    user: CurrentUser = Depends(require("officer", "supervisor", "admin"))) -> dict[str, Any]:
     complaint = await service.transfer(session, number, body.department, body.reason, user.who,
                                        category=body.category)

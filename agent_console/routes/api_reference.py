@@ -13,7 +13,7 @@ router = APIRouter(prefix="/api/v1", tags=["reference"])
 
 
 @router.get("/reference")
-async def get_reference(session: AsyncSession = Depends(get_session),
+async def get_reference(session: AsyncSession = Depends(get_session, scope="function"),
                         _user: CurrentUser = Depends(current_user)) -> dict[str, Any]:
     return await reference_json(session)
 

@@ -17,6 +17,6 @@ router = APIRouter(prefix="/api/v1", tags=["reports"])
 
 @router.get("/reports/summary")
 async def summary(from_: date = Query(alias="from"), to: date = Query(),
-                  ctx: AppContext = Depends(get_ctx), session: AsyncSession = Depends(get_session),
+                  ctx: AppContext = Depends(get_ctx), session: AsyncSession = Depends(get_session, scope="function"),
                   _user: CurrentUser = Depends(require("supervisor", "admin"))) -> dict[str, Any]:
     return await reports.summary(session, from_, to, ctx.tz, utcnow())

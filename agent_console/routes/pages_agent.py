@@ -16,10 +16,9 @@ from agent_console.routes.api_reference import reference_json
 from agent_console.schemas import Strict
 from grievance import service
 from grievance.errors import DomainError, NotFound
-from grievance.phones import normalise_phone
+from grievance.search import search_complaints
 from grievance.views import complaint_json
 from storage.queries import call_stats
-from storage.queries import complaints as complaint_q
 
 router = APIRouter(include_in_schema=False)
 api_router = APIRouter(prefix="/api/v1", tags=["calls"])
@@ -30,12 +29,7 @@ AGENT_ROLES = ("agent", "supervisor", "admin")
 
 async def search(session: AsyncSession, q: str, ctx: AppContext) -> list[dict[str, Any]]:
     """A complaint number (11 digits) or a phone number → complaints, newest first."""
-    cleaned = "".join(q.split())
-    now = service.utcnow()
-    if cleaned.isdigit() and len(cleaned) == 11:
-        return [await complaint_json(session, await service.get(session, cleaned), ctx.tz, now)]
-    rows = await complaint_q.search(session, phone=normalise_phone(cleaned), limit=50)
-    return [await complaint_json(session, c, ctx.tz, now) for c in rows]
+    return await search_complaints(session, q, ctx.tz, service.utcnow())
 
 
 async def _desk(request: Request, pu: PageUser, ctx: AppContext, *, q: str = "", status: int = 200,
@@ -89,7 +83,7 @@ class DispositionIn(Strict):
 
 
 @api_router.post("/calls/{call_id}/disposition")
-async def set_disposition(call_id: str, body: DispositionIn, session: AsyncSession = Depends(get_session),
+async def set_disposition(call_id: str, body: DispositionIn, session: AsyncSession = Depends(get_session, scope="function"),
                           _user: CurrentUser = Depends(require(*AGENT_ROLES))) -> dict[str, Any]:
     """The agent's wrap-up code for a call (by its id, the Linkedid shown in the screen pop)."""
     number = None

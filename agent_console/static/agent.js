@@ -84,6 +84,9 @@
   }
   function showCall(msg) {
     const call = msg.call || {};
+    if (currentCall && currentCall.id === call.id && currentCall.complaint_number && !call.complaint_number) {
+      call.complaint_number = currentCall.complaint_number;  // keep it for the wrap-up disposition
+    }
     currentCall = call;
     const card = $("call-card");
     const kind = msg.type.replace("call.", "");
@@ -195,9 +198,7 @@
     if (!q) return;
     box.replaceChildren(H.el("p", {class: "muted", text: "…"}));
     try {
-      let list;
-      if (/^\d{11}$/.test(q)) list = [await H.api("GET", "/api/v1/complaints/" + encodeURIComponent(q))];
-      else list = (await H.api("GET", "/api/v1/complaints?phone=" + encodeURIComponent(q))).complaints;
+      const list = (await H.api("GET", "/api/v1/complaints?q=" + encodeURIComponent(q))).complaints;
       if (!list.length) { box.replaceChildren(H.el("p", {class: "muted", text: t("search.none", {q: q})})); return; }
       const head = H.el("tr", {}, ["col.number", "col.state", "col.department", "col.due", "col.description"].map(
         (k) => H.el("th", {scope: "col", text: t(k)})));

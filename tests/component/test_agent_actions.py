@@ -5,6 +5,8 @@ import asyncio
 from collections.abc import AsyncIterator
 
 import httpx
+
+from helpline.users import create_user
 import pytest
 
 from storage.queries import agents as agent_q
@@ -102,11 +104,15 @@ async def test_login_pause_ready_logout(db_url: str, ami: FakeAmiServer) -> None
 async def test_click_to_call(sqlite_url: str, ami: FakeAmiServer) -> None:
     async with CtiStack(sqlite_url, ami) as stack:
         token = await stack.user("agent1", extension="agent1001")
-        idle = await stack.user("agent2", extension="agent1002")
+        async with stack.db.session_scope() as session:
+            await create_user(session, "sup1", "supervisor", "password-123")
         async with httpx.AsyncClient(base_url=stack.url("")) as http:
-            r = await http.post("/api/v1/calls/originate", json={"number": "9812345678"}, headers=_auth(idle))
-            assert r.status_code == 409 and r.json()["error"]["id"] == "not_logged_in"
-            await http.post("/api/v1/agents/me/login", headers=_auth(token))
+            sup = (await http.post("/api/v1/auth/token", json={"username": "sup1", "password": "password-123"})).json()
+            r = await http.post("/api/v1/calls/originate", json={"number": "9812345678"},
+                                headers=_auth(sup["access_token"]))
+            assert r.status_code == 403 and "no extension" in r.json()["error"]["message"]
+            assert ami.actions_named("Originate") == []
+            # calling out needs a phone (extension), not a queue login
             r = await http.post("/api/v1/calls/originate", json={"number": "12345"}, headers=_auth(token))
             assert r.status_code == 422 and r.json()["error"]["id"] == "invalid_input"
             r = await http.post("/api/v1/calls/originate", json={"number": "098123-45678"}, headers=_auth(token))

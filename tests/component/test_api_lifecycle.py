@@ -81,3 +81,15 @@ async def test_search_by_phone_and_state(client: httpx.AsyncClient, db: Database
     assert r.json()["complaints"] == []
     r = await client.get("/api/v1/complaints", params={"state": "lost"}, headers=agent)
     assert r.status_code == 422 and r.json()["error"]["id"] == "invalid_input"
+
+
+async def test_search_box_takes_numbers_and_phones(client: httpx.AsyncClient, db: Database) -> None:
+    agent = await login_as(client, db, "agent1", "agent", extension="agent1001")
+    number = (await client.post("/api/v1/complaints", json=complaint_body(), headers=agent)).json()["number"]
+    for q in (number, "09812345678", "98123 45678", "+919812345678"):
+        r = await client.get("/api/v1/complaints", params={"q": q}, headers=agent)
+        assert r.status_code == 200, (q, r.text)
+        assert [c["number"] for c in r.json()["complaints"]] == [number]
+    wrong = number[:-1] + str((int(number[-1]) + 1) % 10)
+    r = await client.get("/api/v1/complaints", params={"q": wrong}, headers=agent)
+    assert r.status_code == 422 and "check digit" in r.json()["error"]["message"]

@@ -140,3 +140,29 @@ async def test_fifty_concurrent_registrations_get_distinct_numbers(pg_url: str) 
         await db.dispose()
     assert len(set(got)) == 50
     assert sorted(int(n[4:10]) for n in got) == list(range(1, 51))
+
+
+async def test_reopen_after_the_officer_left_goes_to_a_serving_officer(db: Database) -> None:
+    from storage.models import Officer
+
+    officer = Who(Actor.OFFICER, "o", "ELE-LKO-L1")
+    async with db.session_scope() as s:
+        c = await service.register(s, new(), AGENT, POLICY)
+        await service.dispose(s, c.number, "fixed", officer, POLICY)
+    async with db.session_scope() as s:
+        (await s.get(Officer, "ELE-LKO-L1")).active = False
+    async with db.session_scope() as s:
+        again = await service.record_feedback(s, c.number, "dissatisfied", Who(Actor.DIALER, "dialer"), POLICY)
+    assert again.state == "at_l1" and again.officer_code == "ELE-UP-L1"
+
+
+async def test_feedback_campaign_takes_window_and_attempts_from_settings(db: Database) -> None:
+    from storage.models import Campaign
+
+    policy = Policy(timezone=ZoneInfo("Asia/Kolkata"), calling_window=("10:00", "18:30"), feedback_max_attempts=5)
+    async with db.session_scope() as s:
+        c = await service.register(s, new(), AGENT, policy)
+        await service.dispose(s, c.number, "fixed", Who(Actor.OFFICER, "o", "ELE-LKO-L1"), policy)
+    async with db.sessions() as s:
+        (campaign,) = (await s.scalars(select(Campaign))).all()
+    assert (campaign.window_start, campaign.window_end, campaign.max_attempts) == ("10:00", "18:30", 5)

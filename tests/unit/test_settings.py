@@ -37,3 +37,9 @@ def test_toml_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 def test_bad_window(window: str) -> None:
     with pytest.raises(ValidationError):
         Settings(calling_window=window)
+
+
+def test_ami_url_escapes_and_masking() -> None:
+    server = Settings(ami_urls="ami://hl%40pbx:p%40ss%3Aword@pbx1:5039").ami_servers[0]
+    assert (server.username, server.secret, server.port) == ("hl@pbx", "p@ss:word", 5039)
+    assert mask_url("ami://u:s3cr@t@host:5038") == "ami://u:***@host:5038"
