@@ -27,6 +27,7 @@ TIMEOUT = "timeout"
 IVR_ONLY = "ivr_only"
 SHUTDOWN = "shutdown"
 LOST = "lost"  # its events stopped (missed Hangup): swept by expire() or resync()
+CALLBACK = "callback"  # left the queue with a callback request (HELPLINE_CALLBACK set): not abandoned
 BUSY = "busy"
 NO_ANSWER = "no_answer"
 CONGESTION = "congestion"
@@ -325,6 +326,7 @@ class CallTracker:
         if call is None:
             return []
         call.queue, call.joined_at, call.position, call.in_queue = e.queue, e.ts, e.position, True
+        call.queue_status = None  # a second Queue() after a first exit: only its own exit counts
         return [CallChange(QUEUED, call.record(), e.ts)]
 
     def _leave(self, e: ev.QueueCallerLeave) -> list[CallChange]:
@@ -520,6 +522,8 @@ def _outcome(call: _Call) -> str:
         if by_dial is not None:
             return by_dial
         return _CAUSE_OUTCOMES.get(call.hangup_cause or 0, FAILED)
+    if call.variables.get("HELPLINE_CALLBACK"):
+        return CALLBACK  # the caller chose a callback that keeps their place: served, not abandoned
     exit_status = QUEUE_EXITS.get(call.queue_status or "")
     if exit_status is not None:
         return exit_status

@@ -15,6 +15,7 @@ from agent_console.context import AppContext
 from cti.ami.pool import AmiPool
 from cti.hub import Hub
 from cti.service import CtiService
+from ivr.scripts import SURVEY_CONTEXT
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +25,7 @@ def build(ctx: AppContext, *, pool_options: dict[str, Any] | None = None,
     """Create pool, hub and service and register them in `ctx.services`."""
     pool = AmiPool(ctx.settings.ami_servers, **(pool_options or {}))
     hub = Hub(redis_url=ctx.settings.redis_url, **(hub_options or {}))
+    service_options.setdefault("outbound_contexts", (ctx.settings.outbound_context, SURVEY_CONTEXT))
     service = CtiService(ctx.db, hub, pool, tz=ctx.tz, **service_options)
     ctx.services["ami"] = pool
     ctx.services["hub"] = hub

@@ -75,15 +75,17 @@ class CtiService:
                  clock: Callable[[], float] = time.time, wrapup_s: float = 5.0,
                  flush_interval: float = 0.2, wallboard_interval: float = 1.0,
                  service_level_s: int = 20, context_timeout: float = 1.0,
-                 call_max_age: float = 4 * 3600.0) -> None:
+                 call_max_age: float = 4 * 3600.0,
+                 outbound_contexts: tuple[str, ...] = OUTBOUND_CONTEXTS) -> None:
         self.db, self.hub, self.pool, self.tz, self.clock = db, hub, pool, tz, clock
+        self.outbound_contexts = outbound_contexts
         self.flush_interval = flush_interval
         self.wallboard_interval = wallboard_interval
         self.service_level_s = service_level_s
         self.context_timeout = context_timeout
         self.call_max_age = call_max_age
         self.planner = sp.PopPlanner()
-        self.servers = {c.name: _Server(c, cl.CallTracker(OUTBOUND_CONTEXTS), ag.AgentTracker(wrapup_s))
+        self.servers = {c.name: _Server(c, cl.CallTracker(outbound_contexts), ag.AgentTracker(wrapup_s))
                         for c in pool.clients}
         self.resyncs = 0
         self.events = 0
@@ -196,7 +198,7 @@ class CtiService:
 
     def _early_lookup(self, server: _Server, event: ev.Newchannel) -> None:
         """Look the caller up as the call arrives, long before a queue rings an agent."""
-        if event.context in OUTBOUND_CONTEXTS or sp.canonical_caller(event.caller) is None:
+        if event.context in self.outbound_contexts or sp.canonical_caller(event.caller) is None:
             return
         record = server.calls.get(event.linkedid)
         if record is not None:

@@ -401,3 +401,27 @@ def test_resync_keeps_known_calls_and_updates_their_place() -> None:
     assert set(after) == set(before)
     for call_id, record in after.items():  # what only the events knew is kept
         assert replace(record, position=before[call_id].position) == before[call_id]
+
+
+def test_callback_request_in_queue_is_not_an_abandon() -> None:
+    """inbound-abandoned, but the caller pressed 1 for a callback before hanging up."""
+    events = typed("inbound-abandoned")
+    cut = next(i for i, e in enumerate(events) if isinstance(e, ev.QueueCallerAbandon))
+    join = next(e for e in events if isinstance(e, ev.QueueCallerJoin))
+    callback = ev.VarSet(**{**{f: getattr(join, f) for f in ev.ChannelEvent.__dataclass_fields__},
+                            "variable": "HELPLINE_CALLBACK", "value": "17"})
+    _, changes = replay(events[:cut] + [callback] + events[cut:])
+    (call,) = ended(changes)
+    assert call.outcome == "callback"
+
+
+def test_second_queue_after_timeout_counts_its_own_exit() -> None:
+    """A timeout in the first Queue() does not stick to a caller who then waits again and hangs up."""
+    events = typed("inbound-abandoned")
+    join = next(e for e in events if isinstance(e, ev.QueueCallerJoin))
+    base = {f: getattr(join, f) for f in ev.ChannelEvent.__dataclass_fields__}
+    timeout = ev.VarSet(**{**base, "variable": "QUEUESTATUS", "value": "TIMEOUT"})
+    at = events.index(join)
+    _, changes = replay(events[:at + 1] + [timeout] + events[at:])
+    (call,) = ended(changes)
+    assert call.outcome == "abandoned"
