@@ -54,7 +54,7 @@ class DncIn(BaseModel):
 
 
 @router.get("/campaigns")
-async def list_campaigns(ctx: AppContext = Depends(get_ctx), session: AsyncSession = Depends(get_session),
+async def list_campaigns(ctx: AppContext = Depends(get_ctx), session: AsyncSession = Depends(get_session, scope="function"),
                          user: CurrentUser = Depends(SUPERVISORS)) -> dict[str, Any]:
     out = []
     for campaign in await admin_q.list_campaigns(session):
@@ -66,7 +66,7 @@ async def list_campaigns(ctx: AppContext = Depends(get_ctx), session: AsyncSessi
 
 @router.post("/campaigns", status_code=201)
 async def create_campaign(body: CampaignIn, ctx: AppContext = Depends(get_ctx),
-                          session: AsyncSession = Depends(get_session),
+                          session: AsyncSession = Depends(get_session, scope="function"),
                           user: CurrentUser = Depends(SUPERVISORS)) -> dict[str, Any]:
     data = body.model_dump(exclude_none=True)
     spec = admin.build_spec(data, ctx.settings.calling_window)
@@ -76,14 +76,14 @@ async def create_campaign(body: CampaignIn, ctx: AppContext = Depends(get_ctx),
 
 @router.get("/campaigns/{campaign_id}")
 async def get_campaign(campaign_id: int, ctx: AppContext = Depends(get_ctx),
-                       session: AsyncSession = Depends(get_session),
+                       session: AsyncSession = Depends(get_session, scope="function"),
                        user: CurrentUser = Depends(SUPERVISORS)) -> dict[str, Any]:
     campaign = await admin.get_campaign(session, campaign_id)
     return {**admin.campaign_json(campaign, ctx.tz), "progress": await admin.progress(session, campaign)}
 
 
 @router.post("/campaigns/{campaign_id}/contacts")
-async def upload_contacts(campaign_id: int, request: Request, session: AsyncSession = Depends(get_session),
+async def upload_contacts(campaign_id: int, request: Request, session: AsyncSession = Depends(get_session, scope="function"),
                           user: CurrentUser = Depends(SUPERVISORS)) -> dict[str, Any]:
     """A CSV of beneficiaries: the raw body (text/csv) or a multipart form with a `file` field."""
     data = await _csv_body(request)
@@ -115,7 +115,7 @@ async def _csv_body(request: Request) -> bytes:
 
 @router.post("/campaigns/{campaign_id}/{move}")
 async def change_state(campaign_id: int, move: Literal["start", "pause", "cancel"], ctx: AppContext = Depends(get_ctx),
-                       session: AsyncSession = Depends(get_session),
+                       session: AsyncSession = Depends(get_session, scope="function"),
                        user: CurrentUser = Depends(SUPERVISORS)) -> dict[str, Any]:
     campaign = await admin.change_state(session, campaign_id, move, utcnow())
     return {**admin.campaign_json(campaign, ctx.tz), "progress": await admin.progress(session, campaign)}
@@ -132,20 +132,20 @@ async def results_csv(campaign_id: int, ctx: AppContext = Depends(get_ctx),
 
 
 @router.get("/dnc")
-async def dnc_list(session: AsyncSession = Depends(get_session),
+async def dnc_list(session: AsyncSession = Depends(get_session, scope="function"),
                    user: CurrentUser = Depends(SUPERVISORS)) -> dict[str, Any]:
     rows = await admin_q.dnc_list(session)
     return {"numbers": [{"phone": r.phone, "reason": r.reason, "added_at": r.added_at.isoformat()} for r in rows]}
 
 
 @router.post("/dnc", status_code=201)
-async def dnc_add(body: DncIn, session: AsyncSession = Depends(get_session),
+async def dnc_add(body: DncIn, session: AsyncSession = Depends(get_session, scope="function"),
                   user: CurrentUser = Depends(SUPERVISORS)) -> dict[str, Any]:
     phone = await admin.dnc_add(session, body.phone, body.reason, utcnow())
     return {"phone": phone, "reason": body.reason}
 
 
 @router.delete("/dnc/{phone}")
-async def dnc_remove(phone: str, session: AsyncSession = Depends(get_session),
+async def dnc_remove(phone: str, session: AsyncSession = Depends(get_session, scope="function"),
                      user: CurrentUser = Depends(SUPERVISORS)) -> dict[str, Any]:
     return {"removed": await admin.dnc_remove(session, phone)}

@@ -70,6 +70,7 @@ async def test_call_to_disposal_to_report(sqlite_url: str) -> None:
             await shot(page, "agent-desk-paused")
             await page.click("#btn-ready")
             await expect(page.locator("#agent-state")).to_have_attribute("data-state", "ready")
+            await expect(page.locator("#pbx-banner")).to_be_hidden()  # the fake Asterisk is connected
             await shot(page, "agent-desk")
 
             started = time.monotonic()

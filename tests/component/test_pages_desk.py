@@ -39,7 +39,8 @@ async def test_agent_desk_registers_and_shows_the_number_large(client: httpx.Asy
     page = await client.get("/agent")
     assert page.status_code == 200
     for marker in ('id="call-card"', 'id="register-form"', 'id="search-form"', 'id="pause-reason"',
-                   'id="desk-data"', "/static/agent.js", 'value="ELE"', "ELE-SUPPLY"):
+                   'id="desk-data"', "/static/agent.js", 'value="ELE"', "ELE-SUPPLY",
+                   'id="pbx-banner"', "PBX disconnected", "/static/pbx.js"):
         assert marker in page.text, marker
     r = await client.post("/agent/complaints", data={**_form(), "csrf_token": csrf_of(page.text)})
     assert r.status_code == 201, r.text[:500]
