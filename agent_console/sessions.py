@@ -12,6 +12,7 @@
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import logging
@@ -25,7 +26,7 @@ from typing import Any
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 
-from agent_console.auth import verify_password
+from agent_console.auth import hash_password, verify_password
 from agent_console.context import AppContext
 from agent_console.deps import SESSION_COOKIE
 from agent_console.errors import error_body
@@ -159,12 +160,19 @@ class BadCredentials(Exception):
     """Wrong username or password, or a disabled account (the message does not say which)."""
 
 
+@functools.cache
+def _dummy_hash() -> str:
+    return hash_password(secrets.token_urlsafe(16))
+
+
 async def authenticate(ctx: AppContext, session: Any, username: str, password: str, ip: str) -> Any:
     """The active user with these credentials; counts failures (LoginThrottled when over the limit)."""
     guard = throttle(ctx)
     guard.check(username, ip)
     user = await user_q.by_username(session, username)
-    if user is None or not user.active or not verify_password(password, user.password_hash):
+    # an unknown username costs the same scrypt as a known one: timing does not tell which exist
+    stored = user.password_hash if user is not None else _dummy_hash()
+    if not verify_password(password, stored) or user is None or not user.active:
         guard.failed(username, ip)
         log.warning("failed login for %r", username)
         raise BadCredentials(username)

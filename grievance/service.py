@@ -101,6 +101,10 @@ async def register(session: AsyncSession, data: NewComplaint, who: Who, policy: 
     if category is None:
         raise InvalidInput(f"unknown category {data.category!r}", field="category")
     local = now.astimezone(policy.timezone)
+    month = numbers.yymm(local)
+    # Taking the month's sequence first locks its row until commit (PostgreSQL), so two
+    # registrations for one phone cannot both pass the limit check below.
+    sequence = await complaint_q.next_sequence(session, month)
     month_start = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0).astimezone(timezone.utc)
     used = await complaint_q.count_for_phone_since(session, phone, month_start)
     if used >= policy.max_complaints_per_phone_per_month:
@@ -116,8 +120,7 @@ async def register(session: AsyncSession, data: NewComplaint, who: Who, policy: 
     if citizen is None:
         citizen = await citizen_q.add(session, Citizen(
             phone=phone, name=name, district_code=data.district, language=data.language, created_at=now))
-    month = numbers.yymm(local)
-    number = numbers.make(month, await complaint_q.next_sequence(session, month))
+    number = numbers.make(month, sequence)
     complaint = await complaint_q.add(session, Complaint(
         number=number, citizen_id=citizen.id, phone=phone, district_code=data.district,
         department_code=data.department, category_code=category.code, description=description,
