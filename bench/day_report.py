@@ -16,20 +16,31 @@ from zoneinfo import ZoneInfo
 
 import asyncpg
 
-from bench.bulk import load
+from sqlalchemy.engine import make_url
+
+from bench import bulk_complaints as bulk
 from grievance.reports import summary
 from storage.db import Database
 
 TZ = ZoneInfo("Asia/Kolkata")
 
 
+async def load(url: str, count: int) -> None:
+    await bulk.prepare(url)
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        await asyncio.to_thread(bulk.load_sqlite, parsed.database, count)
+    else:
+        await bulk.load_pg(parsed.set(drivername="postgresql").render_as_string(hide_password=False), count)
+
+
 async def measure(url: str, count: int, runs: int) -> list[float]:
     now = datetime.now(timezone.utc)
     t0 = time.perf_counter()
-    await load(url, count, now)
+    await load(url, count)
     print(f"  loaded {count:,} complaints in {time.perf_counter() - t0:.1f} s")
     db = Database(url)
-    day = (now - timedelta(days=1)).astimezone(TZ).date()
+    day = (bulk.START - timedelta(days=10)).date()  # a full day inside the loaded months
     times = []
     try:
         for _ in range(runs):
