@@ -13,11 +13,7 @@ from config.settings import Settings
 
 def components(settings: Settings, run_web: Any) -> list[Any]:
     from cti.run import run_cti
+    from dialer.run import run_dialer
     from ivr.service import run_fastagi
 
-    parts: list[Any] = [run_cti, run_fastagi, run_web]
-    try:
-        from dialer.run import run_dialer
-    except ImportError:
-        return parts
-    return [*parts, run_dialer]
+    return [run_cti, run_fastagi, run_web, run_dialer]

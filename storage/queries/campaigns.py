@@ -32,7 +32,7 @@ async def open_contact_for_complaint(session: AsyncSession, campaign_id: int, co
     stmt = select(CampaignContact).where(
         CampaignContact.campaign_id == campaign_id,
         CampaignContact.complaint_id == complaint_id,
-        CampaignContact.state.in_(("queued", "in_progress")),
+        CampaignContact.state == "queued",  # one being called may complete with the previous answer
     )
     return (await session.scalars(stmt)).first()
 
