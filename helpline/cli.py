@@ -194,11 +194,26 @@ def prompts_build(
     out: Path = typer.Option(Path("prompts-build"), "--out", help="output folder (e.g. /var/lib/asterisk/sounds)"),
     force: bool = typer.Option(False, "--force", help="re-render every prompt"),
 ) -> None:
-    """Render every prompt (Hindi and English) to 8 kHz mono 16-bit WAV files for Asterisk."""
+    """Render every prompt (Hindi and English, and survey campaigns' questions) to 8 kHz mono
+    16-bit WAV files for Asterisk. Run it again after creating a survey campaign."""
+    from dialer.survey_prompts import merged, survey_manifests
     from ivr.manifest import load_manifests
     from ivr.prompts import build_prompts
+    from storage.db import Database
+    from storage.migrate import upgrade
 
-    report = build_prompts(load_manifests(), out, force=force)
+    settings = load_settings()
+    upgrade(settings.database_url)
+
+    async def _surveys() -> dict[str, dict[str, str]]:
+        db = Database(settings.database_url)
+        try:
+            async with db.sessions() as session:
+                return await survey_manifests(session)
+        finally:
+            await db.dispose()
+
+    report = build_prompts(merged(load_manifests(), run(_surveys())), out, force=force)
     typer.echo(str(report))
 
 

@@ -83,3 +83,23 @@ def test_unreachable_database_is_one_line(tmp_path: Path) -> None:
     assert result.returncode == 1
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error:")
+
+
+def test_prompts_build_renders_every_prompt_for_asterisk(demo_db: tuple[Path, str], tmp_path: Path) -> None:
+    import wave
+
+    from ivr.manifest import load_manifests
+
+    db, _ = demo_db
+    out = tmp_path / "sounds"
+    result = helpline("prompts", "build", "--out", str(out), db=db)
+    assert result.returncode == 0, result.stderr
+    manifests = load_manifests()
+    for lang, prompts in manifests.items():
+        files = {p.stem for p in (out / lang / "helpline").glob("*.wav")}
+        assert files == set(prompts), lang
+    with wave.open(str(out / "hi" / "helpline" / "num-21.wav")) as w:
+        assert (w.getframerate(), w.getnchannels(), w.getsampwidth()) == (8000, 1, 2) and w.getnframes() > 1000
+    again = helpline("prompts", "build", "--out", str(out), db=db)
+    total = sum(len(p) for p in manifests.values())
+    assert again.returncode == 0 and f"prompts: 0 rendered, {total} unchanged" in again.stdout
