@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from urllib.parse import urlsplit
 import logging
 import time
 
@@ -38,10 +39,21 @@ class _Close(Exception):
         self.code, self.reason = code, reason
 
 
+def _cross_site(websocket: WebSocket) -> bool:
+    """A browser page of another site trying to ride on the session cookie."""
+    origin = websocket.headers.get("origin")
+    if not origin:
+        return False  # not a browser (scripts, other services): they send a token, not a cookie
+    return urlsplit(origin).netloc.lower() != websocket.headers.get("host", "").lower()
+
+
 async def _authenticate(ctx: AppContext, websocket: WebSocket) -> tuple[CurrentUser, float]:
-    token = websocket.query_params.get("token") or websocket.cookies.get(SESSION_COOKIE)
+    from_query = websocket.query_params.get("token")
+    token = from_query or websocket.cookies.get(SESSION_COOKIE)
     if not token:
         raise _Close(NO_TOKEN, "no token")
+    if not from_query and _cross_site(websocket):
+        raise _Close(AUTH_FAILED, "cross-site websocket refused")
     try:
         claims = read_token(ctx.settings.secret_key, token)
     except TokenError as exc:

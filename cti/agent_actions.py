@@ -8,7 +8,6 @@ after an Asterisk restart.
 from __future__ import annotations
 
 import logging
-import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -24,12 +23,12 @@ from helpline.privacy import mask_phone
 from storage.queries import agents as agent_q
 from storage.queries import reference
 from storage.queries import users as user_q
+from ivr.scripts import AGENT_EXTENSION
 
 log = logging.getLogger(__name__)
 
 AGENT_CONTEXT = "helpline-agents"
 CLICK_TO_CALL_TIMEOUT_MS = 30_000
-_EXTENSION = re.compile(r"[A-Za-z0-9_-]{1,32}")
 SPY_OPTIONS = {"listen": "qE", "whisper": "qwE"}
 
 
@@ -122,8 +121,8 @@ class AgentActions:
         """QueueAdd to helpline-<lang> for each of the user's queues (hi, en, video; idempotent)."""
         own = self._own_extension(actor)
         if extension is not None and extension != own:
-            if not _EXTENSION.fullmatch(extension):
-                raise InvalidInput("extension: letters, digits, '_' or '-'", field="extension")
+            if not AGENT_EXTENSION.fullmatch(extension):
+                raise InvalidInput("extension: lowercase letters and digits starting with a letter, or 2XXX", field="extension")
             raise Forbidden(f"extension {extension!r} is not yours; your extension is {own!r}",
                             field="extension")
         clients = self._clients()
@@ -251,8 +250,8 @@ class AgentActions:
 
     async def transfer(self, actor: Actor, call_id: str, extension: str) -> dict[str, Any]:
         """Blind transfer: the caller's channel goes to `extension` in helpline-agents."""
-        if not _EXTENSION.fullmatch(extension or ""):
-            raise InvalidInput("extension: letters, digits, '_' or '-'", field="extension")
+        if not AGENT_EXTENSION.fullmatch(extension or ""):
+            raise InvalidInput("extension: lowercase letters and digits starting with a letter, or 2XXX", field="extension")
         client, record = self._call(actor, call_id, own=True)
         if record.agent is None:
             raise Conflict("the call is not answered yet; only an answered call can be transferred")

@@ -26,7 +26,7 @@ from cti import events as ev
 from cti import screen_pop as sp
 from cti import wallboard as wb
 from cti.ami.client import AmiClient
-from cti.ami.errors import ActionFailed, AmiError
+from cti.ami.errors import ActionFailed, AmiError, NotConnected
 from cti.ami.framing import AmiMessage
 from cti.ami.pool import AmiPool
 from cti.hub import SUPERVISORS, Hub, agent_key
@@ -278,9 +278,12 @@ class CtiService:
                 except ActionFailed as exc:
                     log.warning("AMI %s: could not put %s back in %s: %s", client.name,
                                 login.extension, queue, exc.message)
-                except AmiError as exc:
+                except NotConnected as exc:  # the next connect runs this again
                     log.warning("AMI %s: re-adding agents stopped: %s", client.name, exc)
                     return
+                except AmiError as exc:  # a timeout on one agent must not leave the others out
+                    log.warning("AMI %s: could not put %s back in %s: %s", client.name,
+                                login.extension, queue, exc)
 
     # -- rows ----------------------------------------------------------------------------
 
@@ -311,10 +314,32 @@ class CtiService:
                 self._today_at = 0.0
                 self._dirty = True
         except Exception:
+            if await self.db.ping():  # the database answers: some row is refused, write the rest
+                log.exception("writing %d call row(s) and %d agent state row(s) failed; writing them one by one",
+                              len(calls), len(states))
+                await self._write_each(calls, states)
+                return
             log.exception("writing %d call row(s) and %d agent state row(s) failed; will retry",
                           len(calls), len(states))
             self._call_rows = (calls + self._call_rows)[-MAX_PENDING_ROWS:]
             self._state_rows = (states + self._state_rows)[-MAX_PENDING_ROWS:]
+
+    async def _write_each(self, calls: list[dict[str, Any]], states: list[dict[str, Any]]) -> None:
+        """One transaction per row, so one bad row cannot hold back every later one."""
+        for kind, rows in (("agent state", states), ("call", calls)):
+            for row in rows:
+                try:
+                    async with self.db.session_scope() as session:
+                        if kind == "call":
+                            await call_q.add_many(session, [row])
+                        else:
+                            await agent_q.add_state_changes(session, [row])
+                except Exception as exc:  # noqa: BLE001 - logged and dropped: it would fail forever
+                    log.error("dropped a %s row the database refuses (%s: %s)", kind, type(exc).__name__,
+                              str(exc).splitlines()[0][:200])
+        if calls:
+            self._today_at = 0.0
+            self._dirty = True
 
     # -- wallboard and clock -------------------------------------------------------------
 

@@ -11,9 +11,9 @@ from grievance.service import utcnow
 from storage.models import User
 from storage.queries import reference
 from storage.queries import users as user_q
+from ivr.scripts import AGENT_EXTENSION
 
 _USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,63}")
-_EXTENSION = re.compile(r"[A-Za-z0-9_-]{1,32}")
 MIN_PASSWORD = 8
 # The queues an agent can serve: helpline-hi, helpline-en, helpline-video (sign language).
 AGENT_QUEUES = ("hi", "en", "video")
@@ -37,8 +37,8 @@ async def create_user(session: AsyncSession, username: str, role: str, password:
         raise InvalidInput("--officer applies to officer users only", field="officer")
     if role == "agent" and not extension:
         raise InvalidInput("an agent user needs --extension (its PJSIP endpoint)", field="extension")
-    if extension is not None and not _EXTENSION.fullmatch(extension):
-        raise InvalidInput("extension: letters, digits, '_' or '-' (a PJSIP endpoint name)", field="extension")
+    if extension is not None and not AGENT_EXTENSION.fullmatch(extension):
+        raise InvalidInput("extension: lowercase letters and digits starting with a letter (agent1001), or 2XXX (the PJSIP endpoint name)", field="extension")
     if await user_q.by_username(session, username) is not None:
         raise Conflict(f"user {username!r} already exists", field="username")
     if extension and await user_q.by_extension(session, extension) is not None:

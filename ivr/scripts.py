@@ -8,6 +8,8 @@ The dialplan calls them through the `[helpline-agi]` subroutine of
 """
 from __future__ import annotations
 
+import re
+
 CALLER_LOOKUP = "caller-lookup"
 COMPLAINT_STATUS = "complaint-status"
 FEEDBACK = "feedback"
@@ -49,3 +51,8 @@ CLICK_TO_CALL_CONTEXT = "helpline-outbound"
 
 # The agent queues; an agent's interface in them is PJSIP/<extension>.
 QUEUES = ("helpline-hi", "helpline-en", "helpline-video")
+
+# An agent's extension is its PJSIP endpoint name and must be reachable in [helpline-agents]
+# (blind transfers): lowercase letters and digits starting with a letter (agent1001), or a
+# four-digit 2XXX number.
+AGENT_EXTENSION = re.compile(r"[a-z][a-z0-9]{0,31}|2[0-9]{3}")

@@ -59,6 +59,14 @@ async def test_close_codes(sqlite_url: str) -> None:
         async with connect(f"ws://127.0.0.1:{stack.port}/ws/agent",
                            additional_headers={"Cookie": f"helpline_session={token}"}) as by_cookie:
             assert (await receive_json(by_cookie))["agent"] == "agent1001"
+        # ... but not from a page of another site riding on that cookie
+        async with connect(f"ws://127.0.0.1:{stack.port}/ws/agent",
+                           additional_headers={"Cookie": f"helpline_session={token}",
+                                               "Origin": "https://evil.example"}) as cross_site:
+            assert (await _close_code(cross_site))[0] == 4002
+        async with connect(f"ws://127.0.0.1:{stack.port}/ws/agent", origin=f"http://127.0.0.1:{stack.port}",
+                           additional_headers={"Cookie": f"helpline_session={token}"}) as same_site:
+            assert (await receive_json(same_site))["agent"] == "agent1001"
 
 
 async def test_supervisor_wallboard(sqlite_url: str, ami: FakeAmiServer) -> None:
