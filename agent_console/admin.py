@@ -96,6 +96,7 @@ async def update_user(session: AsyncSession, username: str, *, active: bool | No
         if len(password) < MIN_PASSWORD:
             raise InvalidInput(f"the password needs at least {MIN_PASSWORD} characters", field="password")
         values["password_hash"] = hash_password(password)
+        values["token_version"] = user.token_version + 1  # the old password's sessions end
     if ui_language is not None:
         if ui_language not in _LANGS:
             raise InvalidInput("ui_language must be hi or en", field="ui_language")

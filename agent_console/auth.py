@@ -36,14 +36,16 @@ class TokenClaims:
     username: str
     role: str
     expires: int
+    version: int = 0
 
 
 class TokenError(Exception):
     """The token is missing, malformed, forged or expired (message says which)."""
 
 
-def issue_token(secret: str, user_id: int, username: str, role: str, ttl_s: int) -> str:
-    body = _b64(json.dumps({"u": user_id, "n": username, "r": role, "e": int(time.time()) + ttl_s},
+def issue_token(secret: str, user_id: int, username: str, role: str, ttl_s: int, version: int = 0) -> str:
+    """A signed token; `version` is the user's token_version (a later logout invalidates it)."""
+    body = _b64(json.dumps({"u": user_id, "n": username, "r": role, "e": int(time.time()) + ttl_s, "v": version},
                            separators=(",", ":")).encode())
     return f"{body}.{_sign(secret, body)}"
 
@@ -59,7 +61,7 @@ def read_token(secret: str, token: str) -> TokenClaims:
         raise TokenError("invalid token signature")
     try:
         data = json.loads(_unb64(body))
-        claims = TokenClaims(int(data["u"]), str(data["n"]), str(data["r"]), int(data["e"]))
+        claims = TokenClaims(int(data["u"]), str(data["n"]), str(data["r"]), int(data["e"]), int(data.get("v", 0)))
     except (ValueError, KeyError, TypeError) as exc:
         raise TokenError("malformed token") from exc
     if claims.expires < time.time():

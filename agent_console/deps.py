@@ -60,6 +60,8 @@ async def load_user(ctx: AppContext, token: str | None) -> CurrentUser:
         user = await user_q.by_id(session, claims.user_id)
     if user is None or not user.active or user.role != claims.role:
         raise ApiError(401, "unauthorized", "this account is disabled or has changed", {"WWW-Authenticate": "Bearer"})
+    if user.token_version != claims.version:
+        raise ApiError(401, "unauthorized", "signed out: log in again", {"WWW-Authenticate": "Bearer"})
     return CurrentUser(user.id, user.username, user.role, user.officer_code, user.extension)
 
 

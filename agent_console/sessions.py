@@ -178,3 +178,8 @@ async def authenticate(ctx: AppContext, session: Any, username: str, password: s
         raise BadCredentials(username)
     guard.succeeded(username, ip)
     return user
+
+
+async def sign_out_everywhere(session: Any, user_id: int) -> None:
+    """Logout: the user's cookie and every token issued before stop working."""
+    await user_q.bump_token_version(session, user_id)

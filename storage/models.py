@@ -113,6 +113,8 @@ class User(Base):
     languages: Mapped[str] = mapped_column(String(32), default="hi,en")
     ui_language: Mapped[str] = mapped_column(String(2), default="en")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Bumped on logout and password change: tokens signed with an older version stop working.
+    token_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 

@@ -26,5 +26,6 @@ async def token(body: TokenRequest, request: Request, ctx: AppContext = Depends(
     except BadCredentials as exc:
         raise ApiError(401, "bad_credentials", "wrong username or password") from exc
     ttl = ctx.settings.session_hours * 3600
-    return {"access_token": issue_token(ctx.settings.secret_key, user.id, user.username, user.role, ttl),
+    return {"access_token": issue_token(ctx.settings.secret_key, user.id, user.username, user.role, ttl,
+                                                user.token_version),
             "token_type": "bearer", "role": user.role}

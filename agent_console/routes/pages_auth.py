@@ -21,6 +21,7 @@ from agent_console.sessions import (
     client_ip,
     new_prelogin_token,
     set_session_cookie,
+    sign_out_everywhere,
 )
 from storage.queries import admin as admin_q
 
@@ -88,7 +89,7 @@ async def login(request: Request, ctx: AppContext = Depends(get_ctx), username: 
     except BadCredentials:
         return _login_page(request, lang, status=401, error=t("login.failed"), username=username, next_path=next)
     ttl = ctx.settings.session_hours * 3600
-    token = issue_token(ctx.settings.secret_key, user.id, user.username, user.role, ttl)
+    token = issue_token(ctx.settings.secret_key, user.id, user.username, user.role, ttl, user.token_version)
     target = _safe_next(next) or HOME[user.role]
     response = redirect(target)
     set_session_cookie(response, request, token, ttl)
@@ -99,7 +100,10 @@ async def login(request: Request, ctx: AppContext = Depends(get_ctx), username: 
 
 
 @router.post("/logout")
-async def logout(pu: PageUser = Depends(form_user("agent", "officer", "supervisor", "admin"))) -> Response:
+async def logout(ctx: AppContext = Depends(get_ctx),
+                 pu: PageUser = Depends(form_user("agent", "officer", "supervisor", "admin"))) -> Response:
+    async with ctx.db.session_scope() as session:
+        await sign_out_everywhere(session, pu.user.id)
     response = redirect("/login?done=logout")
     clear_session_cookie(response)
     return response

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import User
@@ -29,3 +29,8 @@ async def add(session: AsyncSession, user: User) -> User:
 
 async def all_users(session: AsyncSession) -> Sequence[User]:
     return (await session.scalars(select(User).order_by(User.username))).all()
+
+
+async def bump_token_version(session: AsyncSession, user_id: int) -> None:
+    """End every session and token of the user (logout everywhere)."""
+    await session.execute(update(User).where(User.id == user_id).values(token_version=User.token_version + 1))
