@@ -14,16 +14,15 @@ from agent_console.deps import CurrentUser, get_ctx, get_session, require
 from agent_console.pages import PageUser, form_user, page_role, render
 from agent_console.routes.api_reference import reference_json
 from agent_console.schemas import Strict
+from cti import dispositions
+from cti.dispositions import DISPOSITIONS
 from grievance import service
 from grievance.errors import DomainError, NotFound
 from grievance.search import search_complaints
 from grievance.views import complaint_json
-from storage.queries import call_stats
 
 router = APIRouter(include_in_schema=False)
 api_router = APIRouter(prefix="/api/v1", tags=["calls"])
-DISPOSITIONS = ("complaint_registered", "status_enquiry", "information", "feedback", "wrong_number",
-                "silent", "abusive", "other")
 AGENT_ROLES = ("agent", "supervisor", "admin")
 
 
@@ -84,12 +83,7 @@ class DispositionIn(Strict):
 
 @api_router.post("/calls/{call_id}/disposition")
 async def set_disposition(call_id: str, body: DispositionIn, session: AsyncSession = Depends(get_session, scope="function"),
-                          _user: CurrentUser = Depends(require(*AGENT_ROLES))) -> dict[str, Any]:
+                          user: CurrentUser = Depends(require(*AGENT_ROLES))) -> dict[str, Any]:
     """The agent's wrap-up code for a call (by its id, the Linkedid shown in the screen pop)."""
-    number = None
-    if body.complaint_number:
-        number = (await service.get(session, body.complaint_number)).number
-    changed = await call_stats.set_disposition(session, call_id[:64], body.disposition, number)
-    if not changed:
-        raise NotFound(f"no call {call_id!r} is recorded yet; try again when the call has ended", call=call_id)
-    return {"call": call_id, "disposition": body.disposition, "complaint_number": number}
+    return await dispositions.set_disposition(session, call_id, body.disposition, body.complaint_number,
+                                              role=user.role, extension=user.extension)

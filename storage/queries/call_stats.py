@@ -19,10 +19,14 @@ async def abandoned_since(session: AsyncSession, since: datetime, limit: int = 2
 
 
 async def set_disposition(session: AsyncSession, linkedid: str, disposition: str,
-                          complaint_number: str | None) -> int:
-    """Record the agent's disposition on the call(s) with this Linkedid; returns rows changed."""
+                          complaint_number: str | None, agent: str | None = None) -> int:
+    """Record the disposition on the call(s) with this Linkedid (answered by `agent` when given);
+    returns rows changed."""
     values: dict[str, Any] = {"disposition": disposition}
     if complaint_number:
         values["complaint_number"] = complaint_number
-    result = await session.execute(update(Call).where(Call.linkedid == linkedid).values(**values))
+    stmt = update(Call).where(Call.linkedid == linkedid)
+    if agent is not None:
+        stmt = stmt.where(Call.agent == agent)
+    result = await session.execute(stmt.values(**values))
     return int(result.rowcount or 0)

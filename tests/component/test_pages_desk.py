@@ -11,7 +11,7 @@ from grievance.lifecycle import Actor
 from grievance.service import NewComplaint, Who
 from storage.db import Database
 from tests.fakes.console import csrf_of, form_login, page_csrf
-from tests.helpers import make_user
+from tests.helpers import login_as, make_user
 
 NASTY = '<script>alert("x")</script> बिजली नहीं है — गाँव अँधेरे में & "quotes"'
 
@@ -83,6 +83,26 @@ async def test_disposition_of_an_unknown_call_is_refused_clearly(client: httpx.A
     r = await client.post("/api/v1/calls/1700000000.1/disposition", json={"disposition": "made-up"},
                           headers={"X-CSRF-Token": token})
     assert r.status_code == 422
+
+
+async def test_only_the_answering_agent_codes_a_call(client: httpx.AsyncClient, db: Database) -> None:
+    from datetime import datetime, timezone
+
+    from storage.models import Call
+
+    async with db.session_scope() as session:
+        session.add(Call(linkedid="1795362053.0", direction="inbound", caller="+919812345678", agent="agent1002",
+                         started_at=datetime(2026, 11, 22, 10, tzinfo=timezone.utc), outcome="answered"))
+    other = await login_as(client, db, "a1", "agent", extension="agent1001")
+    r = await client.post("/api/v1/calls/1795362053.0/disposition", json={"disposition": "information"},
+                          headers=other)
+    assert r.status_code == 404
+    owner = await login_as(client, db, "a2", "agent", extension="agent1002")
+    r = await client.post("/api/v1/calls/1795362053.0/disposition", json={"disposition": "information"},
+                          headers=owner)
+    assert r.status_code == 200 and r.json()["disposition"] == "information"
+    async with db.sessions() as session:
+        assert (await session.get(Call, 1)).disposition == "information"
 
 
 async def test_officer_inbox_sorted_by_deadline_with_overdue_days(client: httpx.AsyncClient, db: Database,
