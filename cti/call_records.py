@@ -1,0 +1,203 @@
+"""Calls as the tracker sees them: records, changes, outcome names, and how an outcome is decided.
+
+Outcomes are decided from what happened, not from one event: `QueueCallerAbandon` is also
+sent on a queue timeout (then `QUEUESTATUS=TIMEOUT` follows on the still live channel), and
+`FULL`/`JOINEMPTY` leave no queue event at all, only `QUEUESTATUS`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+
+
+INBOUND = "inbound"
+OUTBOUND = "outbound"
+
+# Outcomes
+ANSWERED = "answered"
+ABANDONED = "abandoned"
+TIMEOUT = "timeout"
+IVR_ONLY = "ivr_only"
+SHUTDOWN = "shutdown"
+LOST = "lost"  # its events stopped (missed Hangup): swept by expire() or resync()
+CALLBACK = "callback"  # left the queue with a callback request (HELPLINE_CALLBACK set): not abandoned
+BUSY = "busy"
+NO_ANSWER = "no_answer"
+CONGESTION = "congestion"
+FAILED = "failed"
+QUEUE_EXITS = {  # QUEUESTATUS when Queue() returns without an agent
+    "TIMEOUT": TIMEOUT, "FULL": "full", "JOINEMPTY": "joinempty", "LEAVEEMPTY": "leaveempty",
+    "JOINUNAVAIL": "joinunavail", "LEAVEUNAVAIL": "leaveunavail",
+}
+_DIAL_OUTCOMES = {"ANSWER": ANSWERED, "BUSY": BUSY, "CONGESTION": CONGESTION,
+                  "NOANSWER": NO_ANSWER, "CHANUNAVAIL": FAILED}
+_CAUSE_OUTCOMES = {17: BUSY, 18: NO_ANSWER, 19: NO_ANSWER, 21: FAILED,
+                   34: CONGESTION, 38: CONGESTION, 41: CONGESTION, 42: CONGESTION}
+
+# Change kinds
+QUEUED = "queued"
+RINGING = "ringing"
+ANSWERED_CHANGE = "answered"
+ENDED = "ended"
+RESYNCED = "resynced"
+
+
+@dataclass(frozen=True, slots=True)
+class RingAttempt:
+    """An agent rang without answering: `no_answer` (ring_time_ms) or `dump`."""
+    interface: str
+    member_name: str | None
+    at: float
+    ring_time_ms: int | None
+    result: str
+
+
+@dataclass(frozen=True, slots=True)
+class CallRecord:
+    """What is known of one call at one moment. Times are epoch seconds."""
+    id: str  # Linkedid
+    direction: str
+    channel: str
+    uniqueid: str
+    caller: str | None
+    dialed: str | None
+    started_at: float
+    language: str | None
+    ivr_path: str
+    menu_digits: tuple[str, ...]
+    agi_scripts: tuple[str, ...]
+    complaint_no: str | None
+    attempt: str | None  # HELPLINE_ATTEMPT of a dialer call
+    variables: dict[str, str]  # every HELPLINE_* variable seen
+    queue: str | None
+    joined_at: float | None
+    position: int | None
+    in_queue: bool
+    ringing_agent: str | None
+    agent: str | None  # interface of the agent who answered
+    member_name: str | None
+    ringing_at: float | None
+    answered_at: float | None
+    ring_attempts: tuple[RingAttempt, ...]
+    wait_s: int | None
+    talk_s: int | None
+    complete_reason: str | None  # caller | agent | transfer
+    queue_status: str | None
+    dial_status: str | None
+    originate_action_id: str | None
+    hangup_cause: int | None
+    hangup_cause_txt: str | None
+    ended_at: float | None
+    outcome: str | None
+
+
+_RECORD_FIELDS = tuple(f.name for f in fields(CallRecord))
+
+
+@dataclass(frozen=True, slots=True)
+class CallChange:
+    """`kind`: queued, ringing (the screen pop), answered, ended, resynced."""
+    kind: str
+    call: CallRecord
+    at: float
+    agent: str | None = None
+    member_name: str | None = None
+    waited_s: int | None = None
+
+
+@dataclass(slots=True)
+class _Call:
+    id: str
+    channel: str
+    uniqueid: str
+    caller: str | None
+    dialed: str | None
+    started_at: float
+    last_seen: float
+    direction: str = INBOUND
+    language: str | None = None
+    menu_digits: tuple[str, ...] = ()
+    agi_scripts: tuple[str, ...] = ()
+    steps: list[tuple[str, str]] = field(default_factory=list)
+    complaint_no: str | None = None
+    attempt: str | None = None
+    variables: dict[str, str] = field(default_factory=dict)
+    in_agi: bool = False
+    up: bool = False
+    queue: str | None = None
+    joined_at: float | None = None
+    position: int | None = None
+    in_queue: bool = False
+    ringing_agent: str | None = None
+    agent: str | None = None
+    member_name: str | None = None
+    ringing_at: float | None = None
+    answered_at: float | None = None
+    ring_attempts: tuple[RingAttempt, ...] = ()
+    wait_s: int | None = None
+    talk_s: int | None = None
+    complete_reason: str | None = None
+    queue_status: str | None = None
+    dial_status: str | None = None
+    originate_action_id: str | None = None
+    hangup_cause: int | None = None
+    hangup_cause_txt: str | None = None
+    ended_at: float | None = None
+    outcome: str | None = None
+
+    @property
+    def ivr_path(self) -> str:
+        """HELPLINE_IVR_PATH when the dialplan sets it; else the menu digits pressed,
+        each with the AGI scripts it led to: `1 > 2 (complaint-status) > 0`."""
+        path = self.variables.get("HELPLINE_IVR_PATH")
+        if path is not None:
+            return path
+        parts: list[str] = []
+        scripts: list[str] = []
+        for kind, value in self.steps:
+            if kind == "digit":
+                if scripts:
+                    parts[-1] += f" ({', '.join(scripts)})"
+                    scripts = []
+                parts.append(value)
+            elif parts:
+                scripts.append(value)
+        if scripts:
+            parts[-1] += f" ({', '.join(scripts)})"
+        return " > ".join(parts)
+
+    def record(self) -> CallRecord:
+        values = {name: getattr(self, name) for name in _RECORD_FIELDS}
+        values["variables"] = dict(self.variables)
+        return CallRecord(**values)
+
+
+def dialed_number(dial_string: str) -> str:
+    """The number part of a dial string: `919812345678@trunk` -> `919812345678`."""
+    return dial_string.rsplit("/", 1)[-1].split("@", 1)[0]
+
+
+def _outcome(call: _Call) -> str:
+    if call.agent is not None:
+        return ANSWERED
+    if call.direction == OUTBOUND:
+        if call.up:
+            return ANSWERED
+        by_dial = _DIAL_OUTCOMES.get(call.dial_status or "")
+        if by_dial is not None:
+            return by_dial
+        return _CAUSE_OUTCOMES.get(call.hangup_cause or 0, FAILED)
+    if call.variables.get("HELPLINE_CALLBACK"):
+        return CALLBACK  # the caller chose a callback that keeps their place: served, not abandoned
+    exit_status = QUEUE_EXITS.get(call.queue_status or "")
+    if exit_status is not None:
+        return exit_status
+    if call.joined_at is not None:
+        return ABANDONED
+    return IVR_ONLY
+
+
+def _lost(call: _Call) -> str:
+    """Outcome of a call whose Hangup was never seen."""
+    if call.agent is not None:
+        return ANSWERED
+    return QUEUE_EXITS.get(call.queue_status or "", LOST)
