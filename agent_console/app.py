@@ -7,6 +7,7 @@ from agent_console import errors, pages, ws
 from agent_console.context import AppContext
 from agent_console.routes import api_agents, api_auth, api_complaints, api_health, api_reference, api_reports
 from agent_console.routes import api_campaigns
+from agent_console.routes import pages_campaigns
 from agent_console.routes import api_admin, pages_admin, pages_agent, pages_auth, pages_officer, pages_supervisor
 
 ROUTERS = [
@@ -26,6 +27,7 @@ ROUTERS = [
     pages_officer.router,
     pages_supervisor.router,
     pages_admin.router,
+    pages_campaigns.router,
 ]
 
 

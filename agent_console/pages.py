@@ -30,8 +30,10 @@ HOME = {"agent": "/agent", "officer": "/officer", "supervisor": "/supervisor", "
 NAV = {
     "agent": [("/agent", "nav.agent")],
     "officer": [("/officer", "nav.officer")],
-    "supervisor": [("/supervisor", "nav.supervisor"), ("/supervisor/reports", "nav.reports")],
-    "admin": [("/admin", "nav.admin"), ("/supervisor", "nav.supervisor"), ("/supervisor/reports", "nav.reports")],
+    "supervisor": [("/supervisor", "nav.supervisor"), ("/supervisor/reports", "nav.reports"),
+                   ("/supervisor/campaigns", "nav.campaigns")],
+    "admin": [("/admin", "nav.admin"), ("/supervisor", "nav.supervisor"), ("/supervisor/reports", "nav.reports"),
+              ("/supervisor/campaigns", "nav.campaigns")],
 }
 
 

@@ -11,7 +11,8 @@ from storage.db import Database
 from tests.fakes.console import form_login
 from tests.helpers import complaint_body, login_as, make_user
 
-PAGES = ["/agent", "/officer", "/supervisor", "/supervisor/reports", "/supervisor/reports.csv", "/admin",
+PAGES = ["/agent", "/officer", "/supervisor", "/supervisor/reports", "/supervisor/reports.csv",
+         "/supervisor/campaigns", "/admin",
          "/officer/complaints/26110000019"]
 FORM_POSTS = ["/agent/complaints", "/officer/complaints/26110000019/dispose",
               "/officer/complaints/26110000019/transfer", "/admin/users", "/admin/officers", "/admin/departments",
@@ -57,7 +58,7 @@ async def test_agent_cannot_reach_officer_supervisor_or_admin(client: httpx.Asyn
     await make_user(db, "a1", "agent", extension="agent1001")
     await form_login(client, "a1")
     for path in ("/officer", "/officer/complaints/26110000019", "/supervisor", "/supervisor/reports",
-                 "/supervisor/reports.csv", "/admin"):
+                 "/supervisor/reports.csv", "/supervisor/campaigns", "/admin"):
         r = await client.get(path)
         assert r.status_code == 403, path
         assert "you are logged in as agent" in r.text and 'href="/agent"' in r.text
