@@ -169,3 +169,18 @@ async def test_replay_with_timing_keeps_the_gaps() -> None:
     assert 0.15 <= elapsed < 2.0
     assert [m.event for m in got[3:]] == [m.event for m in capture("originate-no-answer")
                                           if m.event not in (None, "FullyBooted", "SuccessfulAuth")]
+
+
+async def test_restamped_replay_ends_now_and_keeps_the_intervals() -> None:
+    async with FakeAmiServer(clock=lambda: 2_000_000_000.0) as server:
+        peer = await Peer.connect(server)
+        peer.writer.write(b"Action: Login\r\nActionID: 1\r\nUsername: lab\r\nSecret: labsecret\r\n\r\n")
+        await peer.read_until(lambda ms: len(ms) >= 3)
+        sent = await server.replay("inbound-abandoned", restamp=True)
+        got = (await peer.read_until(lambda ms: len(ms) >= 3 + sent))[3:]
+        peer.close()
+    original = [float(m.get("Timestamp")) for m in capture("inbound-abandoned") if m.get("Timestamp")
+                and m.event not in ("FullyBooted", "SuccessfulAuth")]
+    moved = [float(m.get("Timestamp")) for m in got if m.get("Timestamp")]
+    assert max(moved) == 2_000_000_000.0
+    assert [round(b - a, 6) for a, b in zip(moved, moved[1:])] == [round(b - a, 6) for a, b in zip(original, original[1:])]

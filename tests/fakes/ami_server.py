@@ -251,7 +251,12 @@ class FakeAmiServer:
                 session.send(data)
 
     async def replay(self, source: str | bytes, *, time_scale: float = 0.0, restamp: bool = False) -> int:
-        """Send the events of a capture (name or raw bytes); returns how many were sent."""
+        """Send the events of a capture (name or raw bytes); returns how many were sent.
+
+        `restamp` moves the capture's `Timestamp`s to the present (the last event "now", the
+        intervals between events kept), as a live Asterisk would stamp them: use it whenever
+        the test looks at "today" (wallboard, abandoned calls to call back).
+        """
         messages = capture(source) if isinstance(source, str) else tuple(AmiFramer().feed(source))
         events = [m for m in messages if m.event is not None and m.event not in LOGIN_EVENTS]
         await self._play(events, time_scale, restamp)
@@ -259,14 +264,16 @@ class FakeAmiServer:
 
     async def _play(self, events: list[AmiMessage], time_scale: float, restamp: bool) -> None:
         previous: float | None = None
+        stamps = [float(m.get("Timestamp")) for m in events if m.get("Timestamp")]
+        shift = float(self._stamp()) - max(stamps) if restamp and stamps else 0.0
         for msg in events:
             stamp = msg.get("Timestamp")
             if time_scale > 0 and stamp is not None:
                 if previous is not None and float(stamp) > previous:
                     await asyncio.sleep((float(stamp) - previous) * time_scale)
                 previous = float(stamp)
-            if restamp and stamp is not None:
-                msg = replaced(msg, Timestamp=self._stamp())
+            if shift and stamp is not None:
+                msg = replaced(msg, Timestamp=f"{float(stamp) + shift:.6f}")
             self.emit(msg)
         await asyncio.sleep(0)
 
