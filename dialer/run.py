@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
+from datetime import datetime
 
 from agent_console.context import AppContext
 from dialer.runner import DialerConfig, DialerRunner
+from grievance.service import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +39,8 @@ async def _pool(ctx: AppContext, stop: asyncio.Event) -> object | None:
     return None
 
 
-async def run_dialer(ctx: AppContext, stop: asyncio.Event, *, config: DialerConfig | None = None) -> None:
+async def run_dialer(ctx: AppContext, stop: asyncio.Event, *, config: DialerConfig | None = None,
+                     clock: Callable[[], datetime] = utcnow) -> None:
     if not ctx.settings.ami_servers:
         log.info("dialer: no PBX configured (HELPLINE_AMI_URLS is empty): nothing is dialled; "
                  "campaigns stay running and contacts stay queued")
@@ -45,7 +49,8 @@ async def run_dialer(ctx: AppContext, stop: asyncio.Event, *, config: DialerConf
     pool = await _pool(ctx, stop)
     if pool is None:
         return
-    runner = DialerRunner(ctx.db, pool, policy=ctx.policy, tz=ctx.tz, config=config or config_from(ctx))  # type: ignore[arg-type]
+    runner = DialerRunner(ctx.db, pool, policy=ctx.policy, tz=ctx.tz, config=config or config_from(ctx),  # type: ignore[arg-type]
+                          clock=clock)
     ctx.services["dialer"] = runner
     try:
         await runner.run(stop)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import replace
+from datetime import datetime, timezone
 
 import pytest
 
@@ -32,13 +33,13 @@ async def test_without_pbx_nothing_is_dialled(ctx: AppContext, caplog: pytest.Lo
 
 
 async def test_uses_the_cti_pool_from_services(db: Database, db_url: str) -> None:
-    clock = FakeClock(utcnow())
+    clock = FakeClock(datetime(2026, 11, 23, 6, 30, tzinfo=timezone.utc))  # noon in Asia/Kolkata: in the window
     script = Script(db, clock, digits={"09810000001": ["1", "1"]})
     async with FakeAmiServer(originate=script) as fake, ami_pool(fake.url) as pool:
         ctx = AppContext.build(make_settings(db_url, ami_urls=fake.url, outbound_dial="PJSIP/0{number}@gw"), db)
         campaign_id = await survey_campaign(db, "name,phone\nA,9810000001\n", clock(), window="00:00-23:59")
         stop = asyncio.Event()
-        task = asyncio.create_task(run_dialer(ctx, stop, config=replace(config_from(ctx), **FAST)))
+        task = asyncio.create_task(run_dialer(ctx, stop, config=replace(config_from(ctx), **FAST), clock=clock))
         await asyncio.sleep(0.2)
         ctx.services["ami"] = pool  # the CTI component comes up a little later
         await wait_until(lambda: _done(db, campaign_id))
