@@ -100,3 +100,19 @@ async def client(ctx: AppContext) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://helpline.test") as c:
         yield c
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    if os.environ.get("HELPLINE_TEST_AMI_URL"):
+        return "asterisk tests: against the Asterisk at HELPLINE_TEST_AMI_URL"
+    return "asterisk tests (tests/integration): not selected; set HELPLINE_TEST_AMI_URL to run them against a lab Asterisk"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The real-Asterisk tests need a lab PBX: without one they are not selected (never run half-way)."""
+    if os.environ.get("HELPLINE_TEST_AMI_URL"):
+        return
+    lab = [item for item in items if item.get_closest_marker("asterisk")]
+    if lab:
+        config.hook.pytest_deselected(items=lab)
+        items[:] = [item for item in items if not item.get_closest_marker("asterisk")]
