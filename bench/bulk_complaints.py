@@ -8,7 +8,6 @@ and district with officers, in a realistic state mix; citizens are one per 3 com
 """
 from __future__ import annotations
 
-import asyncio
 import random
 import sqlite3
 from collections.abc import Iterator
@@ -19,9 +18,7 @@ import asyncpg
 
 from config.reference import load_reference
 from grievance import numbers
-from storage.db import Database
-from storage.migrate import upgrade
-from storage.seed import seed_reference
+from storage.seed import migrate_and_seed
 
 START = datetime(2026, 11, 1)  # naive UTC, as stored
 PER_MONTH = 150_000
@@ -107,13 +104,7 @@ def citizen_rows(count: int) -> Iterator[tuple[object, ...]]:
 
 async def prepare(url: str) -> None:
     """Migrate and seed the reference data."""
-    await asyncio.to_thread(upgrade, url)
-    db = Database(url)
-    try:
-        async with db.session_scope() as session:
-            await seed_reference(session, load_reference())
-    finally:
-        await db.dispose()
+    await migrate_and_seed(url)
 
 
 def load_sqlite(path: str, count: int) -> None:

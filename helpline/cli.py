@@ -107,23 +107,9 @@ def db_upgrade(revision: str = typer.Argument("head", help="Alembic revision to 
 @guarded
 def db_seed() -> None:
     """Load districts, departments, categories, officers and pause reasons (idempotent)."""
-    from config.reference import load_reference
-    from storage.db import Database
-    from storage.migrate import upgrade
-    from storage.seed import seed_reference
+    from storage.seed import migrate_and_seed
 
-    settings = load_settings()
-    upgrade(settings.database_url)
-
-    async def _seed() -> dict[str, int]:
-        db = Database(settings.database_url)
-        try:
-            async with db.session_scope() as session:
-                return await seed_reference(session, load_reference())
-        finally:
-            await db.dispose()
-
-    counts = run(_seed())
+    counts = run(migrate_and_seed(load_settings().database_url))
     typer.echo("seeded " + ", ".join(f"{v} {k}" for k, v in counts.items()))
 
 

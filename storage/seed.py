@@ -22,3 +22,20 @@ async def seed_reference(session: AsyncSession, ref: Reference) -> dict[str, int
         "pause_reasons": await ref_q.upsert(session, PauseReason, (asdict(r) for r in ref.pause_reasons)),
     }
     return counts
+
+
+async def migrate_and_seed(url: str) -> dict[str, int]:
+    """Bring the database at `url` to the latest schema and load the shipped reference data."""
+    import asyncio
+
+    from config.reference import load_reference
+    from storage.db import Database
+    from storage.migrate import upgrade
+
+    await asyncio.to_thread(upgrade, url)
+    db = Database(url)
+    try:
+        async with db.session_scope() as session:
+            return await seed_reference(session, load_reference())
+    finally:
+        await db.dispose()

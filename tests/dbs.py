@@ -15,10 +15,7 @@ from pathlib import Path
 
 import asyncpg
 
-from config.reference import load_reference
-from storage.db import Database
-from storage.migrate import upgrade
-from storage.seed import seed_reference
+from storage.seed import migrate_and_seed
 
 PG_ADMIN_URL = os.environ.get("HELPLINE_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -30,13 +27,7 @@ def _async_url(dsn: str, dbname: str) -> str:
 
 
 async def _seed(url: str) -> None:
-    await asyncio.to_thread(upgrade, url)
-    db = Database(url)
-    try:
-        async with db.session_scope() as session:
-            await seed_reference(session, load_reference())
-    finally:
-        await db.dispose()
+    await migrate_and_seed(url)
 
 
 class SqliteTemplate:
