@@ -78,6 +78,7 @@ class CtiService:
                  call_max_age: float = 4 * 3600.0,
                  outbound_contexts: tuple[str, ...] = OUTBOUND_CONTEXTS) -> None:
         self.db, self.hub, self.pool, self.tz, self.clock = db, hub, pool, tz, clock
+        self.wrapup_s = wrapup_s  # the queues' wrapuptime (dialplans/queues_helpline.conf)
         self.outbound_contexts = outbound_contexts
         self.flush_interval = flush_interval
         self.wallboard_interval = wallboard_interval
@@ -193,7 +194,8 @@ class CtiService:
 
     def _message(self, pop: sp.Pop, context: dict[str, Any] | None) -> dict[str, Any]:
         if pop.record is None:
-            return sp.agent_state_message(pop.agent, pop.state or "", pop.reason, pop.at)
+            extra = {"wrapup_s": self.wrapup_s} if pop.state == "wrap_up" else {}
+            return sp.agent_state_message(pop.agent, pop.state or "", pop.reason, pop.at, **extra)
         return sp.call_message(pop.kind, pop.agent, pop.record, context, pop.waited_s, pop.outcome)
 
     def _early_lookup(self, server: _Server, event: ev.Newchannel) -> None:
@@ -401,8 +403,9 @@ class CtiService:
     async def agent_snapshot(self, extension: str) -> list[dict[str, Any]]:
         """What a newly connected agent socket gets: its state, then its current call."""
         view = self.agent_view(extension)
+        extra = {"wrapup_s": self.wrapup_s} if view["state"] == "wrap_up" else {}
         out = [{**sp.agent_state_message(extension, view["state"], view["reason"], None,
-                                         queues=view["queues"], snapshot=True), "since": view["since"]}]
+                                         queues=view["queues"], snapshot=True, **extra), "since": view["since"]}]
         call = self.planner.current_call(extension)
         if call is not None:
             kind = sp.ANSWERED if sp.extension_of(call.agent) == extension else sp.RINGING
