@@ -19,10 +19,11 @@ OPEN_AT_OFFICER = ("at_l1", "at_l2")
 async def inbox(session: AsyncSession, officer_code: str, tz: ZoneInfo, now: datetime) -> list[dict[str, Any]]:
     """Open complaints held by the officer, earliest deadline (so the most overdue) first."""
     rows = await complaint_q.inbox(session, officer_code, OPEN_AT_OFFICER)
+    citizens = await citizen_q.by_ids(session, [c.citizen_id for c in rows])  # one query, not one per row
     out = []
     for complaint in rows:
         data = await complaint_json(session, complaint, tz, now)
-        citizen = await citizen_q.by_id(session, complaint.citizen_id)
+        citizen = citizens.get(complaint.citizen_id)
         data["citizen_name"] = citizen.name if citizen else ""
         out.append(data)
     return out

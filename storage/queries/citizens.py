@@ -26,3 +26,10 @@ async def add(session: AsyncSession, citizen: Citizen) -> Citizen:
 
 async def by_id(session: AsyncSession, citizen_id: int) -> Citizen | None:
     return await session.get(Citizen, citizen_id)
+
+
+async def by_ids(session: AsyncSession, citizen_ids: Sequence[int]) -> dict[int, Citizen]:
+    if not citizen_ids:
+        return {}
+    rows = await session.scalars(select(Citizen).where(Citizen.id.in_(set(citizen_ids))))
+    return {c.id: c for c in rows}
