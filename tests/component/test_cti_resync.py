@@ -100,3 +100,33 @@ async def test_restart_puts_agents_back_with_pause_state(db_url: str, ami: FakeA
         view = await _until(states)
         assert view["reason"] == "lunch" and set(view["queues"]) == {"helpline-hi", "helpline-en"}
         assert stack.cti.agent_view("agent1002")["state"] == "ready"
+
+
+async def test_a_hangup_right_after_the_snapshot_leaves_no_ghost_call(sqlite_url: str, ami: FakeAmiServer) -> None:
+    """The snapshot is older than the events that follow it: they must win (no ghost in the queue)."""
+    events = [m for m in capture("inbound-abandoned") if m.event is not None
+              and m.event not in ("FullyBooted", "SuccessfulAuth")]
+    joined = next(i for i, m in enumerate(events) if m.event == "QueueCallerJoin") + 1
+    answer_list = ami._action_queuestatus
+
+    def list_then_hang_up(session, action, aid):  # type: ignore[no-untyped-def]
+        answer_list(session, action, aid)
+        for msg in events[joined:]:  # the caller hangs up between QueueStatus and CoreShowChannels
+            ami.emit(msg)
+
+    async with CtiStack(sqlite_url, ami) as stack:
+        for msg in events[:joined]:
+            ami.emit(msg)
+        server = next(iter(stack.cti.servers.values()))
+        await _until(lambda: _true(len(server.calls.waiting()) == 1))
+        call_id = server.calls.waiting()[0].id
+        ami._action_queuestatus = list_then_hang_up  # type: ignore[method-assign]
+        ami.drop()
+        await _until(lambda: _true(stack.cti.resyncs >= 2))
+
+        async def row():  # type: ignore[no-untyped-def]
+            async with stack.db.sessions() as session:
+                return await call_q.by_linkedid(session, call_id)
+        [only] = await _until(row)
+        assert only.outcome == "abandoned"
+        assert server.calls.waiting() == [] and call_id not in server.calls
