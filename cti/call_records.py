@@ -113,6 +113,7 @@ class _Call:
     dialed: str | None
     started_at: float
     last_seen: float
+    seen_seq: int = 0  # the tracker's event count when this call was last touched
     direction: str = INBOUND
     language: str | None = None
     menu_digits: tuple[str, ...] = ()

@@ -38,6 +38,7 @@ class CallTracker:
 
     def __init__(self, outbound_contexts: Collection[str] = ()) -> None:
         self._calls: dict[str, _Call] = {}
+        self.seq = 0  # events applied so far (see resync)
         self._outbound_contexts = frozenset(outbound_contexts)
         self._dispatch: dict[type, Callable[..., list[CallChange]]] = {
             ev.Newchannel: self._newchannel,
@@ -84,6 +85,7 @@ class CallTracker:
         handler = self._dispatch.get(type(event))
         if handler is None:
             return []
+        self.seq += 1
         return handler(event)
 
     # ------------------------------------------------------------ channels
@@ -91,7 +93,7 @@ class CallTracker:
     def _call(self, event: ev.ChannelEvent) -> _Call | None:
         call = self._calls.get(event.linkedid)
         if call is not None:
-            call.last_seen = event.ts
+            call.last_seen, call.seen_seq = event.ts, self.seq
         return call
 
     def _primary(self, event: ev.ChannelEvent) -> _Call | None:
@@ -99,14 +101,14 @@ class CallTracker:
         call = self._calls.get(event.linkedid)
         if call is None or call.uniqueid != event.uniqueid:
             return None
-        call.last_seen = event.ts
+        call.last_seen, call.seen_seq = event.ts, self.seq
         return call
 
     def _newchannel(self, e: ev.Newchannel) -> list[CallChange]:
         if e.uniqueid == e.linkedid and e.linkedid not in self._calls:
             dialed = e.exten if e.exten not in ("", "s") else None
             self._calls[e.linkedid] = _Call(e.linkedid, e.channel, e.uniqueid, e.caller,
-                                            dialed, e.ts, e.ts)
+                                            dialed, e.ts, e.ts, seen_seq=self.seq)
         else:
             self._call(e)
         return []
@@ -291,12 +293,14 @@ class CallTracker:
         return [change for call in stale for change in self._finish(call, now, _lost(call))]
 
     def resync(self, channels: Iterable[ev.CoreShowChannel], entries: Iterable[ev.QueueEntry],
-               now: float | None = None) -> list[CallChange]:
+               now: float | None = None, asked_at_seq: int | None = None) -> list[CallChange]:
         """Rebuild live calls after a reconnect from CoreShowChannels and QueueStatus lists.
 
-        Calls no longer listed end (`lost`, or `answered`); listed calls not tracked yet are
-        added (a `resynced` change); every listed call takes its queue place from the queue
-        entries and an agent from a bridged agent leg, learnt while disconnected.
+        Calls no longer listed end (`lost`, or `answered`) — unless live events touched them
+        after the lists were asked for (`asked_at_seq`, from `seq`): the lists are older than
+        those events. Listed calls not tracked yet are added (a `resynced` change); every
+        listed call takes its queue place from the queue entries and an agent from a bridged
+        agent leg, learnt while disconnected.
         """
         channels, entries = list(channels), list(entries)
         if now is None:
@@ -306,7 +310,8 @@ class CallTracker:
         for item in channels:
             by_call.setdefault(item.linkedid, []).append(item)
         changes: list[CallChange] = []
-        for call in [c for c in self._calls.values() if c.id not in by_call]:
+        fresh = asked_at_seq if asked_at_seq is not None else self.seq + 1
+        for call in [c for c in self._calls.values() if c.id not in by_call and c.seen_seq <= fresh]:
             changes += self._finish(call, now, _lost(call))
         added: list[_Call] = []
         for linkedid, items in by_call.items():

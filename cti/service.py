@@ -238,6 +238,7 @@ class CtiService:
     async def _on_connect(self, client: AmiClient) -> None:
         """Resync from QueueStatus and CoreShowChannels, then put back the logged-in agents."""
         server = self.servers[client.name]
+        asked_at = server.calls.seq  # events applied after this are newer than the lists
         members_msgs = await client.send_list("QueueStatus")
         channel_msgs = await client.send_list("CoreShowChannels")
         now = self.clock()
@@ -252,7 +253,7 @@ class CtiService:
                 entries.append(event)
             elif isinstance(event, ev.CoreShowChannel):
                 channels.append(event)
-        for change in server.calls.resync(channels, entries, now):
+        for change in server.calls.resync(channels, entries, now, asked_at_seq=asked_at):
             self._call_change(server, change)
         for agent_change in server.agents.reconcile(members, now):
             self._agent_change(agent_change)

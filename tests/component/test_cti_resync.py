@@ -130,3 +130,34 @@ async def test_a_hangup_right_after_the_snapshot_leaves_no_ghost_call(sqlite_url
         [only] = await _until(row)
         assert only.outcome == "abandoned"
         assert server.calls.waiting() == [] and call_id not in server.calls
+
+
+async def test_a_call_arriving_while_the_snapshot_is_taken_is_kept(sqlite_url: str, ami: FakeAmiServer) -> None:
+    """A call that starts after Asterisk answered CoreShowChannels is not in the snapshot: keep it."""
+    events = [m for m in capture("inbound-abandoned") if m.event is not None
+              and m.event not in ("FullyBooted", "SuccessfulAuth")]
+    joined = next(i for i, m in enumerate(events) if m.event == "QueueCallerJoin") + 1
+    answer_list = ami._action_coreshowchannels
+
+    def list_then_new_call(session, action, aid):  # type: ignore[no-untyped-def]
+        answer_list(session, action, aid)
+        for msg in events[:joined]:  # a citizen's call arrives right after the list
+            ami.emit(msg)
+
+    async with CtiStack(sqlite_url, ami) as stack:
+        server = next(iter(stack.cti.servers.values()))
+        ami._action_coreshowchannels = list_then_new_call  # type: ignore[method-assign]
+        ami.drop()
+        await _until(lambda: _true(stack.cti.resyncs >= 2))
+        await asyncio.sleep(0.1)
+        waiting = server.calls.waiting()
+        assert len(waiting) == 1 and waiting[0].caller == "919876543211"
+        for msg in events[joined:]:
+            ami.emit(msg)
+        call_id = waiting[0].id
+
+        async def row():  # type: ignore[no-untyped-def]
+            async with stack.db.sessions() as session:
+                return await call_q.by_linkedid(session, call_id)
+        [only] = await _until(row)
+        assert only.outcome == "abandoned"
