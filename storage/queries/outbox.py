@@ -58,7 +58,7 @@ async def claim(session: AsyncSession, owner: str, now: datetime, lease_until: d
 async def mark_sent(session: AsyncSession, message_id: int, owner: str, provider_id: str, now: datetime,
                     channel: str | None = None) -> bool:
     values: dict[str, Any] = {"state": SENT, "provider_id": provider_id[:128], "sent_at": now, "status": "sent",
-                              "status_at": now, "lease_owner": None, "lease_until": None, "last_error": None}
+                              "status_at": now, "lease_owner": None, "lease_until": None}
     if channel:
         values["channel"] = channel
     stmt = (update(OutboundMessage)
