@@ -72,47 +72,53 @@ class Delivery:
         if not rows:
             return 0
         windows = {p: c.last_inbound_at for p, c in contacts.items()}
-        await asyncio.gather(*(self._one(row, windows.get(row.recipient)) for row in rows))
+        outcomes = await asyncio.gather(*(self._send(row, windows.get(row.recipient)) for row in rows))
+        # one transaction settles the whole batch: the database sees one writer per pass, not one per message
+        async with self.db.session_scope() as session:
+            for row, outcome in zip(rows, outcomes):
+                await self._settle(session, row, outcome)
         return len(rows)
 
-    async def _one(self, row: OutboundMessage, last_inbound_at: datetime | None) -> None:
+    async def _send(self, row: OutboundMessage, last_inbound_at: datetime | None) -> str | datetime | SendError:
+        """The provider's id, the end of quiet hours (not sent), or the error."""
         now = self.clock()
         quiet_end = quiet_until(now, self.quiet, self.tz) if row.purpose != CHAT else None
         if quiet_end is not None:
-            async with self.db.session_scope() as session:
-                await outbox_q.defer(session, row.id, self.owner, quiet_end)
-            return
+            return quiet_end
         async with self._limit:
             try:
-                provider_id = await self.channels.send(row, last_inbound_at, now)
+                return await self.channels.send(row, last_inbound_at, now)
             except SendError as exc:
-                await self._failed(row, exc)
-                return
+                return exc
             except Exception as exc:  # noqa: BLE001 - an unexpected error is a retryable failure
                 log.exception("delivery: message %s failed unexpectedly", row.id)
-                await self._failed(row, SendError(f"unexpected: {type(exc).__name__}", retryable=True))
-                return
-        async with self.db.session_scope() as session:
-            if not await outbox_q.mark_sent(session, row.id, self.owner, provider_id, self.clock()):
-                log.warning("delivery: message %s was sent but its lease had passed to another sender", row.id)
-        self.sent += 1
+                return SendError(f"unexpected: {type(exc).__name__}", retryable=True)
 
-    async def _failed(self, row: OutboundMessage, exc: SendError) -> None:
-        self.errors += 1
+    async def _settle(self, session, row: OutboundMessage, outcome: str | datetime | SendError) -> None:  # type: ignore[no-untyped-def]
         now = self.clock()
+        if isinstance(outcome, datetime):
+            await outbox_q.defer(session, row.id, self.owner, outcome)
+        elif isinstance(outcome, SendError):
+            self.errors += 1
+            await self._failed(session, row, outcome, now)
+        else:
+            self.sent += 1
+            if not await outbox_q.mark_sent(session, row.id, self.owner, outcome, now):
+                log.warning("delivery: message %s was sent but its lease had passed to another sender", row.id)
+
+    async def _failed(self, session, row: OutboundMessage, exc: SendError, now: datetime) -> None:  # type: ignore[no-untyped-def]
         reason = str(exc)
-        async with self.db.session_scope() as session:
-            if not exc.retryable and row.channel == "whatsapp" and row.purpose != CHAT \
-                    and self.channels.has("sms") and not row.body.get("whatsapp_only"):
-                log.warning("delivery: WhatsApp refused message %s to %s (%s); sending it by SMS",
-                            row.id, mask_phone(row.recipient), reason)
-                await outbox_q.switch_channel(session, row.id, self.owner, "sms", reason, now)
-            elif exc.retryable and row.attempts < self.max_attempts:
-                due = now + backoff(row.attempts)
-                log.warning("delivery: %s message %s to %s failed (%s); attempt %d, next at %s", row.channel, row.id,
-                            mask_phone(row.recipient), reason, row.attempts, due.isoformat(timespec="seconds"))
-                await outbox_q.mark_retry(session, row.id, self.owner, reason, due)
-            else:
-                log.error("delivery: %s message %s to %s failed for good: %s", row.channel, row.id,
-                          mask_phone(row.recipient), reason)
-                await outbox_q.mark_failed(session, row.id, self.owner, reason, now)
+        if not exc.retryable and row.channel == "whatsapp" and row.purpose != CHAT \
+                and self.channels.has("sms") and not row.body.get("whatsapp_only"):
+            log.warning("delivery: WhatsApp refused message %s to %s (%s); sending it by SMS",
+                        row.id, mask_phone(row.recipient), reason)
+            await outbox_q.switch_channel(session, row.id, self.owner, "sms", reason, now)
+        elif exc.retryable and row.attempts < self.max_attempts:
+            due = now + backoff(row.attempts)
+            log.warning("delivery: %s message %s to %s failed (%s); attempt %d, next at %s", row.channel, row.id,
+                        mask_phone(row.recipient), reason, row.attempts, due.isoformat(timespec="seconds"))
+            await outbox_q.mark_retry(session, row.id, self.owner, reason, due)
+        else:
+            log.error("delivery: %s message %s to %s failed for good: %s", row.channel, row.id,
+                      mask_phone(row.recipient), reason)
+            await outbox_q.mark_failed(session, row.id, self.owner, reason, now)

@@ -29,6 +29,13 @@ START_WORDS = {"start", "शुरू"}
 MENU_WORDS = {"menu", "मेनू", "hi", "hello", "hey", "namaste", "नमस्ते", "नमस्कार", "helpline", "0", "#"}
 AGENT_WORDS = {"agent", "एजेंट", "person", "human", "सहायक"}
 MAX_TRIES = 3
+GREETINGS = {"hi", "hello", "hey", "namaste", "नमस्ते", "नमस्कार", "प्रणाम", "good"}
+
+
+def is_menu_word(word: str) -> bool:
+    """"menu", or a short greeting ("hello again", "नमस्ते जी"): show the menu."""
+    words = word.split()
+    return word in MENU_WORDS or (0 < len(words) <= 3 and words[0] in GREETINGS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,7 +130,7 @@ async def step_language(chat: Chat, inp: ChatInput) -> None:
     chosen = {"lang:hi": "hi", "1": "hi", "hindi": "hi", "हिन्दी": "hi", "हिंदी": "hi",
               "lang:en": "en", "2": "en", "english": "en", "अंग्रेज़ी": "en"}.get(word)
     chat.conversation.language = chat.contact.language = chosen or "hi"
-    if chosen is None and inp.kind != "reply" and inp.word not in MENU_WORDS:
+    if chosen is None and inp.kind != "reply" and not is_menu_word(inp.word):
         chat.hand_over("not_understood")  # what they wrote is for a person; Hindi, as the IVR's default
         return
     menu(chat)
@@ -144,7 +151,7 @@ async def step_menu(chat: Chat, inp: ChatInput) -> None:
         chat.hand_over()
     elif choice == "m:language":
         ask_language(chat)
-    elif inp.word in MENU_WORDS:
+    elif is_menu_word(inp.word):
         menu(chat)
     else:
         chat.hand_over("not_understood")
@@ -175,11 +182,11 @@ async def handle(chat: Chat, inp: ChatInput, steps: dict[str, Step]) -> None:
             ask_language(chat)
             return
         chat.conversation.language = chat.contact.language
-        if word in MENU_WORDS or inp.kind == "reply" or not word:
+        if is_menu_word(word) or inp.kind == "reply" or not word:
             menu(chat)
             return
         chat.goto("menu")
-    if word in MENU_WORDS and chat.conversation.step not in ("language",):
+    if is_menu_word(word) and chat.conversation.step not in ("language", "reg_name", "reg_description"):
         menu(chat)
         return
     if word in AGENT_WORDS:

@@ -8,6 +8,7 @@ a citizen writes is lost.
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -77,10 +78,20 @@ class Received:
 
 
 class ChatIntake:
-    def __init__(self, db: Database, policy: Policy, tz: ZoneInfo, clock: Callable[[], datetime]) -> None:
+    """Takes inbound messages, at most `concurrency` transactions at a time: a burst of webhooks
+    queues here instead of taking every pooled connection (screen pops look callers up in the
+    same pool; on SQLite there is one writer anyway)."""
+
+    def __init__(self, db: Database, policy: Policy, tz: ZoneInfo, clock: Callable[[], datetime],
+                 concurrency: int | None = None) -> None:
         self.db, self.policy, self.tz, self.clock = db, policy, tz, clock
+        self._slots = asyncio.Semaphore(concurrency or (1 if db.is_sqlite else 4))
 
     async def receive(self, inbound: Inbound) -> Received:
+        async with self._slots:
+            return await self._take(inbound)
+
+    async def _take(self, inbound: Inbound) -> Received:
         try:
             return await self._receive(inbound, fail_safe=False)
         except Duplicate:

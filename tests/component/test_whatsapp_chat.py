@@ -194,3 +194,49 @@ async def test_stop_is_kept_as_consent(db_url: str) -> None:
         await say(stack, meta.text(CITIZEN, "START"))
         async with stack.db.session_scope() as session:
             assert not (await session.get(MessageContact, PHONE)).stopped
+
+
+async def test_photos_are_fetched_for_the_complaint_and_idle_chats_close(db_url: str) -> None:
+    from datetime import datetime, timedelta, timezone
+
+    from messaging.chat.upkeep import Upkeep
+
+    async with MessagingStack(db_url, run=False) as stack:
+        photo = b"\xff\xd8\xff\xe0" + bytes(range(256)) * 4
+        stack.graph.add_media("media-photo-9", photo, "image/jpeg")
+        await say(stack, meta.text(CITIZEN, "hi"))
+        await say(stack, meta.button_reply(CITIZEN, "lang:en"))
+        await say(stack, meta.list_reply(CITIZEN, "m:register"))
+        await say(stack, meta.text(CITIZEN, "Ram Prasad"))
+        await say(stack, meta.text(CITIZEN, "Lucknow"))
+        await say(stack, meta.list_reply(CITIZEN, "dep:ELE"))
+        await say(stack, meta.list_reply(CITIZEN, "cat:ELE-SUPPLY"))
+        await say(stack, meta.text(CITIZEN, "The transformer burnt three days ago."))
+        await say(stack, meta.media(CITIZEN, "image", "media-photo-9", "image/jpeg"))
+        await say(stack, meta.button_reply(CITIZEN, "media:done"))
+        await say(stack, meta.button_reply(CITIZEN, "reg:yes"))
+        kept: list[tuple[int, bytes, str]] = []
+
+        async def keep(session, complaint_id, data, mime, name, now):  # type: ignore[no-untyped-def]
+            kept.append((complaint_id, data, mime))
+            return 7
+
+        clock = datetime.now(timezone.utc)
+        upkeep = Upkeep(stack.db, lambda: clock, graph=stack.parts["channels"].whatsapp, keep=keep)
+        stack.graph.fail(1, status=500, code=1)  # the Graph API hiccups once: retried by the client
+        assert await upkeep.fetch_media() == 1
+        async with stack.db.session_scope() as session:
+            complaint = (await session.scalars(select(Complaint))).one()
+            media = (await session.scalars(select(ChatMedia))).one()
+        assert kept == [(complaint.id, photo, "image/jpeg")] and (media.state, media.attachment_id) == ("kept", 7)
+        assert await upkeep.fetch_media() == 0  # kept once
+
+        clock += timedelta(hours=23)
+        assert (await upkeep.tick())[0] == 0
+        clock += timedelta(hours=2)  # 25 h without a word from the citizen: closed
+        assert (await upkeep.tick())[0] == 1
+        async with stack.db.session_scope() as session:
+            conversation = (await session.scalars(select(ChatConversation))).one()
+        assert (conversation.state, conversation.close_reason) == ("closed", "idle")
+        await say(stack, meta.text(CITIZEN, "hello again"))  # a new conversation, language remembered
+        assert "m:register" in row_ids(stack.graph.received[-1]["body"])
