@@ -314,3 +314,21 @@ async def test_failed_feedback_call_brings_a_whatsapp_feedback_request(db_url: s
             assert (await service.get(session, number)).state == "closed"
         # nobody is asked by SMS (buttons need WhatsApp)
         assert not [m for m in stack.sms.messages if "कॉल किया" in m["text"]]
+
+
+async def test_officer_reminder_by_email_when_configured(db_url: str) -> None:
+    from tests.fakes.smtp_server import FakeSmtpServer
+
+    clock = Clock(noon_today())
+    async with FakeSmtpServer() as smtp:
+        async with MessagingStack(db_url, run=False, whatsapp=False, sms=False, clock=clock,
+                                  settings={"smtp_url": smtp.url, "mail_from": "helpline@up.gov.in"}) as stack:
+            async with stack.db.session_scope() as session:
+                await session.execute(update(Officer).where(Officer.code == "ELE-LKO-L1")
+                                      .values(email="ee.lucknow@example.in"))
+            number = await register(stack, "+919892000001", clock.now)
+            await stack.notify()
+        assert len(smtp.messages) == 1
+        sender, recipients, mail = smtp.messages[0]
+        assert (sender, recipients) == ("helpline@up.gov.in", ["ee.lucknow@example.in"])
+        assert number in mail["Subject"] and number in mail.get_content()
