@@ -3,14 +3,15 @@ sockets open. Every message must be answered once, and the pop p99 must not move
 
     python -m bench.whatsapp_messages [--agents 1000] [--rate 500] [--pop-rate 20] [--wa-rate 100] [--seconds 20]
 
-Two processes, as `bench.screen_pop`: the server runs `helpline serve`'s CTI, web and messaging
-parts on SQLite, with the Graph API pointed at a fake in the load process. The load process runs
-the fake AMI server (`--rate` events/s of background traffic), `--agents` agent websockets, a
-measured pop `--pop-rate` times a second, and in a second phase, signed webhook POSTs at
-`--wa-rate` messages/s: each citizen says "hi" (the bot answers with the language buttons),
-chooses English (the menu) and asks for a status (the bot asks for the number). One run measures
-both phases: pops alone, then pops with the messages. Answered = the fake Graph API received, for
-every citizen, exactly as many replies as the citizen sent messages.
+Three processes. The server runs `helpline serve`'s CTI, web and messaging parts on SQLite, with
+the Graph API pointed at a fake. The pop process (as `bench.screen_pop`) runs the fake AMI server
+(`--rate` events/s of background traffic), `--agents` agent websockets and a measured pop
+`--pop-rate` times a second, and measures. The WhatsApp process runs the fake Graph API and, in
+the second phase, sends signed webhook POSTs at `--wa-rate` messages/s: each citizen says "hi"
+(the bot answers with the language buttons), chooses English (the menu) and asks for a status
+(the bot asks for the number), a second apart. One run measures both phases: pops alone, then
+pops with the messages. Answered once = the fake Graph API received, for every citizen, exactly
+as many replies as the citizen's messages that were taken.
 """
 from __future__ import annotations
 
@@ -64,32 +65,98 @@ async def _serve(db_url: str, ami_url: str, graph_url: str, sock: socket.socket)
         tg.create_task(server.serve(sockets=[sock]))
 
 
+def _whatsapp(graph_sock: socket.socket, port: int, go: object, results: object, seconds: float, rate: float) -> None:
+    """The WhatsApp process: the fake Graph API, and citizens writing once `go` is set."""
+    import logging
+
+    logging.basicConfig(level=logging.WARNING)
+    results.put(asyncio.run(_citizens(graph_sock, port, go, seconds, rate)))  # type: ignore[attr-defined]
+
+
+async def _citizens(graph_sock: socket.socket, port: int, go: object, seconds: float, rate: float) -> dict[str, object]:
+    import httpx
+
+    from messaging.whatsapp.signature import HEADER, sign
+    from tests.fakes import whatsapp_meta as meta
+    from tests.fakes.graph_api import FakeGraphApi
+
+    graph = FakeGraphApi(sock=graph_sock)
+    await graph.__aenter__()
+    await asyncio.to_thread(go.wait)  # type: ignore[attr-defined]
+    steps = [lambda s: meta.text(s, "hi"), lambda s: meta.button_reply(s, "lang:en"),
+             lambda s: meta.list_reply(s, "m:status")]
+    citizens = [f"9197{n:08d}" for n in range(int(seconds * rate) // len(steps))]
+    sent: Counter[str] = Counter()
+    statuses: Counter[str] = Counter()
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30,
+                                 limits=httpx.Limits(max_connections=100)) as http:
+        async def post(citizen: str, step: int) -> None:
+            """One message; resent on a broken connection, as Meta resends (taken once by id)."""
+            body = json.dumps(steps[step](citizen)).encode()
+            for attempt in range(5):
+                try:
+                    response = await http.post("/webhooks/whatsapp", content=body, headers={HEADER: sign(APP_SECRET, body)})
+                except httpx.TransportError:
+                    statuses["resent"] += 1
+                    continue
+                statuses[str(response.status_code)] += 1
+                taken = response.json() if response.status_code == 200 else {}
+                if taken.get("messages") == 1 or (attempt and taken.get("duplicates") == 1):
+                    sent[citizen] += 1
+                return
+
+        async def citizen_run(citizen: str, start_at: float) -> None:
+            await asyncio.sleep(max(0.0, start_at - time.perf_counter()))
+            for step in range(len(steps)):
+                await post(citizen, step)
+                await asyncio.sleep(1.0)  # a person takes a moment between messages
+
+        # citizens start evenly over the phase; each sends its three messages a second apart,
+        # so messages arrive at about `rate` per second once the first citizens are on step 3
+        t0 = time.perf_counter()
+        spacing = seconds / max(len(citizens), 1)
+        await asyncio.gather(*(citizen_run(c, t0 + i * spacing) for i, c in enumerate(citizens)))
+        took = time.perf_counter() - t0
+    expected = sum(sent.values())
+    try:
+        await graph.wait_for(lambda got: len(got) >= expected, timeout=60)
+    except TimeoutError:
+        pass
+    replies = Counter(m["body"]["to"] for m in graph.received)
+    await graph.__aexit__()
+    return {"whatsapp_messages_taken": expected, "whatsapp_rate_achieved": round(expected / took, 1),
+            "webhook_answers": dict(statuses), "replies_received": len(graph.received), "citizens": len(citizens),
+            "citizens_answered_exactly_once_per_message": sum(1 for c, n in sent.items() if replies.get(c) == n)}
+
+
 def pct(values: list[float], q: float) -> float:
     return sorted(values)[min(len(values) - 1, int(q * len(values)))] * 1000 if values else float("nan")
 
 
 async def load(args: argparse.Namespace) -> dict[str, object]:
-    import httpx
     from websockets.asyncio.client import connect
 
     from agent_console.auth import issue_token
-    from messaging.whatsapp.signature import HEADER, sign
-    from tests.fakes import whatsapp_meta as meta
     from tests.fakes.ami_server import FakeAmiServer
-    from tests.fakes.graph_api import FakeGraphApi
+    from tests.fakes.http_peer import bound_socket
 
     tmp = Path(tempfile.mkdtemp(prefix="helpline-bench-wa-"))
     db_url, users = await prepare_db(tmp / "bench.db", args.agents)
-    graph = FakeGraphApi()
-    await graph.__aenter__()
+    graph_sock = bound_socket()
+    graph_url = f"http://127.0.0.1:{graph_sock.getsockname()[1]}/v21.0"
     ami = await FakeAmiServer(secret="bench", auth_fail_delay=0.05).start()
     sock = socket.socket()
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    server = mp.get_context("spawn").Process(target=_server, args=(db_url, ami.url, graph.api_url, sock), daemon=True)
+    spawn = mp.get_context("spawn")
+    server = spawn.Process(target=_server, args=(db_url, ami.url, graph_url, sock), daemon=True)
     server.start()
+    go, results = spawn.Event(), spawn.Queue()
+    sender = spawn.Process(target=_whatsapp, args=(graph_sock, port, go, results, args.seconds, args.wa_rate), daemon=True)
+    sender.start()
     sock.close()
+    graph_sock.close()
     await ami.wait_for_logins(1, timeout=30)
     await ami.wait_for_action("CoreShowChannels", timeout=30)
 
@@ -160,81 +227,30 @@ async def load(args: argparse.Namespace) -> dict[str, object]:
             await asyncio.sleep(max(0.0, t0 + (n + 1) / args.pop_rate - time.perf_counter()))
         await asyncio.sleep(1.0)
 
-    sent: Counter[str] = Counter()
-    statuses: Counter[object] = Counter()
-    wa_window: list[float] = []
-
-    async def whatsapp(seconds: float) -> None:
-        steps = [lambda s: meta.text(s, "hi"), lambda s: meta.button_reply(s, "lang:en"),
-                 lambda s: meta.list_reply(s, "m:status")]
-        total = int(seconds * args.wa_rate)
-        citizens = [f"9197{n:08d}" for n in range(total // len(steps) + 1)]
-        plan = [(c, step) for step in range(len(steps)) for c in citizens][:total]
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30,
-                                     limits=httpx.Limits(max_connections=50)) as http:
-            async def post(citizen: str, step: int) -> None:
-                """One message; resent on a broken connection, as Meta resends (taken once by id)."""
-                body = json.dumps(steps[step](citizen)).encode()
-                for attempt in range(5):
-                    try:
-                        response = await http.post("/webhooks/whatsapp", content=body,
-                                                   headers={HEADER: sign(APP_SECRET, body)})
-                    except httpx.TransportError:
-                        statuses["resent"] += 1
-                        continue
-                    statuses[response.status_code] += 1
-                    taken = response.json() if response.status_code == 200 else {}
-                    if taken.get("messages") == 1 or (attempt and taken.get("duplicates") == 1):
-                        sent[citizen] += 1
-                    return
-
-            async def citizen_run(citizen: str, count: int, start_at: float) -> None:
-                await asyncio.sleep(max(0.0, start_at - time.perf_counter()))
-                for step in range(count):
-                    await post(citizen, step)
-                    await asyncio.sleep(1.0)  # a person takes a moment between messages
-
-            per_citizen = Counter(c for c, _ in plan)
-            t0 = time.perf_counter()
-            wa_window.append(t0)
-            # citizens start evenly over the phase; with each sending its steps 1 s apart, messages
-            # arrive at about wa_rate once the first citizens are on their later steps
-            starts = len(per_citizen) / seconds
-            await asyncio.gather(*(citizen_run(c, n, t0 + i / starts) for i, (c, n) in enumerate(per_citizen.items())))
-            wa_window.append(time.perf_counter())
-
     bg = asyncio.create_task(background())
     await asyncio.sleep(1.0)
     phase_a = time.perf_counter()
     await pops(args.seconds, 0)
     phase_b = time.perf_counter()
-    await asyncio.gather(pops(args.seconds, 1_000_000), whatsapp(args.seconds))
+    go.set()
+    await pops(args.seconds, 1_000_000)
     end = time.perf_counter()
-    expected = sum(sent.values())
-    try:
-        await graph.wait_for(lambda got: len(got) >= expected, timeout=60)
-    except TimeoutError:
-        pass
-    replies = Counter(m["body"]["to"] for m in graph.received)
-    answered_once = sum(1 for c, n in sent.items() if replies.get(c) == n)
+    wa = await asyncio.to_thread(results.get, True, 180)
     stop.set()
     await bg
     for task in clients:
         task.cancel()
     server.terminate()
+    sender.join(10)
     await ami.stop()
-    await graph.__aexit__()
     alone = [lat for at, lat in latencies if phase_a <= at < phase_b]
     loaded = [lat for at, lat in latencies if phase_b <= at < end]
-    wa_seconds = wa_window[1] - wa_window[0] if len(wa_window) == 2 else float("nan")
     return {
         "agents": len(users), "background_events_per_s": args.rate,
         "pops_alone": len(alone), "pop_p50_ms_alone": round(pct(alone, 0.5), 2), "pop_p99_ms_alone": round(pct(alone, 0.99), 2),
         "pops_with_whatsapp": len(loaded), "pop_p50_ms_with_whatsapp": round(pct(loaded, 0.5), 2),
         "pop_p99_ms_with_whatsapp": round(pct(loaded, 0.99), 2),
-        "whatsapp_messages": expected, "whatsapp_rate_achieved": round(expected / wa_seconds, 1) if wa_seconds else 0,
-        "webhook_statuses": dict(statuses), "replies_received": len(graph.received),
-        "citizens": len(sent), "citizens_answered_exactly_once_per_message": answered_once,
+        **wa,
         "mean_pop_ms_alone": round(statistics.fmean(alone) * 1000, 2) if alone else None,
     }
 

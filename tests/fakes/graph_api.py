@@ -34,8 +34,8 @@ def error(status: int, code: int, message: str) -> JSONResponse:
 
 
 class FakeGraphApi(HttpPeer):
-    def __init__(self, token: str = "test-token", phone_number_id: str = "1234567890") -> None:
-        super().__init__()
+    def __init__(self, token: str = "test-token", phone_number_id: str = "1234567890", sock: object = None) -> None:
+        super().__init__(sock)  # type: ignore[arg-type]
         self.token, self.phone_number_id = token, phone_number_id
         self.media: dict[str, tuple[bytes, str]] = {}
         self.reads: list[str] = []

@@ -12,7 +12,8 @@ from starlette.applications import Starlette
 
 
 class HttpPeer:
-    def __init__(self) -> None:
+    def __init__(self, sock: socket.socket | None = None) -> None:
+        self._sock = sock
         self.received: list[dict[str, Any]] = []
         self._changed = asyncio.Condition()
         self._server: uvicorn.Server | None = None
@@ -38,9 +39,7 @@ class HttpPeer:
         return self.received
 
     async def __aenter__(self) -> "HttpPeer":
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", 0))
+        sock = self._sock or bound_socket()
         self.port = sock.getsockname()[1]
         config = uvicorn.Config(self.app(), log_level="warning", lifespan="off", access_log=False,
                                 timeout_keep_alive=120)
@@ -54,3 +53,11 @@ class HttpPeer:
         if self._server is not None and self._task is not None:
             self._server.should_exit = True
             await self._task
+
+
+def bound_socket() -> socket.socket:
+    """A listening-ready socket on a free loopback port (pass it to another process to serve on)."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    return sock
