@@ -62,11 +62,24 @@
     citizens.replaceChildren(...d.citizens.map((c) => H.el("li", {text: c.name + " · " + (c.district || "")})));
     const body = document.querySelector("#wa-complaints tbody");
     body.replaceChildren();
-    if (!d.complaints.length) body.append(H.el("tr", {}, [H.el("td", {colspan: "4", class: "muted", text: t("wa.no_complaints")})]));
+    if (!d.complaints.length) body.append(H.el("tr", {}, [H.el("td", {colspan: "5", class: "muted", text: t("wa.no_complaints")})]));
+    const mine = current && current.state === "agent" && current.agent === data.user;
     for (const c of d.complaints) {
+      const actions = H.el("td", {});
+      if (mine && (c.state === "disposed" || c.state === "disposed_l2")) {
+        for (const result of ["satisfied", "dissatisfied"]) {
+          const b = H.el("button", {type: "button", class: "small fb-" + result, text: t("wa." + result)});
+          b.addEventListener("click", () => act(async () => {
+            const res = await H.api("POST", "/api/v1/complaints/" + c.number + "/feedback", {result: result});
+            H.say("wa-msg", t("wa.feedback_done", {number: res.number, state: t("state." + res.state)}));
+          }));
+          actions.append(b, " ");
+        }
+      }
       body.append(H.el("tr", {}, [H.el("td", {class: "phone", text: c.number}),
         H.el("td", {}, [H.el("span", {class: "badge state-" + c.state, text: t("state." + c.state)})]),
-        H.el("td", {class: c.overdue ? "overdue" : "", text: H.fmtDate(c.due_at)}), H.el("td", {text: c.description})]));
+        H.el("td", {class: c.overdue ? "overdue" : "", text: H.fmtDate(c.due_at)}), H.el("td", {text: c.description}),
+        actions]));
     }
     H.setText("wa-media", d.media.length ? t("wa.media", {n: d.media.length}) : "");
     if (!document.getElementById("r-name").value && d.citizens.length) {

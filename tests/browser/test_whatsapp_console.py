@@ -54,6 +54,8 @@ async def test_agent_takes_replies_registers_and_closes(sqlite_url: str) -> None
                 earlier = await service.register(session, NewComplaint(
                     phone="+" + CITIZEN, name="सीता देवी", district="LKO", department="FCS", category="FCS-RATION",
                     description="राशन नहीं मिला"), Who(Actor.AGENT, "agent9"), stack.ctx.policy)
+                await service.dispose(session, earlier.number, "राशन दे दिया गया",
+                                      Who(Actor.OFFICER, "o", earlier.officer_code), stack.ctx.policy)
             await webhook(base, meta.text(CITIZEN, "hello", name="Sita"))
             await webhook(base, meta.button_reply(CITIZEN, "lang:en"))
             await webhook(base, meta.list_reply(CITIZEN, "m:agent"))
@@ -70,6 +72,9 @@ async def test_agent_takes_replies_registers_and_closes(sqlite_url: str) -> None
                 await expect(page.locator("#wa-complaints")).to_contain_text(earlier.number)
                 await page.click("#wa-take")
                 await expect(page.locator("#wa-reply")).to_be_visible()
+                # the citizen says on the chat they are not satisfied: the agent records it
+                await page.click(".fb-dissatisfied")
+                await expect(page.locator("#wa-msg")).to_contain_text(f"complaint {earlier.number} is now With L1 officer")
                 # a second agent is refused: one agent at a time
                 async with httpx.AsyncClient(base_url=base) as http:
                     token = await stack.user("agent1002", extension="agent1002")
