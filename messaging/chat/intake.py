@@ -108,8 +108,6 @@ class ChatIntake:
         now = self.clock()
         phone = phone_of(inbound.sender)
         async with self.db.session_scope() as session:
-            if await chat_q.seen(session, inbound.id):
-                raise Duplicate(inbound.id)
             contact = await chat_q.touch_contact(session, phone, now)
             conversation = await chat_q.open_conversation(session, phone)
             if conversation is None:

@@ -35,15 +35,15 @@ async def contacts(session: AsyncSession, phones: Sequence[str]) -> dict[str, Me
 
 
 async def touch_contact(session: AsyncSession, phone: str, now: datetime) -> MessageContact:
-    """The contact of a number that just wrote to us (created on first contact), locked."""
+    """The contact of a number that just wrote to us (created on first contact), in one statement
+    that also locks its row for this transaction."""
     dialect = postgresql if _is_pg(session) else sqlite
-    await session.execute(dialect.insert(MessageContact).values(
-        phone=phone, whatsapp=True, stopped=False, updated_at=now, last_inbound_at=now,
-    ).on_conflict_do_nothing(index_elements=["phone"]))
-    found = await contact(session, phone, for_update=True)
-    assert found is not None
-    found.whatsapp, found.last_inbound_at, found.updated_at = True, now, now
-    return found
+    stmt = (dialect.insert(MessageContact)
+            .values(phone=phone, whatsapp=True, stopped=False, updated_at=now, last_inbound_at=now)
+            .on_conflict_do_update(index_elements=["phone"],
+                                   set_={"whatsapp": True, "last_inbound_at": now, "updated_at": now})
+            .returning(MessageContact).execution_options(populate_existing=True))
+    return (await session.scalars(stmt)).one()
 
 
 # --- conversations ----------------------------------------------------------------------------
@@ -115,10 +115,6 @@ async def add_inbound(session: AsyncSession, values: dict[str, Any]) -> int | No
     stmt = (dialect.insert(ChatMessage).values(direction="in", **values)
             .on_conflict_do_nothing(index_elements=["wa_id"]).returning(ChatMessage.id))
     return (await session.execute(stmt)).scalar_one_or_none()
-
-
-async def seen(session: AsyncSession, wa_id: str) -> bool:
-    return (await session.scalar(select(ChatMessage.id).where(ChatMessage.wa_id == wa_id))) is not None
 
 
 async def add_message(session: AsyncSession, message: ChatMessage) -> ChatMessage:
