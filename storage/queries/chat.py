@@ -6,16 +6,13 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import ChatConversation, ChatMedia, ChatMessage, MessageContact
+from storage.queries.dialects import insert, is_pg
 
 OPEN_STATES = ("bot", "queued", "agent")
 
-
-def _is_pg(session: AsyncSession) -> bool:
-    return session.bind.dialect.name == "postgresql"
 
 
 # --- contacts ---------------------------------------------------------------------------------
@@ -37,8 +34,7 @@ async def contacts(session: AsyncSession, phones: Sequence[str]) -> dict[str, Me
 async def touch_contact(session: AsyncSession, phone: str, now: datetime) -> MessageContact:
     """The contact of a number that just wrote to us (created on first contact), in one statement
     that also locks its row for this transaction."""
-    dialect = postgresql if _is_pg(session) else sqlite
-    stmt = (dialect.insert(MessageContact)
+    stmt = (insert(session, MessageContact)
             .values(phone=phone, whatsapp=True, stopped=False, updated_at=now, last_inbound_at=now)
             .on_conflict_do_update(index_elements=["phone"],
                                    set_={"whatsapp": True, "last_inbound_at": now, "updated_at": now})
@@ -111,8 +107,7 @@ async def oldest_queued(session: AsyncSession) -> datetime | None:
 
 async def add_inbound(session: AsyncSession, values: dict[str, Any]) -> int | None:
     """Store an inbound message unless its WhatsApp id was seen (Meta retries): new id or None."""
-    dialect = postgresql if _is_pg(session) else sqlite
-    stmt = (dialect.insert(ChatMessage).values(direction="in", **values)
+    stmt = (insert(session, ChatMessage).values(direction="in", **values)
             .on_conflict_do_nothing(index_elements=["wa_id"]).returning(ChatMessage.id))
     return (await session.execute(stmt)).scalar_one_or_none()
 
@@ -139,8 +134,7 @@ async def recent_for_phone(session: AsyncSession, phone: str, limit: int = 100) 
 # --- media ------------------------------------------------------------------------------------
 
 async def add_media(session: AsyncSession, media: ChatMedia) -> None:
-    dialect = postgresql if _is_pg(session) else sqlite
-    await session.execute(dialect.insert(ChatMedia).values(
+    await session.execute(insert(session, ChatMedia).values(
         conversation_id=media.conversation_id, complaint_id=media.complaint_id, media_id=media.media_id,
         kind=media.kind, mime=media.mime, state=media.state, attempts=0, received_at=media.received_at,
         next_attempt_at=media.next_attempt_at,
@@ -160,7 +154,7 @@ async def claim_media(session: AsyncSession, now: datetime, retry_at: datetime, 
     """Due media, pushed to `retry_at` as they are taken (a lease: a crashed fetcher's are retried)."""
     due = (select(ChatMedia.id).where(ChatMedia.state == "due", ChatMedia.next_attempt_at <= now)
            .order_by(ChatMedia.id).limit(limit))
-    if _is_pg(session):
+    if is_pg(session):
         ids = list((await session.scalars(due.with_for_update(skip_locked=True))).all())
         if not ids:
             return []

@@ -5,21 +5,17 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Complaint, ComplaintEvent, NotifierCursor, Officer, ScheduledRun
+from storage.queries.dialects import insert
 
-
-def _is_pg(session: AsyncSession) -> bool:
-    return session.bind.dialect.name == "postgresql"
 
 
 async def lock_cursor(session: AsyncSession, name: str, now: datetime) -> NotifierCursor | None:
     """The cursor row, locked for this transaction; None when another process holds it
     (PostgreSQL SKIP LOCKED; SQLite serialises writers, and the decisions are idempotent)."""
-    dialect = postgresql if _is_pg(session) else sqlite
-    await session.execute(dialect.insert(NotifierCursor).values(name=name, last_event_id=0, updated_at=now)
+    await session.execute(insert(session, NotifierCursor).values(name=name, last_event_id=0, updated_at=now)
                           .on_conflict_do_nothing(index_elements=["name"]))
     stmt = select(NotifierCursor).where(NotifierCursor.name == name).with_for_update(skip_locked=True)
     return (await session.scalars(stmt)).first()
@@ -33,8 +29,7 @@ async def events_after(session: AsyncSession, last_id: int, limit: int) -> Seque
 
 async def claim_run(session: AsyncSession, job: str, day: str, owner: str, now: datetime) -> bool:
     """True for the one process that records (job, day) first."""
-    dialect = postgresql if _is_pg(session) else sqlite
-    stmt = (dialect.insert(ScheduledRun).values(job=job, day=day, owner=owner, at=now)
+    stmt = (insert(session, ScheduledRun).values(job=job, day=day, owner=owner, at=now)
             .on_conflict_do_nothing(index_elements=["job", "day"]).returning(ScheduledRun.job))
     return (await session.execute(stmt)).scalar_one_or_none() is not None
 

@@ -11,22 +11,18 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import OutboundMessage
+from storage.queries.dialects import insert, is_pg
 
 PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
 
 
-def _is_pg(session: AsyncSession) -> bool:
-    return session.bind.dialect.name == "postgresql"
-
 
 async def add(session: AsyncSession, values: dict[str, Any]) -> int | None:
     """Insert one message unless its `dedupe_key` exists; the new id, or None when it existed."""
-    dialect = postgresql if _is_pg(session) else sqlite
-    stmt = (dialect.insert(OutboundMessage).values(**values)
+    stmt = (insert(session, OutboundMessage).values(**values)
             .on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(OutboundMessage.id))
     return (await session.execute(stmt)).scalar_one_or_none()
 
@@ -40,7 +36,7 @@ async def claim(session: AsyncSession, owner: str, now: datetime, lease_until: d
                 limit: int) -> Sequence[OutboundMessage]:
     due = (select(OutboundMessage.id).where(_claimable(now))
            .order_by(OutboundMessage.next_attempt_at, OutboundMessage.id).limit(limit))
-    if _is_pg(session):
+    if is_pg(session):
         ids = list((await session.scalars(due.with_for_update(skip_locked=True))).all())
         if not ids:
             return []

@@ -11,7 +11,6 @@ import httpx
 import pytest
 from playwright.async_api import expect
 
-from agent_console.context import AppContext
 from grievance import service
 from grievance.lifecycle import Actor
 from grievance.service import NewComplaint, Who

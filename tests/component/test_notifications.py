@@ -17,7 +17,7 @@ from grievance.lifecycle import Actor
 from grievance.service import NewComplaint, Who
 from messaging.notify import notifier as notifier_module
 from messaging.notify.notifier import Notifier
-from storage.models import ComplaintEvent, MessageContact, Officer, OutboundMessage
+from storage.models import Officer, OutboundMessage
 from tests.fakes import whatsapp_meta as meta
 from tests.fakes.messaging_stack import MessagingStack
 

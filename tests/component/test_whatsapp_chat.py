@@ -9,7 +9,7 @@ from sqlalchemy import select
 from grievance import numbers, service
 from grievance.lifecycle import Actor
 from grievance.service import NewComplaint, Who
-from storage.models import ChatConversation, ChatMedia, Complaint, ComplaintEvent, MessageContact, Officer, OutboundMessage
+from storage.models import ChatConversation, ChatMedia, Complaint, ComplaintEvent, MessageContact, OutboundMessage
 from tests.fakes import whatsapp_meta as meta
 from tests.fakes.messaging_stack import MessagingStack
 
