@@ -332,3 +332,34 @@ async def test_officer_reminder_by_email_when_configured(db_url: str) -> None:
         sender, recipients, mail = smtp.messages[0]
         assert (sender, recipients) == ("helpline@up.gov.in", ["ee.lucknow@example.in"])
         assert number in mail["Subject"] and number in mail.get_content()
+
+
+async def test_two_processes_deliver_each_message_once(db_url: str) -> None:
+    from messaging.channels import Channels
+    from messaging.delivery import Delivery
+    from messaging.sms.gateway import SmsConfig, SmsGateway
+    from storage.db import Database
+
+    async with MessagingStack(db_url, run=False, whatsapp=False) as stack:
+        numbers = [await register(stack, f"+9198930000{i:02d}") for i in range(24)]
+        while await stack.parts["notifier"].pass_once():
+            pass
+        engines = [Database(db_url), Database(db_url)]  # two `helpline serve` processes
+        gateways = [SmsGateway(SmsConfig(url=stack.sms.send_url, api_key=stack.sms.api_key)) for _ in engines]
+        workers = [Delivery(db, Channels(sms=gw), tz=stack.ctx.tz, quiet=None,
+                            clock=lambda: datetime.now(timezone.utc), batch=5) for db, gw in zip(engines, gateways)]
+        try:
+            async def drain(worker: Delivery) -> None:
+                while await worker.pass_once():
+                    pass
+
+            await asyncio.gather(*(drain(w) for w in workers))
+        finally:
+            for gateway in gateways:
+                await gateway.aclose()
+            for db in engines:
+                await db.dispose()
+        assert sum(w.sent for w in workers) == 24
+        references = Counter(m["reference"] for m in stack.sms.messages)
+        assert len(references) == 24 and set(references.values()) == {1}
+        assert all(sum(n in m["text"] for m in stack.sms.messages) == 1 for n in numbers)
