@@ -1,4 +1,4 @@
-"""The Graph API client for sending (messages, templates, read receipts) and fetching media.
+"""The Graph API client for sending (text, reply buttons, lists, templates) and fetching media.
 
 httpx, one connection pool. Sending is paced by a token bucket (the number's throughput) and
 retried with exponential backoff (honouring Retry-After) on rate limits, 5xx and network
@@ -82,9 +82,6 @@ class GraphClient:
         if not messages or not isinstance(messages[0], dict) or not messages[0].get("id"):
             raise GraphError("the Graph API answered without a message id", status=200)
         return str(messages[0]["id"])
-
-    async def mark_read(self, payload: dict[str, Any]) -> None:
-        await self._call("POST", f"{self.api_url}/{self.phone_number_id}/messages", json=payload)
 
     async def download_media(self, media_id: str, max_bytes: int = MAX_MEDIA) -> Media:
         """GET /{media-id} for its URL, then the bytes (the URL also needs the token)."""

@@ -67,7 +67,3 @@ def template(to: str, name: str, language: str, params: Sequence[str],
     if components:
         body["components"] = components
     return _envelope(to, "template", body)
-
-
-def mark_read(message_id: str) -> dict[str, Any]:
-    return {"messaging_product": "whatsapp", "status": "read", "message_id": message_id}
