@@ -99,6 +99,15 @@ async def test_agent_takes_replies_registers_and_closes(sqlite_url: str) -> None
                 await page.click("#wa-close")
                 await expect(page.locator("#wa-state")).to_contain_text("Closed")
                 await expect(page.locator("#wa-none")).to_be_visible()
+                async with page.expect_navigation():
+                    await page.click("#lang-switch")
+                await expect(page.locator("#wa-queue-title")).to_contain_text("प्रतीक्षा में और मेरी")
+                await webhook(base, meta.text(CITIZEN, "hello"))
+                await webhook(base, meta.text(CITIZEN, "बिजली का बिल गलत आया है"))  # free text: to a person
+                await expect(page.locator(".wa-item").first).to_contain_text("प्रतीक्षा में")
+                await page.locator(".wa-item").first.click()
+                await expect(page.locator("#wa-transcript")).to_contain_text("बिजली का बिल गलत आया है")
+                await shot(page, "whatsapp-queue-hi")
                 assert page.problems == []  # type: ignore[attr-defined]
 
             async with stack.db.session_scope() as session:
