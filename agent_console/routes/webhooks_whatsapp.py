@@ -47,7 +47,17 @@ async def verify(request: Request, mode: str | None = Query(default=None, alias=
     return PlainTextResponse(answer)
 
 
-@router.post("/webhooks/whatsapp", responses={
+WEBHOOK_BODY = {"requestBody": {"required": True, "description": "A Cloud API webhook update, signed with "
+                                 "X-Hub-Signature-256 (HMAC-SHA256 of these exact bytes with the app secret)",
+                                 "content": {"application/json": {"schema": {
+                                     "type": "object", "required": ["object", "entry"],
+                                     "properties": {"object": {"const": "whatsapp_business_account"},
+                                                    "entry": {"type": "array", "items": {"type": "object"}}}}}}},
+                "parameters": [{"name": "X-Hub-Signature-256", "in": "header", "required": True,
+                                "schema": {"type": "string", "pattern": "^sha256=[0-9a-f]{64}$"}}]}
+
+
+@router.post("/webhooks/whatsapp", openapi_extra=WEBHOOK_BODY, responses={
     400: {"description": "not a Cloud API update"}, 403: {"description": "missing or wrong X-Hub-Signature-256"},
     413: {"description": "body over 1 MB"}, 503: {"description": "WhatsApp is not configured"}})
 async def receive(request: Request, ctx: AppContext = Depends(get_ctx)) -> Response:
