@@ -8,6 +8,7 @@ and delivery statuses. Anything else is returned as kind `other` so it is never 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -52,8 +53,13 @@ class Update:
     statuses: list[Status] = field(default_factory=list)
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+
+
 def _str(value: Any, limit: int = 4096) -> str:
-    return value[:limit] if isinstance(value, str) else ""
+    """A string field, cut to `limit`, control characters (but newline and tab) removed: what a
+    phone sends is kept, but never a NUL that PostgreSQL refuses or a character that fakes a line."""
+    return _CONTROL.sub("", value[:limit]) if isinstance(value, str) else ""
 
 
 def _int(value: Any) -> int:

@@ -133,3 +133,9 @@ def test_who_is_told_what(action: str, from_state: str | None, to_state: str, de
             assert notice.officer_code == detail.get("officer", "ELE-LKO-L1")
     if action == "feedback_call_failed":
         assert notices[0].whatsapp_only
+
+
+def test_control_characters_in_what_a_phone_sends_are_dropped_not_refused() -> None:
+    payload = meta.text("919812345678", "line one\nline two\tend\x00\x07\u2028!")
+    inbound = webhook.parse(json.dumps(payload).encode()).messages[0]
+    assert inbound.text == "line one\nline two\tend!"
