@@ -16,6 +16,7 @@ from typing import Any
 
 from agent_console.context import AppContext
 from config.settings import parse_clock, parse_span
+from grievance.errors import DomainError
 from grievance.service import utcnow
 from messaging.channels import Channels
 from messaging.chat.intake import ChatIntake
@@ -24,6 +25,7 @@ from messaging.delivery import Delivery
 from messaging.notify.notifier import Notifier
 from messaging.notify.recipients import Available
 from messaging.notify.reminders import Reminders
+from storage.queries import complaints as complaint_q
 
 log = logging.getLogger(__name__)
 
@@ -51,8 +53,24 @@ def build(ctx: AppContext, *, clock: Callable[[], datetime] = utcnow, channels: 
 
 
 def keeper(ctx: AppContext) -> KeepFile | None:
-    """How a chat's photo or voice note is kept on its complaint (the attachments service)."""
-    return ctx.services.get("attachments_keep")
+    """How a chat's photo or voice note is kept on its complaint: the channel-neutral attachments
+    service of the app context (`ctx.attachments`), as the officer's page and the API use it."""
+    attachments = getattr(ctx, "attachments", None)
+    if attachments is None:
+        return None
+
+    async def keep(session: Any, complaint_id: int, data: bytes, mime: str, name: str, now: datetime) -> int:
+        complaint = await complaint_q.by_id(session, complaint_id)
+        if complaint is None:
+            raise ValueError(f"complaint {complaint_id} is gone")
+        try:
+            row = await attachments.add(session, complaint, data, original_name=name, added_by="whatsapp",
+                                        actor_kind="chat", channel="whatsapp", now=now)
+        except DomainError as exc:  # too large, a type not kept, too many: not retried
+            raise ValueError(exc.message) from exc
+        return int(row.id)
+
+    return keep
 
 
 async def run_messaging(ctx: AppContext, stop: asyncio.Event, **kw: Any) -> None:

@@ -240,3 +240,49 @@ async def test_photos_are_fetched_for_the_complaint_and_idle_chats_close(db_url:
         assert (conversation.state, conversation.close_reason) == ("closed", "idle")
         await say(stack, meta.text(CITIZEN, "hello again"))  # a new conversation, language remembered
         assert "m:register" in row_ids(stack.graph.received[-1]["body"])
+
+
+async def test_media_kept_through_the_attachments_service_of_the_context(db_url: str) -> None:
+    """messaging.run.keeper hands each fetched photo to `ctx.attachments.add` (channel whatsapp)."""
+    from datetime import datetime, timezone
+
+    from grievance.errors import InvalidInput
+    from messaging.chat.upkeep import Upkeep
+    from messaging.run import keeper
+
+    class Attachments:
+        def __init__(self) -> None:
+            self.added: list[tuple[str, bytes, dict]] = []
+
+        async def add(self, session, complaint, data, **kw):  # type: ignore[no-untyped-def]
+            if data.startswith(b"MZ"):
+                raise InvalidInput("this type of file is not kept", field="file")
+            self.added.append((complaint.number, data, kw))
+            return type("Row", (), {"id": len(self.added)})()
+
+    async with MessagingStack(db_url, run=False) as stack:
+        assert keeper(stack.ctx) is None  # no attachments service: nothing to keep with
+        stack.ctx.attachments = Attachments()  # type: ignore[attr-defined]
+        complaint = await _registered(stack)
+        from storage.queries import chat as chat_q
+        async with stack.db.session_scope() as session:
+            conversation = await chat_q.add_conversation(session, ChatConversation(
+                phone=PHONE, state="bot", step="menu", data={}, language="hi", opened_at=complaint.registered_at,
+                last_inbound_at=complaint.registered_at))
+            for media_id in ("ok-photo", "exe-file"):
+                await chat_q.add_media(session, ChatMedia(conversation_id=conversation.id, media_id=media_id,
+                                                          kind="image", mime="image/jpeg", state="waiting",
+                                                          received_at=complaint.registered_at))
+            await chat_q.attach_media(session, conversation.id, complaint.id, complaint.registered_at)
+        stack.graph.add_media("ok-photo", b"\xff\xd8\xff" + b"1" * 50, "image/jpeg")
+        stack.graph.add_media("exe-file", b"MZ" + b"0" * 50, "image/jpeg")
+        upkeep = Upkeep(stack.db, lambda: datetime.now(timezone.utc), graph=stack.parts["channels"].whatsapp,
+                        keep=keeper(stack.ctx))
+        assert await upkeep.fetch_media() == 1
+        number, data, kw = stack.ctx.attachments.added[0]  # type: ignore[attr-defined]
+        assert number == complaint.number and data.startswith(b"\xff\xd8\xff")
+        assert kw["channel"] == "whatsapp" and kw["actor_kind"] == "chat"
+        async with stack.db.session_scope() as session:
+            states = {m.media_id: (m.state, m.last_error) for m in (await session.scalars(select(ChatMedia))).all()}
+        assert states["ok-photo"] == ("kept", None)
+        assert states["exe-file"][0] == "failed" and "not kept" in states["exe-file"][1]
