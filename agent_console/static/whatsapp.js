@@ -23,7 +23,7 @@
                                      "data-id": String(c.id)}, [
         H.el("strong", {text: c.name || c.phone}), " ", H.el("span", {class: "phone small", text: c.phone}), " ",
         H.el("span", {class: "badge", text: stateLabel(c)}), " ",
-        H.el("span", {class: "muted small", text: c.queued_at ? t("wa.waiting_since", {at: H.fmtDate(c.queued_at)}) : ""}),
+        H.el("span", {class: "muted small", text: c.state === "queued" && c.queued_at ? t("wa.waiting_since", {at: H.fmtDate(c.queued_at)}) : ""}),
       ]);
       button.addEventListener("click", () => open(c.id));
       list.append(H.el("li", {}, [button]));
