@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from sqlalchemy import select
 
 from grievance import numbers, service
@@ -261,6 +263,7 @@ async def test_media_kept_through_the_attachments_service_of_the_context(db_url:
             return type("Row", (), {"id": len(self.added)})()
 
     async with MessagingStack(db_url, run=False) as stack:
+        stack.ctx.attachments = None  # type: ignore[attr-defined]
         assert keeper(stack.ctx) is None  # no attachments service: nothing to keep with
         stack.ctx.attachments = Attachments()  # type: ignore[attr-defined]
         complaint = await _registered(stack)
@@ -286,3 +289,36 @@ async def test_media_kept_through_the_attachments_service_of_the_context(db_url:
             states = {m.media_id: (m.state, m.last_error) for m in (await session.scalars(select(ChatMedia))).all()}
         assert states["ok-photo"] == ("kept", None)
         assert states["exe-file"][0] == "failed" and "not kept" in states["exe-file"][1]
+
+
+async def test_chat_photos_and_voice_notes_become_attachments_of_the_complaint(db_url: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Photos and voice notes sent while registering are fetched and kept through the attachments
+    service (files in HELPLINE_ATTACHMENTS_DIR, rows, an `attach` event), visible to the officer."""
+    pytest.importorskip("grievance.attachments", reason="the attachments service (officer branch) is not merged yet")
+    from storage.queries import attachments as attachment_q
+
+    async with MessagingStack(db_url, run=False, settings={"attachments_dir": str(tmp_path / "files")}) as stack:
+        photo = b"\xff\xd8\xff\xe0" + bytes(range(256)) * 8
+        voice = b"OggS" + b"\x00" * 500
+        stack.graph.add_media("wa-photo", photo, "image/jpeg")
+        stack.graph.add_media("wa-voice", voice, "audio/ogg")
+        for payload in (meta.text(CITIZEN, "hi"), meta.button_reply(CITIZEN, "lang:hi"),
+                        meta.list_reply(CITIZEN, "m:register"), meta.text(CITIZEN, "राम प्रसाद"),
+                        meta.text(CITIZEN, "लखनऊ"), meta.list_reply(CITIZEN, "dep:ELE"),
+                        meta.list_reply(CITIZEN, "cat:ELE-SUPPLY"),
+                        meta.media(CITIZEN, "audio", "wa-voice", "audio/ogg; codecs=opus", voice=True),
+                        meta.media(CITIZEN, "image", "wa-photo", "image/jpeg"),
+                        meta.button_reply(CITIZEN, "media:done"), meta.button_reply(CITIZEN, "reg:yes")):
+            await say(stack, payload)
+        assert await stack.parts["upkeep"].fetch_media() == 2
+        async with stack.db.session_scope() as session:
+            complaint = (await session.scalars(select(Complaint))).one()
+            kept = await attachment_q.for_complaint(session, complaint.id)
+            events = (await session.scalars(select(ComplaintEvent).where(ComplaintEvent.complaint_id == complaint.id,
+                                                                         ComplaintEvent.action == "attach"))).all()
+        assert complaint.description == "शिकायत वॉइस नोट में है (संलग्न)।"
+        assert sorted((a.kind, a.mime, a.channel, a.size) for a in kept) == [
+            ("photo", "image/jpeg", "whatsapp", len(photo)), ("voice", "audio/ogg", "whatsapp", len(voice))]
+        assert len(events) == 2 and {e.actor_kind for e in events} == {"chat"}
+        stored = {p.read_bytes() for p in (tmp_path / "files").rglob("*") if p.is_file()}
+        assert stored == {photo, voice}
