@@ -1,18 +1,22 @@
 """Request bodies of the HTTP API (DESIGN §9), validated strictly."""
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
+# A password is taken exactly as typed (never stripped), by the API and the login form alike.
+Password = Annotated[str, StringConstraints(strip_whitespace=False, min_length=1, max_length=256)]
+
+
 class TokenRequest(Strict):
     username: str = Field(min_length=1, max_length=64)
-    password: str = Field(min_length=1, max_length=256)
+    password: Password
 
 
 class CitizenIn(Strict):

@@ -7,8 +7,10 @@ from fastapi import APIRouter, Depends, Response
 from pydantic import Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from agent_console.deps import CurrentUser, get_session, require
-from agent_console.schemas import Strict
+from agent_console.context import AppContext
+from agent_console.deps import CurrentUser, get_ctx, get_session, require
+from agent_console.schemas import Password, Strict
+from agent_console.sessions import announce_signed_out
 from agent_console import admin
 from helpline.users import create_user
 from storage.queries import reference
@@ -21,14 +23,14 @@ ADMIN = Depends(require("admin"))
 class UserIn(Strict):
     username: str = Field(min_length=2, max_length=64)
     role: str = Field(min_length=1, max_length=16)
-    password: str = Field(min_length=1, max_length=256)
+    password: Password
     officer: str | None = Field(default=None, max_length=32)
     extension: str | None = Field(default=None, max_length=32)
 
 
 class UserPatch(Strict):
     active: bool | None = None
-    password: str | None = Field(default=None, max_length=256)
+    password: Password | None = None
     ui_language: str | None = Field(default=None, max_length=2)
 
 
@@ -68,10 +70,11 @@ async def add_user(body: UserIn, session: AsyncSession = Depends(get_session, sc
 
 
 @router.patch("/users/{username}")
-async def patch_user(username: str, body: UserPatch, session: AsyncSession = Depends(get_session, scope="function"),
-                     me: CurrentUser = ADMIN) -> dict[str, Any]:
+async def patch_user(username: str, body: UserPatch, ctx: AppContext = Depends(get_ctx),
+                     session: AsyncSession = Depends(get_session, scope="function"), me: CurrentUser = ADMIN) -> dict[str, Any]:
     user = await admin.update_user(session, username, active=body.active, password=body.password,
-                                   ui_language=body.ui_language, acting_user_id=me.id)
+                                   ui_language=body.ui_language, acting_user_id=me.id,
+                                   on_signed_out=lambda user_id: announce_signed_out(ctx, user_id))
     return admin.user_json(user)
 
 

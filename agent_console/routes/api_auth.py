@@ -21,8 +21,8 @@ async def token(body: TokenRequest, request: Request, ctx: AppContext = Depends(
         user = await authenticate(ctx, session, body.username, body.password, client_ip(request))
     except LoginThrottled as exc:
         raise ApiError(429, "too_many_attempts",
-                       f"too many failed logins for this user from your address; try again in "
-                       f"{exc.retry_after_s} seconds", {"Retry-After": str(exc.retry_after_s)}) from exc
+                       f"too many failed logins {exc.who}; try again in {exc.retry_after_s} seconds",
+                       {"Retry-After": str(exc.retry_after_s)}) from exc
     except BadCredentials as exc:
         raise ApiError(401, "bad_credentials", "wrong username or password") from exc
     ttl = ctx.settings.session_hours * 3600
