@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
@@ -64,8 +65,18 @@ def install(app: FastAPI) -> None:
 def allowed_methods(request: Request) -> list[str]:
     """Every method some route accepts for this path (Starlette names only the first route's)."""
     methods: set[str] = set()
-    for route in request.app.router.routes:
-        match, _ = route.matches({**request.scope, "method": "__none__"})
+    scope = {**request.scope, "method": "__none__"}
+    for route in _flat_routes(request.app.router.routes):
+        match, _ = route.matches(scope)
         if match != Match.NONE:
-            methods |= getattr(route, "methods", None) or set()
+            methods |= set(getattr(route, "methods", None) or ())
     return sorted(methods)
+
+
+def _flat_routes(routes: list[Any]) -> list[Any]:
+    """Routes of included routers too (FastAPI ≥ 0.13x keeps them per router)."""
+    out: list[Any] = []
+    for route in routes:
+        contexts = getattr(route, "effective_route_contexts", None)
+        out.extend(contexts() if callable(contexts) else [route])
+    return out

@@ -3,7 +3,19 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
+from fastapi import Path
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+
+MAX_DB_ID = 2_147_483_647  # PostgreSQL integer: a larger id is refused (422), never a 500
+
+# Path parameters, bounded so no id or text from a URL can overflow a column or a converter.
+RowId = Annotated[int, Path(ge=1, le=MAX_DB_ID)]
+ComplaintNumberPath = Annotated[str, Path(min_length=1, max_length=32, description="11 digits")]
+CallIdPath = Annotated[str, Path(min_length=1, max_length=64, description="the call's Linkedid")]
+CodePath = Annotated[str, Path(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$")]
+UsernamePath = Annotated[str, Path(min_length=1, max_length=64)]
+PhonePath = Annotated[str, Path(min_length=1, max_length=32, description="a phone number in any usual form")]
 
 
 class Strict(BaseModel):

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from agent_console.context import AppContext
 from agent_console.deps import CurrentUser, get_ctx, get_session, require
-from agent_console.schemas import Password, Strict
+from agent_console.schemas import CodePath, Password, Strict, UsernamePath
 from agent_console.sessions import announce_signed_out
 from agent_console import admin
 from helpline.users import create_user
@@ -70,7 +70,7 @@ async def add_user(body: UserIn, session: AsyncSession = Depends(get_session, sc
 
 
 @router.patch("/users/{username}")
-async def patch_user(username: str, body: UserPatch, ctx: AppContext = Depends(get_ctx),
+async def patch_user(username: UsernamePath, body: UserPatch, ctx: AppContext = Depends(get_ctx),
                      session: AsyncSession = Depends(get_session, scope="function"), me: CurrentUser = ADMIN) -> dict[str, Any]:
     user = await admin.update_user(session, username, active=body.active, password=body.password,
                                    ui_language=body.ui_language, acting_user_id=me.id,
@@ -87,7 +87,7 @@ async def list_officers(session: AsyncSession = Depends(get_session, scope="func
 
 
 @router.put("/officers/{code}")
-async def put_officer(code: str, body: OfficerIn, session: AsyncSession = Depends(get_session, scope="function"),
+async def put_officer(code: CodePath, body: OfficerIn, session: AsyncSession = Depends(get_session, scope="function"),
                       _u: CurrentUser = ADMIN) -> dict[str, Any]:
     o = await admin.put_officer(session, code, _names(body), department=body.department, district=body.district,
                                 level=body.level, designation=body.designation, active=body.active)
@@ -96,14 +96,14 @@ async def put_officer(code: str, body: OfficerIn, session: AsyncSession = Depend
 
 
 @router.put("/departments/{code}")
-async def put_department(code: str, body: NamesIn, session: AsyncSession = Depends(get_session, scope="function"),
+async def put_department(code: CodePath, body: NamesIn, session: AsyncSession = Depends(get_session, scope="function"),
                          _u: CurrentUser = ADMIN) -> dict[str, Any]:
     d = await admin.put_department(session, code, _names(body))
     return {"code": d.code, "name_en": d.name_en, "name_hi": d.name_hi}
 
 
 @router.put("/categories/{code}")
-async def put_category(code: str, body: CategoryIn, session: AsyncSession = Depends(get_session, scope="function"),
+async def put_category(code: CodePath, body: CategoryIn, session: AsyncSession = Depends(get_session, scope="function"),
                        _u: CurrentUser = ADMIN) -> dict[str, Any]:
     c = await admin.put_category(session, code, body.department, _names(body), body.sla_days)
     return {"code": c.code, "department": c.department_code, "name_en": c.name_en, "name_hi": c.name_hi,
@@ -111,14 +111,14 @@ async def put_category(code: str, body: CategoryIn, session: AsyncSession = Depe
 
 
 @router.put("/pause-reasons/{code}")
-async def put_pause_reason(code: str, body: NamesIn, session: AsyncSession = Depends(get_session, scope="function"),
+async def put_pause_reason(code: CodePath, body: NamesIn, session: AsyncSession = Depends(get_session, scope="function"),
                            _u: CurrentUser = ADMIN) -> dict[str, Any]:
     r = await admin.put_pause_reason(session, code, _names(body))
     return {"code": r.code, "name_en": r.name_en, "name_hi": r.name_hi}
 
 
 @router.delete("/pause-reasons/{code}", status_code=204)
-async def delete_pause_reason(code: str, session: AsyncSession = Depends(get_session, scope="function"),
+async def delete_pause_reason(code: CodePath, session: AsyncSession = Depends(get_session, scope="function"),
                               _u: CurrentUser = ADMIN) -> Response:
     await admin.delete_pause_reason(session, code)
     return Response(status_code=204)

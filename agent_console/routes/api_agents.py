@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
 from agent_console.context import AppContext
+from agent_console.schemas import CallIdPath
 from agent_console.deps import CurrentUser, get_ctx, require
 from cti.agent_actions import Actor, AgentActions, PbxUnavailable
 
@@ -77,19 +78,19 @@ async def originate(body: NumberIn, ctx: AppContext = Depends(get_ctx),
 
 
 @router.post("/calls/{call_id}/hangup")
-async def hangup(call_id: str, ctx: AppContext = Depends(get_ctx),
+async def hangup(call_id: CallIdPath, ctx: AppContext = Depends(get_ctx),
                  user: CurrentUser = Depends(require(*AGENTS))) -> dict[str, Any]:
     return await _actions(ctx).hangup(_actor(user), call_id)
 
 
 @router.post("/calls/{call_id}/transfer")
-async def transfer(call_id: str, body: TransferIn, ctx: AppContext = Depends(get_ctx),
+async def transfer(call_id: CallIdPath, body: TransferIn, ctx: AppContext = Depends(get_ctx),
                    user: CurrentUser = Depends(require(*AGENTS))) -> dict[str, Any]:
     return await _actions(ctx).transfer(_actor(user), call_id, body.extension)
 
 
 @router.post("/calls/{call_id}/spy")
-async def spy(call_id: str, body: SpyIn, ctx: AppContext = Depends(get_ctx),
+async def spy(call_id: CallIdPath, body: SpyIn, ctx: AppContext = Depends(get_ctx),
               user: CurrentUser = Depends(require(*SUPERVISORS))) -> dict[str, Any]:
     return await _actions(ctx).spy(_actor(user), call_id, body.mode)
 

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agent_console.context import AppContext
+from agent_console.schemas import PhonePath, RowId
 from agent_console.deps import CurrentUser, get_ctx, get_session, require
 from agent_console.errors import ApiError
 from dialer import admin
@@ -75,7 +76,7 @@ async def create_campaign(body: CampaignIn, ctx: AppContext = Depends(get_ctx),
 
 
 @router.get("/campaigns/{campaign_id}")
-async def get_campaign(campaign_id: int, ctx: AppContext = Depends(get_ctx),
+async def get_campaign(campaign_id: RowId, ctx: AppContext = Depends(get_ctx),
                        session: AsyncSession = Depends(get_session, scope="function"),
                        user: CurrentUser = Depends(SUPERVISORS)) -> dict[str, Any]:
     campaign = await admin.get_campaign(session, campaign_id)
@@ -83,7 +84,7 @@ async def get_campaign(campaign_id: int, ctx: AppContext = Depends(get_ctx),
 
 
 @router.post("/campaigns/{campaign_id}/contacts")
-async def upload_contacts(campaign_id: int, request: Request, session: AsyncSession = Depends(get_session, scope="function"),
+async def upload_contacts(campaign_id: RowId, request: Request, session: AsyncSession = Depends(get_session, scope="function"),
                           user: CurrentUser = Depends(SUPERVISORS)) -> dict[str, Any]:
     """A CSV of beneficiaries: the raw body (text/csv) or a multipart form with a `file` field."""
     data = await _csv_body(request)
@@ -114,7 +115,7 @@ async def _csv_body(request: Request) -> bytes:
 
 
 @router.post("/campaigns/{campaign_id}/{move}")
-async def change_state(campaign_id: int, move: Literal["start", "pause", "cancel"], ctx: AppContext = Depends(get_ctx),
+async def change_state(campaign_id: RowId, move: Literal["start", "pause", "cancel"], ctx: AppContext = Depends(get_ctx),
                        session: AsyncSession = Depends(get_session, scope="function"),
                        user: CurrentUser = Depends(SUPERVISORS)) -> dict[str, Any]:
     campaign = await admin.change_state(session, campaign_id, move, utcnow())
@@ -122,7 +123,7 @@ async def change_state(campaign_id: int, move: Literal["start", "pause", "cancel
 
 
 @router.get("/campaigns/{campaign_id}/results.csv")
-async def results_csv(campaign_id: int, ctx: AppContext = Depends(get_ctx),
+async def results_csv(campaign_id: RowId, ctx: AppContext = Depends(get_ctx),
                       user: CurrentUser = Depends(SUPERVISORS)) -> StreamingResponse:
     async with ctx.db.sessions() as session:
         campaign = await admin.get_campaign(session, campaign_id)
@@ -146,6 +147,6 @@ async def dnc_add(body: DncIn, session: AsyncSession = Depends(get_session, scop
 
 
 @router.delete("/dnc/{phone}")
-async def dnc_remove(phone: str, session: AsyncSession = Depends(get_session, scope="function"),
+async def dnc_remove(phone: PhonePath, session: AsyncSession = Depends(get_session, scope="function"),
                      user: CurrentUser = Depends(SUPERVISORS)) -> dict[str, Any]:
     return {"removed": await admin.dnc_remove(session, phone)}

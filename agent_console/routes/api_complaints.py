@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from agent_console.context import AppContext
 from agent_console.deps import CurrentUser, current_user, get_ctx, get_session, require
 from agent_console.errors import ApiError
-from agent_console.schemas import ComplaintIn, DisposeIn, FeedbackIn, TransferIn
+from agent_console.schemas import ComplaintIn, ComplaintNumberPath, DisposeIn, FeedbackIn, TransferIn
 from grievance import service
 from grievance.lifecycle import State
 from grievance.phones import normalise_phone
@@ -35,7 +35,7 @@ async def register(body: ComplaintIn, ctx: AppContext = Depends(get_ctx),
 
 
 @router.get("/complaints/{number}")
-async def get_complaint(number: str, ctx: AppContext = Depends(get_ctx),
+async def get_complaint(number: ComplaintNumberPath, ctx: AppContext = Depends(get_ctx),
                         session: AsyncSession = Depends(get_session, scope="function"),
                         user: CurrentUser = Depends(current_user)) -> dict[str, Any]:
     complaint = await service.get(session, number)
@@ -67,7 +67,7 @@ async def list_complaints(q: str | None = Query(default=None, max_length=32,
 
 
 @router.post("/complaints/{number}/dispose")
-async def dispose(number: str, body: DisposeIn, ctx: AppContext = Depends(get_ctx),
+async def dispose(number: ComplaintNumberPath, body: DisposeIn, ctx: AppContext = Depends(get_ctx),
                   session: AsyncSession = Depends(get_session, scope="function"),
                   user: CurrentUser = Depends(require("officer"))) -> dict[str, Any]:
     complaint = await service.dispose(session, number, body.report, user.who, ctx.policy)
@@ -75,7 +75,7 @@ async def dispose(number: str, body: DisposeIn, ctx: AppContext = Depends(get_ct
 
 
 @router.post("/complaints/{number}/feedback")
-async def feedback(number: str, body: FeedbackIn, ctx: AppContext = Depends(get_ctx),
+async def feedback(number: ComplaintNumberPath, body: FeedbackIn, ctx: AppContext = Depends(get_ctx),
                    session: AsyncSession = Depends(get_session, scope="function"),
                    user: CurrentUser = Depends(require(*STAFF))) -> dict[str, Any]:
     complaint = await service.record_feedback(session, number, body.result, user.who, ctx.policy)
@@ -83,7 +83,7 @@ async def feedback(number: str, body: FeedbackIn, ctx: AppContext = Depends(get_
 
 
 @router.post("/complaints/{number}/transfer")
-async def transfer(number: str, body: TransferIn, ctx: AppContext = Depends(get_ctx),
+async def transfer(number: ComplaintNumberPath, body: TransferIn, ctx: AppContext = Depends(get_ctx),
                    session: AsyncSession = Depends(get_session, scope="function"),
                    user: CurrentUser = Depends(require("officer", "supervisor", "admin"))) -> dict[str, Any]:
     complaint = await service.transfer(session, number, body.department, body.reason, user.who,

@@ -13,7 +13,7 @@ from agent_console.context import AppContext
 from agent_console.deps import CurrentUser, get_ctx, get_session, require
 from agent_console.pages import PageUser, form_user, page_role, render
 from agent_console.routes.api_reference import reference_json
-from agent_console.schemas import Strict
+from agent_console.schemas import CallIdPath, Strict
 from cti import dispositions
 from cti.dispositions import DISPOSITIONS
 from grievance import service
@@ -82,7 +82,7 @@ class DispositionIn(Strict):
 
 
 @api_router.post("/calls/{call_id}/disposition")
-async def set_disposition(call_id: str, body: DispositionIn, session: AsyncSession = Depends(get_session, scope="function"),
+async def set_disposition(call_id: CallIdPath, body: DispositionIn, session: AsyncSession = Depends(get_session, scope="function"),
                           user: CurrentUser = Depends(require(*AGENT_ROLES))) -> dict[str, Any]:
     """The agent's wrap-up code for a call (by its id, the Linkedid shown in the screen pop)."""
     return await dispositions.set_disposition(session, call_id, body.disposition, body.complaint_number,
