@@ -9,20 +9,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from agent_console.context import AppContext
 from agent_console.deps import CurrentUser, get_ctx, get_session, require
-from agent_console.schemas import CodePath, Password, Strict, UsernamePath
+from agent_console.schemas import UserOut, UsersOut, DistrictCode, Role, CodePath, Password, SIGNED_IN, Strict, UsernamePath, errors
 from agent_console.sessions import announce_signed_out
 from agent_console import admin
 from helpline.users import create_user
 from storage.queries import reference
 from storage.queries import users as user_q
 
-router = APIRouter(prefix="/api/v1/admin", tags=["admin"])
+router = APIRouter(prefix="/api/v1/admin", tags=["admin"], responses=errors(400, *SIGNED_IN, 404, 409))
 ADMIN = Depends(require("admin"))
 
 
 class UserIn(Strict):
     username: str = Field(min_length=2, max_length=64)
-    role: str = Field(min_length=1, max_length=16)
+    role: Role
     password: Password
     officer: str | None = Field(default=None, max_length=32)
     extension: str | None = Field(default=None, max_length=32)
@@ -46,7 +46,7 @@ class CategoryIn(NamesIn):
 
 class OfficerIn(NamesIn):
     department: str = Field(min_length=1, max_length=16)
-    district: str | None = Field(default=None, max_length=16)
+    district: DistrictCode | None = None
     level: int
     designation: str = Field(default="", max_length=150)
     active: bool = True
@@ -56,12 +56,12 @@ def _names(body: NamesIn) -> admin.Names:
     return admin.Names(body.name_en, body.name_hi)
 
 
-@router.get("/users")
+@router.get("/users", response_model=UsersOut)
 async def list_users(session: AsyncSession = Depends(get_session, scope="function"), _u: CurrentUser = ADMIN) -> dict[str, Any]:
     return {"users": [admin.user_json(u) for u in await user_q.all_users(session)]}
 
 
-@router.post("/users", status_code=201)
+@router.post("/users", status_code=201, response_model=UserOut)
 async def add_user(body: UserIn, session: AsyncSession = Depends(get_session, scope="function"),
                    _u: CurrentUser = ADMIN) -> dict[str, Any]:
     user = await create_user(session, body.username, body.role, body.password, officer=body.officer or None,
@@ -69,7 +69,7 @@ async def add_user(body: UserIn, session: AsyncSession = Depends(get_session, sc
     return admin.user_json(user)
 
 
-@router.patch("/users/{username}")
+@router.patch("/users/{username}", response_model=UserOut)
 async def patch_user(username: UsernamePath, body: UserPatch, ctx: AppContext = Depends(get_ctx),
                      session: AsyncSession = Depends(get_session, scope="function"), me: CurrentUser = ADMIN) -> dict[str, Any]:
     user = await admin.update_user(session, username, active=body.active, password=body.password,

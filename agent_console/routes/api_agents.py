@@ -7,11 +7,11 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
 from agent_console.context import AppContext
-from agent_console.schemas import CallIdPath
+from agent_console.schemas import CallIdPath, SIGNED_IN, errors
 from agent_console.deps import CurrentUser, get_ctx, require
 from cti.agent_actions import Actor, AgentActions, PbxUnavailable
 
-router = APIRouter(prefix="/api/v1", tags=["agents"])
+router = APIRouter(prefix="/api/v1", tags=["agents"], responses=errors(400, *SIGNED_IN, 404, 409, 502, 503, 504))
 AGENTS = ("agent", "supervisor", "admin")
 SUPERVISORS = ("supervisor", "admin")
 

@@ -8,13 +8,13 @@ from agent_console.auth import issue_token
 from agent_console.context import AppContext
 from agent_console.deps import get_ctx, get_session
 from agent_console.errors import ApiError
-from agent_console.schemas import TokenRequest
+from agent_console.schemas import TokenOut, SIGNED_IN, TokenRequest, errors
 from agent_console.sessions import BadCredentials, LoginThrottled, authenticate, client_ip
 
-router = APIRouter(prefix="/api/v1", tags=["auth"])
+router = APIRouter(prefix="/api/v1", tags=["auth"], responses=errors(400, 401, 413, 422, 429))
 
 
-@router.post("/auth/token")
+@router.post("/auth/token", response_model=TokenOut)
 async def token(body: TokenRequest, request: Request, ctx: AppContext = Depends(get_ctx),
                 session: AsyncSession = Depends(get_session, scope="function")) -> dict[str, str]:
     try:

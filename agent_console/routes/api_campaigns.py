@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agent_console.context import AppContext
-from agent_console.schemas import PhonePath, RowId
+from agent_console.schemas import CSV_RESPONSE, DncAdded, DncList, DncRemoved, PhoneText, PhonePath, RowId, SIGNED_IN, errors
 from agent_console.deps import CurrentUser, get_ctx, get_session, require
 from agent_console.errors import ApiError
 from dialer import admin
@@ -20,7 +20,7 @@ from grievance.errors import InvalidInput
 from grievance.service import utcnow
 from storage.queries import campaign_admin as admin_q
 
-router = APIRouter(prefix="/api/v1", tags=["campaigns"])
+router = APIRouter(prefix="/api/v1", tags=["campaigns"], responses=errors(400, *SIGNED_IN, 404, 409))
 SUPERVISORS = require("supervisor", "admin")
 
 
@@ -50,7 +50,7 @@ class CampaignIn(BaseModel):
 
 class DncIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    phone: str = Field(min_length=1, max_length=20)
+    phone: PhoneText
     reason: str = Field(default="", max_length=150)
 
 
@@ -122,7 +122,7 @@ async def change_state(campaign_id: RowId, move: Literal["start", "pause", "canc
     return {**admin.campaign_json(campaign, ctx.tz), "progress": await admin.progress(session, campaign)}
 
 
-@router.get("/campaigns/{campaign_id}/results.csv")
+@router.get("/campaigns/{campaign_id}/results.csv", response_class=StreamingResponse, responses=CSV_RESPONSE)
 async def results_csv(campaign_id: RowId, ctx: AppContext = Depends(get_ctx),
                       user: CurrentUser = Depends(SUPERVISORS)) -> StreamingResponse:
     async with ctx.db.sessions() as session:
@@ -132,21 +132,21 @@ async def results_csv(campaign_id: RowId, ctx: AppContext = Depends(get_ctx),
                              headers={"Content-Disposition": f'attachment; filename="campaign-{campaign_id}.csv"'})
 
 
-@router.get("/dnc")
+@router.get("/dnc", response_model=DncList)
 async def dnc_list(session: AsyncSession = Depends(get_session, scope="function"),
                    user: CurrentUser = Depends(SUPERVISORS)) -> dict[str, Any]:
     rows = await admin_q.dnc_list(session)
     return {"numbers": [{"phone": r.phone, "reason": r.reason, "added_at": r.added_at.isoformat()} for r in rows]}
 
 
-@router.post("/dnc", status_code=201)
+@router.post("/dnc", status_code=201, response_model=DncAdded)
 async def dnc_add(body: DncIn, session: AsyncSession = Depends(get_session, scope="function"),
                   user: CurrentUser = Depends(SUPERVISORS)) -> dict[str, Any]:
     phone = await admin.dnc_add(session, body.phone, body.reason, utcnow())
     return {"phone": phone, "reason": body.reason}
 
 
-@router.delete("/dnc/{phone}")
+@router.delete("/dnc/{phone}", response_model=DncRemoved)
 async def dnc_remove(phone: PhonePath, session: AsyncSession = Depends(get_session, scope="function"),
                      user: CurrentUser = Depends(SUPERVISORS)) -> dict[str, Any]:
     return {"removed": await admin.dnc_remove(session, phone)}

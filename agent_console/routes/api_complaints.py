@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from agent_console.context import AppContext
 from agent_console.deps import CurrentUser, current_user, get_ctx, get_session, require
 from agent_console.errors import ApiError
-from agent_console.schemas import ComplaintIn, ComplaintNumberPath, DisposeIn, FeedbackIn, TransferIn
+from agent_console.schemas import ComplaintIn, ComplaintNumberPath, DisposeIn, FeedbackIn, SIGNED_IN, TransferIn, errors
 from grievance import service
 from grievance.lifecycle import State
 from grievance.phones import normalise_phone
@@ -17,7 +17,7 @@ from grievance.search import search_complaints
 from grievance.views import complaint_json
 from storage.queries import complaints as complaint_q
 
-router = APIRouter(prefix="/api/v1", tags=["complaints"])
+router = APIRouter(prefix="/api/v1", tags=["complaints"], responses=errors(400, *SIGNED_IN, 404, 409, 429))
 STAFF = ("agent", "supervisor", "admin")
 
 

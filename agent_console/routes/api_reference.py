@@ -7,9 +7,10 @@ from fastapi import APIRouter, Depends
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agent_console.deps import CurrentUser, current_user, get_session
+from agent_console.schemas import SIGNED_IN, errors
 from storage.queries import reference
 
-router = APIRouter(prefix="/api/v1", tags=["reference"])
+router = APIRouter(prefix="/api/v1", tags=["reference"], responses=errors(*SIGNED_IN))
 
 
 @router.get("/reference")

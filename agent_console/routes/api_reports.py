@@ -9,10 +9,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from agent_console.context import AppContext
 from agent_console.deps import CurrentUser, get_ctx, get_session, require
+from agent_console.schemas import SIGNED_IN, errors
 from grievance import reports
 from grievance.service import utcnow
 
-router = APIRouter(prefix="/api/v1", tags=["reports"])
+router = APIRouter(prefix="/api/v1", tags=["reports"], responses=errors(400, *SIGNED_IN))
 
 
 @router.get("/reports/summary")

@@ -13,7 +13,7 @@ from agent_console.context import AppContext
 from agent_console.deps import CurrentUser, get_ctx, get_session, require
 from agent_console.pages import PageUser, form_user, page_role, render
 from agent_console.routes.api_reference import reference_json
-from agent_console.schemas import CallIdPath, Strict
+from agent_console.schemas import CallIdPath, SIGNED_IN, Strict, errors
 from cti import dispositions
 from cti.dispositions import DISPOSITIONS
 from grievance import service
@@ -22,7 +22,7 @@ from grievance.search import search_complaints
 from grievance.views import complaint_json
 
 router = APIRouter(include_in_schema=False)
-api_router = APIRouter(prefix="/api/v1", tags=["calls"])
+api_router = APIRouter(prefix="/api/v1", tags=["calls"], responses=errors(400, *SIGNED_IN, 404, 409))
 AGENT_ROLES = ("agent", "supervisor", "admin")
 
 

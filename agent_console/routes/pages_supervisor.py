@@ -11,13 +11,14 @@ from agent_console import i18n
 from agent_console.context import AppContext
 from agent_console.deps import CurrentUser, get_ctx, require
 from agent_console.pages import PageUser, page_role, render
+from agent_console.schemas import SIGNED_IN, errors
 from grievance import report_pages, service
 from grievance.errors import DomainError, InvalidInput
 from storage.queries import call_stats
 from storage.queries import calls as call_q
 
 router = APIRouter(include_in_schema=False)
-api_router = APIRouter(prefix="/api/v1", tags=["calls"])
+api_router = APIRouter(prefix="/api/v1", tags=["calls"], responses=errors(*SIGNED_IN))
 ROLES = ("supervisor", "admin")
 SERVICE_LEVEL_S = 20
 
