@@ -160,3 +160,9 @@ class DncRemoved(BaseModel):
 CSV_RESPONSE: dict[int | str, dict[str, object]] = {
     200: {"description": "the results, one line per contact (UTF-8 CSV)",
           "content": {"text/csv": {"schema": {"type": "string"}}}}}
+
+# The contacts upload: the raw CSV, or a multipart form with the file as `file`.
+CSV_UPLOAD: dict[str, object] = {"requestBody": {"required": True, "content": {
+    "text/csv": {"schema": {"type": "string", "description": "UTF-8 CSV with a header row naming name and phone"}},
+    "multipart/form-data": {"schema": {"type": "object", "required": ["file"],
+                                       "properties": {"file": {"type": "string", "format": "binary"}}}}}}}

@@ -12,6 +12,7 @@ from agent_console.deps import CurrentUser, get_ctx, get_session, require
 from agent_console.schemas import UserOut, UsersOut, DistrictCode, Role, CodePath, Password, SIGNED_IN, Strict, UsernamePath, errors
 from agent_console.sessions import announce_signed_out
 from agent_console import admin
+from agent_console.responses import CategorySaved, Named, OfficerList, OfficerSaved
 from helpline.users import create_user
 from storage.queries import reference
 from storage.queries import users as user_q
@@ -78,7 +79,7 @@ async def patch_user(username: UsernamePath, body: UserPatch, ctx: AppContext = 
     return admin.user_json(user)
 
 
-@router.get("/officers")
+@router.get("/officers", response_model=OfficerList)
 async def list_officers(session: AsyncSession = Depends(get_session, scope="function"), _u: CurrentUser = ADMIN) -> dict[str, Any]:
     return {"officers": [
         {"code": o.code, "name_en": o.name_en, "name_hi": o.name_hi, "designation": o.designation,
@@ -86,7 +87,7 @@ async def list_officers(session: AsyncSession = Depends(get_session, scope="func
         for o in await reference.officers(session)]}
 
 
-@router.put("/officers/{code}")
+@router.put("/officers/{code}", response_model=OfficerSaved)
 async def put_officer(code: CodePath, body: OfficerIn, session: AsyncSession = Depends(get_session, scope="function"),
                       _u: CurrentUser = ADMIN) -> dict[str, Any]:
     o = await admin.put_officer(session, code, _names(body), department=body.department, district=body.district,
@@ -95,14 +96,14 @@ async def put_officer(code: CodePath, body: OfficerIn, session: AsyncSession = D
             "active": o.active}
 
 
-@router.put("/departments/{code}")
+@router.put("/departments/{code}", response_model=Named)
 async def put_department(code: CodePath, body: NamesIn, session: AsyncSession = Depends(get_session, scope="function"),
                          _u: CurrentUser = ADMIN) -> dict[str, Any]:
     d = await admin.put_department(session, code, _names(body))
     return {"code": d.code, "name_en": d.name_en, "name_hi": d.name_hi}
 
 
-@router.put("/categories/{code}")
+@router.put("/categories/{code}", response_model=CategorySaved)
 async def put_category(code: CodePath, body: CategoryIn, session: AsyncSession = Depends(get_session, scope="function"),
                        _u: CurrentUser = ADMIN) -> dict[str, Any]:
     c = await admin.put_category(session, code, body.department, _names(body), body.sla_days)
@@ -110,7 +111,7 @@ async def put_category(code: CodePath, body: CategoryIn, session: AsyncSession =
             "sla_days": c.sla_days}
 
 
-@router.put("/pause-reasons/{code}")
+@router.put("/pause-reasons/{code}", response_model=Named)
 async def put_pause_reason(code: CodePath, body: NamesIn, session: AsyncSession = Depends(get_session, scope="function"),
                            _u: CurrentUser = ADMIN) -> dict[str, Any]:
     r = await admin.put_pause_reason(session, code, _names(body))

@@ -11,9 +11,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agent_console.context import AppContext
-from agent_console.schemas import CSV_RESPONSE, DncAdded, DncList, DncRemoved, PhoneText, PhonePath, RowId, SIGNED_IN, errors
+from agent_console.schemas import CSV_UPLOAD, CSV_RESPONSE, DncAdded, DncList, DncRemoved, PhoneText, PhonePath, RowId, SIGNED_IN, errors
 from agent_console.deps import CurrentUser, get_ctx, get_session, require
 from agent_console.errors import ApiError
+from agent_console.responses import CampaignList, CampaignOut, ImportOut
 from dialer import admin
 from dialer.csv_import import MAX_BYTES
 from grievance.errors import InvalidInput
@@ -54,7 +55,7 @@ class DncIn(BaseModel):
     reason: str = Field(default="", max_length=150)
 
 
-@router.get("/campaigns")
+@router.get("/campaigns", response_model=CampaignList)
 async def list_campaigns(ctx: AppContext = Depends(get_ctx), session: AsyncSession = Depends(get_session, scope="function"),
                          user: CurrentUser = Depends(SUPERVISORS)) -> dict[str, Any]:
     out = []
@@ -65,7 +66,7 @@ async def list_campaigns(ctx: AppContext = Depends(get_ctx), session: AsyncSessi
     return {"campaigns": out}
 
 
-@router.post("/campaigns", status_code=201)
+@router.post("/campaigns", status_code=201, response_model=CampaignOut)
 async def create_campaign(body: CampaignIn, ctx: AppContext = Depends(get_ctx),
                           session: AsyncSession = Depends(get_session, scope="function"),
                           user: CurrentUser = Depends(SUPERVISORS)) -> dict[str, Any]:
@@ -75,7 +76,7 @@ async def create_campaign(body: CampaignIn, ctx: AppContext = Depends(get_ctx),
     return {**admin.campaign_json(campaign, ctx.tz), "progress": await admin.progress(session, campaign)}
 
 
-@router.get("/campaigns/{campaign_id}")
+@router.get("/campaigns/{campaign_id}", response_model=CampaignOut)
 async def get_campaign(campaign_id: RowId, ctx: AppContext = Depends(get_ctx),
                        session: AsyncSession = Depends(get_session, scope="function"),
                        user: CurrentUser = Depends(SUPERVISORS)) -> dict[str, Any]:
@@ -83,7 +84,7 @@ async def get_campaign(campaign_id: RowId, ctx: AppContext = Depends(get_ctx),
     return {**admin.campaign_json(campaign, ctx.tz), "progress": await admin.progress(session, campaign)}
 
 
-@router.post("/campaigns/{campaign_id}/contacts")
+@router.post("/campaigns/{campaign_id}/contacts", response_model=ImportOut, openapi_extra=CSV_UPLOAD)
 async def upload_contacts(campaign_id: RowId, request: Request, session: AsyncSession = Depends(get_session, scope="function"),
                           user: CurrentUser = Depends(SUPERVISORS)) -> dict[str, Any]:
     """A CSV of beneficiaries: the raw body (text/csv) or a multipart form with a `file` field."""
@@ -114,7 +115,7 @@ async def _csv_body(request: Request) -> bytes:
     return data
 
 
-@router.post("/campaigns/{campaign_id}/{move}")
+@router.post("/campaigns/{campaign_id}/{move}", response_model=CampaignOut)
 async def change_state(campaign_id: RowId, move: Literal["start", "pause", "cancel"], ctx: AppContext = Depends(get_ctx),
                        session: AsyncSession = Depends(get_session, scope="function"),
                        user: CurrentUser = Depends(SUPERVISORS)) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from agent_console.context import AppContext
 from agent_console.deps import CurrentUser, current_user, get_ctx, get_session, require
 from agent_console.errors import ApiError
 from agent_console.schemas import ComplaintIn, ComplaintNumberPath, DisposeIn, FeedbackIn, SIGNED_IN, TransferIn, errors
+from agent_console.responses import ComplaintList, ComplaintOut
 from grievance import service
 from grievance.lifecycle import State
 from grievance.phones import normalise_phone
@@ -21,7 +22,7 @@ router = APIRouter(prefix="/api/v1", tags=["complaints"], responses=errors(400, 
 STAFF = ("agent", "supervisor", "admin")
 
 
-@router.post("/complaints", status_code=201)
+@router.post("/complaints", status_code=201, response_model=ComplaintOut)
 async def register(body: ComplaintIn, ctx: AppContext = Depends(get_ctx),
                    session: AsyncSession = Depends(get_session, scope="function"),
                    user: CurrentUser = Depends(require(*STAFF))) -> dict[str, Any]:
@@ -34,7 +35,7 @@ async def register(body: ComplaintIn, ctx: AppContext = Depends(get_ctx),
     return await complaint_json(session, complaint, ctx.tz, service.utcnow())
 
 
-@router.get("/complaints/{number}")
+@router.get("/complaints/{number}", response_model=ComplaintOut)
 async def get_complaint(number: ComplaintNumberPath, ctx: AppContext = Depends(get_ctx),
                         session: AsyncSession = Depends(get_session, scope="function"),
                         user: CurrentUser = Depends(current_user)) -> dict[str, Any]:
@@ -43,7 +44,7 @@ async def get_complaint(number: ComplaintNumberPath, ctx: AppContext = Depends(g
     return await complaint_json(session, complaint, ctx.tz, service.utcnow(), with_events=True)
 
 
-@router.get("/complaints")
+@router.get("/complaints", response_model=ComplaintList)
 async def list_complaints(q: str | None = Query(default=None, max_length=32,
                                          description="a complaint number or a phone number"),
                           phone: str | None = Query(default=None), state: str | None = Query(default=None),
@@ -66,7 +67,7 @@ async def list_complaints(q: str | None = Query(default=None, max_length=32,
     return {"complaints": [await complaint_json(session, c, ctx.tz, now) for c in rows]}
 
 
-@router.post("/complaints/{number}/dispose")
+@router.post("/complaints/{number}/dispose", response_model=ComplaintOut)
 async def dispose(number: ComplaintNumberPath, body: DisposeIn, ctx: AppContext = Depends(get_ctx),
                   session: AsyncSession = Depends(get_session, scope="function"),
                   user: CurrentUser = Depends(require("officer"))) -> dict[str, Any]:
@@ -74,7 +75,7 @@ async def dispose(number: ComplaintNumberPath, body: DisposeIn, ctx: AppContext 
     return await complaint_json(session, complaint, ctx.tz, service.utcnow(), with_events=True)
 
 
-@router.post("/complaints/{number}/feedback")
+@router.post("/complaints/{number}/feedback", response_model=ComplaintOut)
 async def feedback(number: ComplaintNumberPath, body: FeedbackIn, ctx: AppContext = Depends(get_ctx),
                    session: AsyncSession = Depends(get_session, scope="function"),
                    user: CurrentUser = Depends(require(*STAFF))) -> dict[str, Any]:
@@ -82,7 +83,7 @@ async def feedback(number: ComplaintNumberPath, body: FeedbackIn, ctx: AppContex
     return await complaint_json(session, complaint, ctx.tz, service.utcnow(), with_events=True)
 
 
-@router.post("/complaints/{number}/transfer")
+@router.post("/complaints/{number}/transfer", response_model=ComplaintOut)
 async def transfer(number: ComplaintNumberPath, body: TransferIn, ctx: AppContext = Depends(get_ctx),
                    session: AsyncSession = Depends(get_session, scope="function"),
                    user: CurrentUser = Depends(require("officer", "supervisor", "admin"))) -> dict[str, Any]:

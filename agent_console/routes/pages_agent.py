@@ -14,6 +14,7 @@ from agent_console.deps import CurrentUser, get_ctx, get_session, require
 from agent_console.pages import PageUser, form_user, page_role, render
 from agent_console.routes.api_reference import reference_json
 from agent_console.schemas import CallIdPath, SIGNED_IN, Strict, errors
+from agent_console.responses import DispositionOut
 from cti import dispositions
 from cti.dispositions import DISPOSITIONS
 from grievance import service
@@ -81,7 +82,7 @@ class DispositionIn(Strict):
     complaint_number: str | None = Field(default=None, max_length=11)
 
 
-@api_router.post("/calls/{call_id}/disposition")
+@api_router.post("/calls/{call_id}/disposition", response_model=DispositionOut)
 async def set_disposition(call_id: CallIdPath, body: DispositionIn, session: AsyncSession = Depends(get_session, scope="function"),
                           user: CurrentUser = Depends(require(*AGENT_ROLES))) -> dict[str, Any]:
     """The agent's wrap-up code for a call (by its id, the Linkedid shown in the screen pop)."""
