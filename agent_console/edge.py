@@ -175,9 +175,9 @@ class EdgeGuard:
 
 
 async def _refuse_control(send: Send, field: str) -> None:
-    message = f"{field or 'body'}: control characters are not allowed"
+    message = f"{field or 'body'}: control characters (or bytes that are not UTF-8) are not allowed"
     await _send_json(send, 422, error_body("invalid_input", message,
-                                           {"fields": [{"field": field, "message": "control characters are not allowed"}]}))
+                                           {"fields": [{"field": field, "message": "control characters (or bytes that are not UTF-8) are not allowed"}]}))
 
 
 async def _read_body(receive: Receive, limit: int) -> bytes | None:
