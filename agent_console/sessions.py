@@ -12,6 +12,7 @@
 """
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import logging
@@ -25,7 +26,7 @@ from fastapi.responses import JSONResponse
 from agent_console.context import AppContext
 from agent_console.deps import SESSION_COOKIE
 from agent_console.errors import error_body
-from agent_console.throttle import LoginThrottled, password_pool, throttle
+from agent_console.throttle import LoginThrottle, LoginThrottled, password_pool, throttle
 from cti.hub import session_key
 from storage.queries import users as user_q
 
@@ -109,9 +110,19 @@ async def authenticate(ctx: AppContext, session: Any, username: str, password: s
     The API and the login form both call this with the username stripped and the password
     exactly as typed (spaces are part of a password). The password is checked off the event
     loop (throttle.PasswordPool); the log names a failed login's user only if the account
-    exists, so a password typed into the username field never reaches the log.
+    exists, so a password typed into the username field never reaches the log. A refusal by the
+    throttle is answered after `tarpit_s` (a sprayer waiting for answers slows down with it).
     """
     guard = throttle(ctx)
+    try:
+        return await _authenticate(ctx, guard, session, username, password, ip)
+    except LoginThrottled:
+        await asyncio.sleep(guard.limits.tarpit_s)
+        raise
+
+
+async def _authenticate(ctx: AppContext, guard: LoginThrottle, session: Any, username: str, password: str,
+                        ip: str) -> Any:
     await guard.check(username, ip)
     if not username or len(username) > MAX_USERNAME or not password or len(password) > MAX_PASSWORD:
         await guard.failed(username, ip, known_user=False)

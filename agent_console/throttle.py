@@ -1,8 +1,9 @@
 """A login spray can neither guess passwords nor stall calls.
 
 - `PasswordPool`: scrypt runs in a small pool of worker threads (hashlib.scrypt releases the
-  GIL), never on the event loop that also carries FastAGI, AMI and the dialer. The pool's queue
-  is bounded: when it is full the login is refused at once (429, retry in 1 s).
+  GIL) at a lower CPU priority, never on the event loop that also carries FastAGI, AMI and the
+  dialer. The pool's queue is bounded: when it is full the login is refused at once (429, retry
+  in 1 s).
 - `LoginThrottle`, over counters every `helpline serve` process shares (Redis when
   `HELPLINE_REDIS_URL` is set, else the database table `rate_counters`; fixed windows):
   * 5 failures per username and address in 5 minutes → that pair waits for the window's end;
@@ -12,6 +13,8 @@
   * at most `HELPLINE_LOGIN_RATE` password checks per second in all processes together
     (default 10): beyond it a login is refused for 1 s, whoever sends it. This bounds the CPU
     a distributed spray can take from the calls.
+  A refused login is answered after a 1 s pause (a tarpit), so a sprayer cannot turn fast
+  refusals into an HTTP flood on the event loop.
   The client address is the socket's peer, or the X-Forwarded-For address given by one of
   `HELPLINE_TRUSTED_PROXIES` (app.py), never a header from anyone else.
 """
@@ -22,6 +25,7 @@ import hashlib
 import logging
 import os
 import secrets
+import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -44,6 +48,9 @@ class ThrottleLimits:
     unknown_per_address: int = 30
     window_s: int = 300
     checks_per_second: int = 10
+    # A refused login is answered only after this pause (it costs the server nothing), so a
+    # sprayer that waits for its answers knocks about once a second instead of hundreds of times.
+    tarpit_s: float = 1.0
 
 
 class LoginThrottled(Exception):
@@ -125,11 +132,31 @@ class RedisCounters:
 
 
 class LoginThrottle:
+    """The limits over shared counters. A refusal this process has already seen is remembered
+    until its window ends (`_blocked`), so a spray that keeps knocking costs no counter reads;
+    this only ever refuses sooner, never admits more."""
+
     def __init__(self, counters: DbCounters | RedisCounters, limits: ThrottleLimits = ThrottleLimits(),
                  clock: Callable[[], float] = time.time) -> None:
         self.counters = counters
         self.limits = limits
         self.clock = clock
+        self._blocked: dict[str, tuple[float, LoginThrottled]] = {}
+
+    def _remembered(self, key: str, now: float) -> None:
+        found = self._blocked.get(key)
+        if found is not None:
+            until, refusal = found
+            if now < until:
+                raise LoginThrottled(max(1, int(until - now) + 1), refusal.who)
+            del self._blocked[key]
+
+    def _remember(self, key: str, until: float, refusal: LoginThrottled) -> LoginThrottled:
+        if len(self._blocked) >= 10_000:
+            now = self.clock()
+            self._blocked = {k: v for k, v in self._blocked.items() if v[0] > now}
+        self._blocked[key] = (until, refusal)
+        return refusal
 
     @staticmethod
     def _user_key(username: str, ip: str) -> str:
@@ -148,17 +175,23 @@ class LoginThrottle:
         """Raise LoginThrottled while this username+address, or this address, has used up its failures."""
         now = self.clock()
         user_key, address_key = self._user_key(username, ip), self._address_key(ip)
+        self._remembered(address_key, now)
+        self._remembered(user_key, now)
         window = self.limits.window_s
         found = await self.counters.counts([(user_key, window), (address_key, window)], now)
+        window_end = (now // window + 1) * window
         if found[address_key] >= self.limits.unknown_per_address:
-            raise LoginThrottled(self._retry_after(now), "from your address")
+            raise self._remember(address_key, window_end,
+                                 LoginThrottled(self._retry_after(now), "from your address"))
         if found[user_key] >= self.limits.per_user_address:
-            raise LoginThrottled(self._retry_after(now))
+            raise self._remember(user_key, window_end, LoginThrottled(self._retry_after(now)))
 
     async def admit(self) -> None:
         """Count one password check against the global rate; LoginBusy beyond it."""
-        if await self.counters.hit(CHECKS_KEY, 1, self.clock()) > self.limits.checks_per_second:
-            raise LoginBusy()
+        now = self.clock()
+        self._remembered(CHECKS_KEY, now)
+        if await self.counters.hit(CHECKS_KEY, 1, now) > self.limits.checks_per_second:
+            raise self._remember(CHECKS_KEY, now // 1 + 1, LoginBusy())
 
     async def failed(self, username: str, ip: str, *, known_user: bool) -> None:
         now = self.clock()
@@ -178,7 +211,8 @@ class PasswordPool:
 
     def __init__(self, workers: int | None = None, max_waiting: int = 16) -> None:
         self.workers = workers or max(1, (os.cpu_count() or 2) // 2)
-        self._executor = ThreadPoolExecutor(self.workers, thread_name_prefix="password")
+        self._executor = ThreadPoolExecutor(self.workers, thread_name_prefix="password",
+                                            initializer=_yield_to_calls)
         self._capacity = self.workers + max_waiting
         self._in_use = 0
         self._dummy: str | None = None
@@ -203,6 +237,15 @@ class PasswordPool:
         if self._dummy is None:
             self._dummy = await self.hash(secrets.token_urlsafe(16))
         return self._dummy
+
+
+def _yield_to_calls() -> None:
+    """A password worker runs at a lower CPU priority (Linux: per thread), so the event loop
+    that carries calls wins whenever both want a core."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
+    except (AttributeError, OSError):
+        pass
 
 
 def throttle(ctx: AppContext) -> LoginThrottle:

@@ -6,11 +6,12 @@ Starts `helpline serve` (web, FastAGI, CTI, dialer on one event loop) on a fresh
 then for each phase measures `caller-lookup` FastAGI sessions (a fake Asterisk answering every
 command, one session after another) and GET /api/v1/health:
   idle          — nothing else;
-  spray         — `--sprayers` clients POST /api/v1/auth/token with new usernames as fast as
+  spray         — `--sprayers` clients (in another process) POST /api/v1/auth/token with new usernames as fast as
                   they can, from one address (the address throttle stops them after 30);
   spray-many    — the same, each request with its own X-Forwarded-For through a trusted proxy
                   (HELPLINE_TRUSTED_PROXIES=127.0.0.1): only the global password-check rate
                   and the worker pool stand between the spray and the calls.
+  idle again    — nothing else (the quieter idle phase is the reference).
 Prints p50/p99/max of both, the login answers by status, and the p99 ratio to idle
 (target: FastAGI p99 under a spray within 2x of idle).
 """
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import multiprocessing as mp
 import os
 import random
 import signal
@@ -29,6 +31,7 @@ import tempfile
 import time
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -93,15 +96,34 @@ def pct(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * p))] if ordered else float("nan")
 
 
+def spray_process(web: str, sprayers: int, many: bool, seconds: float, out: Any) -> None:
+    """The sprayers in their own process, so they do not slow the measuring client."""
+
+    async def run() -> Counter[int]:
+        stop = asyncio.Event()
+        answers: Counter[int] = Counter()
+        tasks = [asyncio.create_task(spray(web, stop, many, answers)) for _ in range(sprayers)]
+        await asyncio.sleep(seconds)
+        stop.set()
+        await asyncio.gather(*tasks)
+        return answers
+
+    out.put(dict(asyncio.run(run())))
+
+
 async def phase(name: str, agi_port: int, web: str, seconds: float, sprayers: int, many: bool | None) -> float:
-    stop = asyncio.Event()
     answers: Counter[int] = Counter()
-    tasks = [asyncio.create_task(spray(web, stop, bool(many), answers)) for _ in range(sprayers)] \
-        if many is not None else []
-    await asyncio.sleep(0.5 if tasks else 0)
+    process = None
+    if many is not None:
+        queue: Any = mp.Queue()
+        process = mp.Process(target=spray_process, args=(web, sprayers, many, seconds + 1.0, queue))
+        process.start()
+        await asyncio.sleep(0.5)
     agi_ms, health_ms = await measure(agi_port, web, seconds)
-    stop.set()
-    await asyncio.gather(*tasks)
+    if process is not None:
+        answers.update(await asyncio.to_thread(queue.get))
+        process.join()
+    tasks = [process] if process is not None else []
     print(f"{name:<11} FastAGI sessions {len(agi_ms):>5}: p50 {statistics.median(agi_ms):6.1f} ms  "
           f"p99 {pct(agi_ms, 0.99):6.1f} ms  max {max(agi_ms):6.1f} ms | /health p50 "
           f"{statistics.median(health_ms):6.1f} ms  p99 {pct(health_ms, 0.99):6.1f} ms"
@@ -135,6 +157,8 @@ async def main_async(args: argparse.Namespace) -> None:
         idle = await phase("idle", agi_port, web, args.seconds, args.sprayers, None)
         one = await phase("spray", agi_port, web, args.seconds, args.sprayers, False)
         many = await phase("spray-many", agi_port, web, args.seconds, args.sprayers, True)
+        again = await phase("idle again", agi_port, web, args.seconds, args.sprayers, None)
+        idle = min(idle, again)  # the quieter idle phase: the stricter reference on a shared machine
         print(f"FastAGI p99 under spray: {one / idle:.2f}x idle (one address), {many / idle:.2f}x (many addresses);"
               f" target <= 2x")
     finally:

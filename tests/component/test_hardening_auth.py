@@ -39,6 +39,7 @@ async def _token(client: httpx.AsyncClient, username: str, password: str = PASSW
 
 
 async def test_a_spray_of_unknown_usernames_is_throttled_for_the_address(ctx: AppContext, db: Database) -> None:
+    ctx.settings.login_rate = 1000  # the global rate is another test's subject
     await make_user(db, "s1", "supervisor")
     async with _client(ctx, "10.1.1.1") as sprayer, _client(ctx, "10.2.2.2") as office:
         limit = ThrottleLimits().unknown_per_address
