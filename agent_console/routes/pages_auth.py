@@ -25,6 +25,7 @@ from agent_console.sessions import (
     set_session_cookie,
     sign_out_everywhere,
 )
+from agent_console.throttle import LoginBusy
 from storage.queries import admin as admin_q
 
 router = APIRouter(include_in_schema=False)
@@ -85,8 +86,8 @@ async def login(request: Request, ctx: AppContext = Depends(get_ctx), username: 
             user = await authenticate(ctx, session, username, password, client_ip(request))
     except LoginThrottled as exc:
         minutes = max(1, (exc.retry_after_s + 59) // 60)
-        response = _login_page(request, lang, status=429, error=t("login.throttled", minutes=minutes),
-                               username=username[:64], next_path=next)
+        message = t("login.busy") if isinstance(exc, LoginBusy) else t("login.throttled", minutes=minutes)
+        response = _login_page(request, lang, status=429, error=message, username=username[:64], next_path=next)
         response.headers["Retry-After"] = str(exc.retry_after_s)
         return response
     except BadCredentials:

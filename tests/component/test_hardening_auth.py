@@ -101,6 +101,16 @@ async def test_a_global_rate_caps_password_checks(ctx: AppContext, db: Database)
         assert (await _token(c, "s1")).status_code == 200
 
 
+async def test_the_login_form_says_busy_in_the_users_language(ctx: AppContext, db: Database) -> None:
+    await make_user(db, "s1", "supervisor")
+    ctx.services["login_throttle"] = LoginThrottle(DbCounters(db), ThrottleLimits(checks_per_second=1, tarpit_s=0),
+                                                   clock=lambda: 2_000_000.5)
+    async with _client(ctx) as c:
+        assert (await form_login(c, "s1", "wrong-wrong")).status_code == 401
+        r = await form_login(c, "s1")
+        assert r.status_code == 429 and "कुछ क्षण बाद" in r.text and r.headers["retry-after"] == "1"
+
+
 def test_the_global_rate_comes_from_settings(ctx: AppContext) -> None:
     ctx.settings.login_rate = 7
     assert throttle_module.throttle(ctx).limits.checks_per_second == 7
@@ -276,6 +286,22 @@ async def _redis_up() -> bool:
         return True
     except Exception:
         return False
+
+
+async def test_a_lost_sign_out_message_still_closes_the_socket(sqlite_url: str,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    from agent_console import ws as ws_module
+    from storage.queries import users as user_q
+
+    monkeypatch.setattr(ws_module, "SESSION_CHECK_S", 0.2)
+    async with CtiStack(sqlite_url, None) as stack:
+        token = await stack.user("agent1", extension="agent1001")
+        ws = await stack.socket("/ws/agent", token)
+        assert (await receive_json(ws))["type"] == "agent.state"
+        async with stack.db.session_scope() as session:  # another process signed the user out
+            user = await user_q.by_username(session, "agent1")
+            await user_q.bump_token_version(session, user.id)
+        assert await _close_code(ws) == 4003
 
 
 async def test_websocket_takes_a_bearer_header_instead_of_a_url_token(sqlite_url: str) -> None:
