@@ -73,12 +73,18 @@ class LoginBusy(LoginThrottled):
 class DbCounters:
     """Counters in the `rate_counters` table: one short transaction per operation."""
 
+    PURGE_EVERY_S = 60.0
+
     def __init__(self, db: Database) -> None:
         self.db = db
+        self._purged_at = 0.0
 
     async def hit(self, key: str, window_s: int, now: float) -> int:
         window = int(now // window_s)
         async with self.db.session_scope() as session:
+            if now - self._purged_at > self.PURGE_EVERY_S:  # windows of keys never hit again
+                self._purged_at = now
+                await rate_q.purge(session, int(now))
             return await rate_q.hit(session, key, window, (window + 1) * window_s)
 
     async def counts(self, keys: Sequence[tuple[str, int]], now: float) -> dict[str, int]:

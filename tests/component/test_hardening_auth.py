@@ -111,6 +111,19 @@ async def test_the_login_form_says_busy_in_the_users_language(ctx: AppContext, d
         assert r.status_code == 429 and "कुछ क्षण बाद" in r.text and r.headers["retry-after"] == "1"
 
 
+async def test_expired_counters_are_purged(db: Database) -> None:
+    from sqlalchemy import func, select
+
+    from storage.models import RateCounter
+
+    counters = DbCounters(db)
+    for i in range(5):
+        await counters.hit(f"login:unknown:10.0.0.{i}", 300, 1_000_000.0)
+    await counters.hit("login:checks", 1, 1_000_000.0 + 400)  # a minute later: the old windows go
+    async with db.sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(RateCounter)) == 1
+
+
 def test_the_global_rate_comes_from_settings(ctx: AppContext) -> None:
     ctx.settings.login_rate = 7
     assert throttle_module.throttle(ctx).limits.checks_per_second == 7
