@@ -25,6 +25,7 @@ _END = b"\r\n\r\n"
 _SEP = ": "
 _HEADER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_\-]*\Z")
 _ALL_BUT_COLON_LF = bytes(b for b in range(256) if b not in b":\n")
+_ALL_BUT_CR_LF = bytes(b for b in range(256) if b not in b"\r\n")
 _DIGIT_RUN = re.compile(r"\d{5,}")
 _MAX_BANNER = 1024
 
@@ -295,29 +296,39 @@ class AmiFramer:
     def _parse(self, chunk: bytes) -> list[AmiMessage]:
         # Exact check that every line has a ':' without splitting lines: once every byte but
         # ':' and LF is deleted, a line with a colon ends in ":\n"; the only lines without one
-        # may be the blank lines between messages. A lone CR or LF (not part of a CRLF) makes
-        # the text suspect too. Anything suspect takes the slow path.
+        # may be the blank lines between messages. Once every byte but CR and LF is deleted,
+        # what is left must be CRLF pairs (no lone CR or LF). Anything else is suspect and
+        # takes the slow path.
         reduced = chunk.translate(None, _ALL_BUT_COLON_LF)
+        breaks = chunk.translate(None, _ALL_BUT_CR_LF)
         with_colon = reduced.count(b":\n") + reduced.endswith(b":")
-        crlf = chunk.count(b"\r\n")
         suspect = (with_colon != reduced.count(b"\n") + 1 - chunk.count(_END)
-                   or b"\n:" in chunk or chunk.startswith(b":")
-                   or chunk.count(b"\r") != crlf or chunk.count(b"\n") != crlf)
-        limit = self.max_message_bytes
-        if len(chunk) > limit:
-            pieces = [_strip_blank(b) for b in chunk.split(_END)]
-            kept = [b for b in pieces if len(b) <= limit]
-            for _ in range(len(pieces) - len(kept)):
-                self._oversize()
-            chunk = _END.join(kept)
+                   or breaks.count(b"\r\n") * 2 != len(breaks)
+                   or b"\n:" in chunk or chunk.startswith(b":"))
         blocks = chunk.decode("utf-8", "replace").split("\r\n\r\n")
-        if chunk.startswith(b"\r\n") or chunk.endswith(b"\r\n") or b"\r\n\r\n\r\n" in chunk:
+        limit = self.max_message_bytes
+        # A block's text is at most 4 times shorter than its bytes: count bytes only if needed.
+        if len(chunk) > limit and max(map(len, blocks)) * 4 > limit:
+            blocks = self._within_limit(chunk)
+        # Blank lines around a message (3+ CRLFs in a row): unless the text is suspect, every
+        # other line holds a colon, so such a run shows in `reduced` as three LFs in a row.
+        if suspect or chunk[:2] == b"\r\n" or chunk[-2:] == b"\r\n" or b"\n\n\n" in reduced:
             blocks = [_strip_blank_text(b) for b in blocks]
         if suspect:
             blocks = [b for b in blocks if self._well_formed(b)]
         out = [AmiMessage(None, block) for block in blocks if block]
         self.messages += len(out)
         return out
+
+    def _within_limit(self, chunk: bytes) -> list[str]:
+        """The chunk's messages without those over the limit (counted on their own bytes)."""
+        fitting = []
+        for piece in chunk.split(_END):
+            if len(piece) > self.max_message_bytes and len(_strip_blank(piece)) > self.max_message_bytes:
+                self._oversize()
+            else:
+                fitting.append(piece)
+        return _END.join(fitting).decode("utf-8", "replace").split("\r\n\r\n")
 
     def _oversize(self) -> None:
         log.warning("AMI message over %d bytes discarded", self.max_message_bytes)
