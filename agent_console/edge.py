@@ -69,23 +69,23 @@ async def _send_json(send: Send, status: int, body: dict[str, Any], headers: lis
     await send({"type": "http.response.body", "body": payload})
 
 
-def control_problem(value: Any, where: str, *, multiline: bool = True) -> str | None:
-    """The first place in a decoded JSON value holding a control character, or None."""
-    if isinstance(value, str):
-        return where if has_control(value, multiline=multiline) else None
-    if isinstance(value, dict):
-        for key, item in value.items():
-            inner = f"{where}.{key}" if where else str(key)
-            if has_control(str(key), multiline=False):
-                return inner
-            found = control_problem(item, inner)
-            if found is not None:
-                return found
-    elif isinstance(value, list):
-        for i, item in enumerate(value):
-            found = control_problem(item, f"{where}.{i}" if where else str(i))
-            if found is not None:
-                return found
+def control_problem(value: Any, where: str = "") -> str | None:
+    """The first place in a decoded JSON value holding a control character, or None.
+
+    Iterative, so a deeply nested body cannot exhaust the stack."""
+    stack: list[tuple[Any, str]] = [(value, where)]
+    while stack:
+        item, at = stack.pop()
+        if isinstance(item, str):
+            if has_control(item):
+                return at or "body"
+        elif isinstance(item, dict):
+            for key, inner in item.items():
+                if has_control(str(key), multiline=False):
+                    return at or "body"
+                stack.append((inner, f"{at}.{key}" if at else str(key)))
+        elif isinstance(item, list):
+            stack.extend((inner, f"{at}.{i}" if at else str(i)) for i, inner in enumerate(item))
     return None
 
 
@@ -111,7 +111,7 @@ def _body_problem(content_type: str, body: bytes) -> str | None:
             data = json.loads(body)
         except (ValueError, RecursionError):
             return None  # FastAPI answers malformed JSON itself (422)
-        return control_problem(data, "")
+        return control_problem(data)
     if content_type.startswith("application/x-www-form-urlencoded"):
         text = body.decode("utf-8", "surrogateescape")
         for key, value in parse_qsl(text, keep_blank_values=True, errors="surrogateescape"):

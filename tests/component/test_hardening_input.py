@@ -170,3 +170,10 @@ async def test_results_csv_never_carries_a_formula(client: httpx.AsyncClient, db
     names = [row[1] for row in rows[1:]]
     assert names == ["'=HYPERLINK(\"http://evil.example\",\"x\")", "'+SUM(1)", "'@cmd"]
     assert [row[2] for row in rows[1:]] == ["+919812345601", "+919812345602", "+919812345603"]
+
+
+async def test_deeply_nested_json_is_a_clear_4xx(client: httpx.AsyncClient) -> None:
+    for depth in (900, 5000):
+        body = b'{"a":' * depth + b'"x"' + b"}" * depth
+        r = await client.post("/api/v1/complaints", content=body[:60000], headers={"Content-Type": "application/json"})
+        assert 400 <= r.status_code < 500 and r.headers["content-type"].startswith("application/json"), r.text[:200]
