@@ -73,6 +73,19 @@ def test_ami_framer_delivers_only_headers_with_a_name(stream: bytes) -> None:
             assert key and "\r" not in key and "\n" not in key
 
 
+class _CheckingFramer(AmiFramer):
+    __slots__ = ()
+    check_every_line = True
+
+
+@SETTINGS
+@given(_stream(AMI_TOKENS), st.sampled_from([65536, 24, 9]))
+def test_ami_fast_check_agrees_with_checking_every_line(stream: bytes, limit: int) -> None:
+    fast, careful = AmiFramer(max_message_bytes=limit), _CheckingFramer(max_message_bytes=limit)
+    assert [m.items for m in fast.feed(stream)] == [m.items for m in careful.feed(stream)]
+    assert (fast.errors, fast.oversized, fast.messages) == (careful.errors, careful.oversized, careful.messages)
+
+
 def test_ami_colon_less_line_starting_with_cr_is_malformed() -> None:
     framer = AmiFramer()
     assert framer.feed(b"Event: A\r\n\rjunk\r\n\r\n") == []
@@ -159,3 +172,10 @@ def test_agi_environment_limit_is_the_same_whole_and_split() -> None:
         split = _agi([bytes([b]) for b in env], **limits)
         assert whole == split, size
         assert (whole[1] is None) == (len(env) <= size), size
+
+
+def test_ami_lone_cr_and_lone_lf_far_apart_do_not_hide_a_bad_header_name() -> None:
+    framer = AmiFramer()
+    assert framer.feed(b"a\rK: v\nL: w\r\n\r\n") == []  # the name "a\rK" holds a CR
+    assert framer.errors == 1
+    assert [m.items for m in framer.feed(b"K: a\rb: c\nd: e\r\n\r\n")] == [[("K", "a\rb: c\nd: e")]]
