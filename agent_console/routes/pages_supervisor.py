@@ -11,13 +11,15 @@ from agent_console import i18n
 from agent_console.context import AppContext
 from agent_console.deps import CurrentUser, get_ctx, require
 from agent_console.pages import PageUser, page_role, render
+from agent_console.schemas import SIGNED_IN, errors
+from agent_console.responses import AbandonedList
 from grievance import report_pages, service
 from grievance.errors import DomainError, InvalidInput
 from storage.queries import call_stats
 from storage.queries import calls as call_q
 
 router = APIRouter(include_in_schema=False)
-api_router = APIRouter(prefix="/api/v1", tags=["calls"])
+api_router = APIRouter(prefix="/api/v1", tags=["calls"], responses=errors(*SIGNED_IN))
 ROLES = ("supervisor", "admin")
 SERVICE_LEVEL_S = 20
 
@@ -40,7 +42,7 @@ async def wallboard(request: Request, ctx: AppContext = Depends(get_ctx),
                   texts=i18n.js_table(pu.lang, ("sup.", "agent.state.", "call.", "c2c.")))
 
 
-@api_router.get("/calls/abandoned")
+@api_router.get("/calls/abandoned", response_model=AbandonedList)
 async def abandoned_today(ctx: AppContext = Depends(get_ctx),
                           _user: CurrentUser = Depends(require(*ROLES))) -> dict[str, Any]:
     """Inbound calls abandoned or timed out in queue today (local day), newest first, to call back."""

@@ -104,3 +104,12 @@ async def test_statuses_are_stored_and_only_move_forward(db_url: str) -> None:
         async with stack.db.session_scope() as session:
             row = (await session.scalars(select(OutboundMessage))).one()
         assert row.provider_id == wamid and row.state == "sent" and row.status == "read"
+
+
+async def test_control_characters_from_a_phone_pass_the_edge_and_are_dropped(db_url: str) -> None:
+    async with MessagingStack(db_url, run=False) as stack:
+        response = await stack.send(meta.text(CITIZEN, "help\u0007 me\x00 please\nthanks"))
+        assert response.status_code == 200 and response.json()["messages"] == 1
+        async with stack.db.session_scope() as session:
+            stored = (await session.scalars(select(ChatMessage).where(ChatMessage.direction == "in"))).one()
+        assert stored.text == "help me please\nthanks"
