@@ -49,4 +49,4 @@ async def backlog(session: AsyncSession, tz: ZoneInfo, now: datetime) -> dict[st
 
 async def retry(session: AsyncSession, message_id: int, now: datetime) -> None:
     if not await outbox_q.retry_failed(session, message_id, now):
-        raise NotFound(f"no failed message {message_id}", message=message_id)
+        raise NotFound(f"no failed message {message_id}", id=message_id)

@@ -8,10 +8,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from agent_console.context import AppContext
 from agent_console.deps import CurrentUser, get_ctx, get_session, require
+from agent_console.schemas import SIGNED_IN, RowId, errors
 from grievance.service import utcnow
 from messaging import backlog
 
-router = APIRouter(prefix="/api/v1/messages", tags=["messaging"])
+router = APIRouter(prefix="/api/v1/messages", tags=["messaging"], responses=errors(400, *SIGNED_IN, 404))
 SUPERVISORS = ("supervisor", "admin")
 
 
@@ -23,7 +24,7 @@ async def get_backlog(ctx: AppContext = Depends(get_ctx), session: AsyncSession 
 
 
 @router.post("/{message_id}/retry", status_code=202)
-async def retry(message_id: int, ctx: AppContext = Depends(get_ctx),
+async def retry(message_id: RowId, ctx: AppContext = Depends(get_ctx),
                 session: AsyncSession = Depends(get_session, scope="function"),
                 user: CurrentUser = Depends(require(*SUPERVISORS))) -> dict[str, Any]:
     """Send a failed message again (its attempts start over)."""

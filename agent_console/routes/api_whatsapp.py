@@ -9,12 +9,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from agent_console.context import AppContext
 from agent_console.deps import CurrentUser, get_ctx, get_session, require
-from agent_console.schemas import Strict
+from agent_console.schemas import MAX_DB_ID, SIGNED_IN, DistrictCode, RowId, Strict, errors
 from grievance import service
 from messaging.chat import agents
 from messaging.chat.publish import changed
 
-router = APIRouter(prefix="/api/v1/whatsapp", tags=["whatsapp"])
+router = APIRouter(prefix="/api/v1/whatsapp", tags=["whatsapp"], responses=errors(400, *SIGNED_IN, 404, 409, 429))
 STAFF = ("agent", "supervisor", "admin")
 
 
@@ -24,9 +24,9 @@ class ReplyIn(Strict):
 
 class ChatComplaintIn(Strict):
     name: str = Field(min_length=1, max_length=150)
-    district: str = Field(max_length=16)
-    department: str = Field(max_length=16)
-    category: str = Field(max_length=32)
+    district: DistrictCode
+    department: str = Field(min_length=1, max_length=16)
+    category: str = Field(min_length=1, max_length=32)
     description: str = Field(min_length=1, max_length=service.MAX_DESCRIPTION)
 
 
@@ -44,15 +44,15 @@ async def conversations(ctx: AppContext = Depends(get_ctx), session: AsyncSessio
 
 
 @router.get("/conversations/{conversation_id}")
-async def conversation(conversation_id: int, after: int = Query(default=0, ge=0), ctx: AppContext = Depends(get_ctx),
+async def conversation(conversation_id: RowId, after: int = Query(default=0, ge=0, le=MAX_DB_ID), ctx: AppContext = Depends(get_ctx),
                        session: AsyncSession = Depends(get_session, scope="function"),
                        user: CurrentUser = Depends(require(*STAFF))) -> dict[str, Any]:
     """The conversation, its messages after `after`, and the citizen's history on that number."""
     return await agents.detail(session, conversation_id, ctx.tz, service.utcnow(), after)
 
 
-@router.post("/conversations/{conversation_id}/take", responses={409: {"description": "taken by another agent"}})
-async def take(conversation_id: int, ctx: AppContext = Depends(get_ctx),
+@router.post("/conversations/{conversation_id}/take")
+async def take(conversation_id: RowId, ctx: AppContext = Depends(get_ctx),
                session: AsyncSession = Depends(get_session, scope="function"),
                user: CurrentUser = Depends(require(*STAFF))) -> dict[str, Any]:
     """Take a queued conversation: one agent at a time (409 when another has it)."""
@@ -63,7 +63,7 @@ async def take(conversation_id: int, ctx: AppContext = Depends(get_ctx),
 
 
 @router.post("/conversations/{conversation_id}/reply", status_code=202)
-async def reply(conversation_id: int, body: ReplyIn, ctx: AppContext = Depends(get_ctx),
+async def reply(conversation_id: RowId, body: ReplyIn, ctx: AppContext = Depends(get_ctx),
                 session: AsyncSession = Depends(get_session, scope="function"),
                 user: CurrentUser = Depends(require(*STAFF))) -> dict[str, Any]:
     """Send the citizen a message (you must hold the conversation)."""
@@ -74,7 +74,7 @@ async def reply(conversation_id: int, body: ReplyIn, ctx: AppContext = Depends(g
 
 
 @router.post("/conversations/{conversation_id}/complaints", status_code=201)
-async def register(conversation_id: int, body: ChatComplaintIn, ctx: AppContext = Depends(get_ctx),
+async def register(conversation_id: RowId, body: ChatComplaintIn, ctx: AppContext = Depends(get_ctx),
                    session: AsyncSession = Depends(get_session, scope="function"),
                    user: CurrentUser = Depends(require(*STAFF))) -> dict[str, Any]:
     """Register a complaint for the conversation's number (channel whatsapp), its media attached;
@@ -89,7 +89,7 @@ async def register(conversation_id: int, body: ChatComplaintIn, ctx: AppContext 
 
 
 @router.post("/conversations/{conversation_id}/close")
-async def close(conversation_id: int, ctx: AppContext = Depends(get_ctx),
+async def close(conversation_id: RowId, ctx: AppContext = Depends(get_ctx),
                 session: AsyncSession = Depends(get_session, scope="function"),
                 user: CurrentUser = Depends(require(*STAFF))) -> dict[str, Any]:
     closed = await agents.close(session, conversation_id, user.id, user.username, service.utcnow())

@@ -18,6 +18,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from agent_console.context import AppContext
 from agent_console.deps import get_ctx
 from agent_console.errors import error_body
+from agent_console.schemas import ErrorBody, errors
 from grievance.service import utcnow
 from messaging.chat.intake import ChatIntake
 from messaging.chat.publish import announce
@@ -34,8 +35,9 @@ def _refuse(request: Request, status: int, error_id: str, message: str) -> JSONR
     return JSONResponse(error_body(error_id, message), status_code=status)
 
 
-@router.get("/webhooks/whatsapp", response_class=PlainTextResponse,
-            responses={403: {"description": "wrong verify token or mode"}})
+@router.get("/webhooks/whatsapp", responses={
+    200: {"content": {"text/plain": {"schema": {"type": "string"}}}, "description": "the hub.challenge, echoed"},
+    **errors(403, 422)})
 async def verify(request: Request, mode: str | None = Query(default=None, alias="hub.mode"),
                  token: str | None = Query(default=None, alias="hub.verify_token"),
                  challenge: str | None = Query(default=None, alias="hub.challenge"),
@@ -58,8 +60,8 @@ WEBHOOK_BODY = {"requestBody": {"required": True, "description": "A Cloud API we
 
 
 @router.post("/webhooks/whatsapp", openapi_extra=WEBHOOK_BODY, responses={
-    400: {"description": "not a Cloud API update"}, 403: {"description": "missing or wrong X-Hub-Signature-256"},
-    413: {"description": "body over 1 MB"}, 503: {"description": "WhatsApp is not configured"}})
+    **errors(400, 413, 422), 403: {"model": ErrorBody, "description": "missing or wrong X-Hub-Signature-256"},
+    503: {"model": ErrorBody, "description": "WhatsApp is not configured (no app secret)"}})
 async def receive(request: Request, ctx: AppContext = Depends(get_ctx)) -> Response:
     """Cloud API updates: messages (answered by the bot or queued for an agent) and statuses."""
     secret = ctx.settings.whatsapp_app_secret

@@ -205,6 +205,8 @@ async def test_hindi_sms_goes_as_unicode_and_gives_up_after_max_attempts(db_url:
         await stack.deliver()
         sms = stack.sms.messages[-1]
         assert sms["unicode"] is True and "शिकायत संख्या" in sms["text"] and sms["parts"] >= 2
+        again = await stack.client.post(f"/api/v1/messages/{rows[0].id}/retry", headers=await _supervisor(stack))
+        assert again.status_code == 404 and again.json()["error"]["id"] == "not_found"  # sent: nothing to retry
 
 
 async def _supervisor(stack: MessagingStack) -> dict[str, str]:
