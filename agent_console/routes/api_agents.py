@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 from agent_console.context import AppContext
 from agent_console.deps import CurrentUser, get_ctx, require
 from cti.agent_actions import Actor, AgentActions, PbxUnavailable
+from cti.call_control import CallControl
 
 router = APIRouter(prefix="/api/v1", tags=["agents"])
 AGENTS = ("agent", "supervisor", "admin")
@@ -32,7 +33,7 @@ class TransferIn(BaseModel):
 
 
 class SpyIn(BaseModel):
-    mode: Literal["listen", "whisper"]
+    mode: Literal["listen", "whisper", "barge"]
 
 
 def _actions(ctx: AppContext) -> AgentActions:
@@ -85,7 +86,7 @@ async def hangup(call_id: str, ctx: AppContext = Depends(get_ctx),
 @router.post("/calls/{call_id}/transfer")
 async def transfer(call_id: str, body: TransferIn, ctx: AppContext = Depends(get_ctx),
                    user: CurrentUser = Depends(require(*AGENTS))) -> dict[str, Any]:
-    return await _actions(ctx).transfer(_actor(user), call_id, body.extension)
+    return await CallControl(ctx.services.get("cti")).transfer(_actor(user), call_id, body.extension)
 
 
 @router.post("/calls/{call_id}/spy")

@@ -15,11 +15,15 @@ from grievance import report_pages, service
 from grievance.errors import DomainError, InvalidInput
 from storage.queries import call_stats
 from storage.queries import calls as call_q
+from storage.queries import reference
 
 router = APIRouter(include_in_schema=False)
 api_router = APIRouter(prefix="/api/v1", tags=["calls"])
 ROLES = ("supervisor", "admin")
 SERVICE_LEVEL_S = 20
+# Wallboard colours (docs/decisions.md): amber at `warn`, red at `alarm`.
+THRESHOLDS = {"wait_warn_s": 60, "wait_alarm_s": 120, "sl_warn_pct": 80, "sl_alarm_pct": 60,
+              "paused_warn_s": 900, "wrap_warn_s": 120, "call_warn_s": 600}
 
 
 def _today_start(ctx: AppContext) -> datetime:
@@ -34,10 +38,14 @@ async def wallboard(request: Request, ctx: AppContext = Depends(get_ctx),
     async with ctx.db.session_scope() as session:
         figures = await call_q.day_counts(session, since, SERVICE_LEVEL_S)
         abandoned = await call_stats.abandoned_since(session, since)
+        reasons = [{"code": r.code, "name_en": r.name_en, "name_hi": r.name_hi}
+                   for r in await reference.pause_reasons(session)]
     sl = round(100.0 * figures["answered_in_sl"] / figures["offered"], 1) if figures["offered"] else None
     return render(request, "supervisor.html", pu.lang, pu=pu, figures=figures, service_level=sl,
-                  sl_seconds=SERVICE_LEVEL_S, abandoned=abandoned, tz=ctx.tz,
-                  texts=i18n.js_table(pu.lang, ("sup.", "agent.state.", "call.", "c2c.")))
+                  sl_seconds=SERVICE_LEVEL_S, abandoned=abandoned, tz=ctx.tz, pause_reasons=reasons,
+                  thresholds=THRESHOLDS, can_monitor=bool(pu.user.extension),
+                  texts=i18n.js_table(pu.lang, ("sup.", "agent.state.", "call.", "c2c.", "lang.", "queue.", "cb.",
+                                                "err.", "spy.")))
 
 
 @api_router.get("/calls/abandoned")
@@ -51,11 +59,11 @@ async def abandoned_today(ctx: AppContext = Depends(get_ctx),
                       for c in calls]}
 
 
-def _dates(ctx: AppContext, start: str | None, end: str | None) -> tuple[date, date]:
+def _dates(ctx: AppContext, start: str | None, end: str | None, default_days: int = 29) -> tuple[date, date]:
     today = datetime.now(ctx.tz).date()
     try:
         hi = date.fromisoformat(end) if end else today
-        lo = date.fromisoformat(start) if start else hi - timedelta(days=29)
+        lo = date.fromisoformat(start) if start else hi - timedelta(days=default_days)
     except ValueError as exc:
         raise InvalidInput("dates must look like 2026-11-22", field="from") from exc
     return lo, hi

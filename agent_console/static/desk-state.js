@@ -1,0 +1,85 @@
+/* Desk: the agent's state bar — queue login, Ready/Pause, the wrap-up countdown that asks for Ready
+   once the call is coded, and "PBX disconnected" instead of a stale green Ready. */
+"use strict";
+(function () {
+  const D = window.Desk, H = D.H, $ = D.$, t = D.t;
+  let stateSince = null, wrapupEnds = null, current = "unknown", reason = null, pbxUp = true;
+  let autoReadyAsked = false;
+  const S = {pendingDisposition: false};
+  D.state = S;
+
+  function render() {
+    const shown = pbxUp ? current : "pbx_down";
+    const node = $("agent-state");
+    node.textContent = D.T["agent.state." + shown] || shown;
+    node.dataset.state = shown;
+    document.body.dataset.agentState = shown;
+    const reasonObj = (D.ref.pause_reasons || []).find((r) => r.code === reason);
+    H.setText("state-reason", pbxUp && reason ? "(" + (reasonObj ? D.nameOf(reasonObj) : reason) + ")" : "");
+    const out = current === "logged_out";
+    $("btn-login").disabled = !pbxUp || !out;
+    $("btn-ready").disabled = !pbxUp || out || current === "ready" || S.pendingDisposition;
+    $("btn-ready").title = S.pendingDisposition ? t("disposition.needed") : "";
+    $("btn-pause").disabled = !pbxUp || out;
+    $("btn-leave").disabled = !pbxUp || out;
+    tick();
+  }
+  function show(state, why, since, wrapupS) {
+    current = state || "unknown";
+    reason = why || null;
+    stateSince = since ? Date.parse(since) : Date.now();
+    wrapupEnds = current === "wrap_up" ? stateSince + Number(wrapupS || 0) * 1000 : null;
+    autoReadyAsked = false;
+    render();
+    D.emit("state", {state: current});
+  }
+  function tick() {
+    if (stateSince) H.setText("state-since", H.fmtDuration((Date.now() - stateSince) / 1000));
+    const box = $("wrapup");
+    if (current !== "wrap_up" || !pbxUp) { box.hidden = true; return; }
+    box.hidden = false;
+    const left = Math.max(0, Math.ceil(((wrapupEnds || 0) - Date.now()) / 1000));
+    if (left > 0) box.textContent = t("agent.wrapup_left", {s: left});
+    else if (S.pendingDisposition) box.textContent = t("disposition.needed");
+    else {
+      box.textContent = t("agent.wrapup_done");
+      if (!autoReadyAsked) { autoReadyAsked = true; action("ready"); }
+    }
+  }
+  setInterval(tick, 1000);
+
+  async function action(path, body) {
+    D.say("state-msg", "");
+    try {
+      await H.api("POST", "/api/v1/agents/me/" + path, body);
+    } catch (err) {
+      D.say("state-msg", D.errorText(err), true);
+    }
+  }
+  function unlockAlerts() { D.emit("gesture"); }
+  $("btn-login").addEventListener("click", () => { unlockAlerts(); action("login", {extension: D.data.extension}); });
+  $("btn-ready").addEventListener("click", () => { unlockAlerts(); action("ready"); });
+  $("btn-pause").addEventListener("click", () => action("pause", {reason: $("pause-reason").value}));
+  $("btn-leave").addEventListener("click", () => action("logout"));
+
+  S.show = show;
+  S.setPending = function (pending) { S.pendingDisposition = pending; render(); };
+  S.setPbx = function (up) {
+    if (up === pbxUp) return;
+    pbxUp = up;
+    render();
+    if (!up) D.say("state-msg", t("agent.pbx_down_state"), true);
+  };
+  S.current = () => current;
+
+  async function checkPbx() {
+    try {
+      const me = await H.api("GET", "/api/v1/agents/me");
+      S.setPbx(!!me.pbx_connected);
+    } catch (err) {
+      if (err.status !== 403) S.setPbx(false);  // 403: no extension of one's own (a supervisor)
+    }
+  }
+  checkPbx();
+  setInterval(checkPbx, 10000);
+})();
