@@ -208,6 +208,7 @@ class AgentActions:
 
     async def _pause_all(self, clients: list[AmiClient], row: Any, paused: bool, reason: str | None) -> None:
         interface = sp.interface_of(row.extension)
+        own = [q for q in row.queues.split(",") if q]
         for client in clients:
             for queue in self._member_queues(client, row):
                 try:
@@ -215,7 +216,9 @@ class AgentActions:
                                       Reason=reason if paused else None)
                 except ActionFailed as exc:
                     if "Interface not found" not in exc.message:
-                        raise PbxRefused(f"the PBX refused QueuePause: {exc.message}") from exc
+                        raise PbxRefused(f"the PBX refused QueuePause in {queue}: {exc.message}") from exc
+                    if queue not in own:  # not ours to add back; the confirmation below tells the agent
+                        continue
                     await self._send(client, "QueueAdd", **queue_add_headers(
                         queue, row.extension, row.member_name, paused, reason))
                 except ActionTimeout as exc:

@@ -107,3 +107,32 @@ async def record(session: AsyncSession, request_id: int, agent: str, outcome: st
 async def note_call_rows(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
     """Called by the CTI as it writes call rows (in the same transaction)."""
     await callback_q.from_call_rows(session, rows)
+
+
+async def abandoned(session: AsyncSession, since: datetime, tz: ZoneInfo) -> list[dict[str, Any]]:
+    """Abandoned and timed-out calls since `since`, one line per number (newest first), each with how
+    many times it rang and where its callback stands: open, taken, done (called back), failed."""
+    from storage.queries import call_stats
+
+    by_phone: dict[str, dict[str, Any]] = {}
+    for call in await call_stats.abandoned_since(session, since, limit=2000):
+        line = by_phone.get(call.caller)
+        if line is None:
+            by_phone[call.caller] = line = {
+                "id": call.linkedid, "caller": call.caller, "queue": call.queue, "waited_s": call.wait_s,
+                "outcome": call.outcome, "at": _iso(call.started_at, tz), "calls": 0, "first_at": call.started_at}
+        line["calls"] += 1
+        line["first_at"] = min(line["first_at"], call.started_at)
+    requests = await callback_q.latest_for_phones(session, list(by_phone), since)
+    now = _now()
+    out = []
+    for phone, line in by_phone.items():
+        request = requests.get(phone)
+        status = None
+        if request is not None and request.requested_at >= line.pop("first_at"):
+            taken = request.state == callback_q.OPEN and request.taken_by and request.taken_until and request.taken_until > now
+            status = "taken" if taken else request.state
+        else:
+            line.pop("first_at", None)
+        out.append({**line, "callback": status, "callback_id": request.id if status else None})
+    return out

@@ -112,6 +112,10 @@ class CtiService:
     async def run(self, stop: asyncio.Event) -> None:
         """Run the AMI connections, the row writer and the wallboard until `stop`."""
         try:
+            await self.wrapup.refresh(force=True)
+        except Exception:  # noqa: BLE001 - the default length until the database answers
+            log.warning("wrap-up lengths could not be read at start; using %d s", self.wrapup.default_s)
+        try:
             async with asyncio.TaskGroup() as tg:
                 tg.create_task(self.pool.run())
                 tg.create_task(self._writer(stop))
@@ -174,8 +178,15 @@ class CtiService:
         """A queue call of this agent ended: wrap-up (cti.wrapup) on the server that had the call."""
         extension = sp.extension_of(change.interface)
         call = self.planner.current_call(extension) if extension else None
-        if extension is not None and call is not None and call.queue:
-            self._spawn(self.wrapup.after_call(client, extension, call.queue))
+        if extension is None or call is None:
+            return
+        live = self.servers[client.name].calls.get(call.id)
+        if live is not None and live.complete_reason == "transfer":  # the call goes on without this agent
+            for pop in self.planner.left(extension, live, change.at, sp.TRANSFERRED):
+                self._emit(pop)
+        if call.queue:
+            self.wrapup.note(extension, call.queue)
+            self._spawn(self.wrapup.after_call(client, extension))
 
     def _emit(self, pop: sp.Pop) -> None:
         """Publish now when nothing is pending for this agent, else after what is (per-agent order)."""

@@ -55,10 +55,12 @@ class Wrapup:
             self._lengths = {r.queue: r.wrapup_s for r in await desk_settings.queue_settings(session)}
         self._read_at = self.clock()
 
-    async def after_call(self, client: AmiClient, extension: str, queue: str | None) -> None:
+    def note(self, extension: str, queue: str) -> None:
+        """The queue of the call the agent just finished (its wrap-up length applies)."""
+        self._last_queue[extension] = queue
+
+    async def after_call(self, client: AmiClient, extension: str) -> None:
         """Pause the agent in its queues for wrap-up (unless already paused or not logged in by us)."""
-        if queue:
-            self._last_queue[extension] = queue
         try:
             await self.refresh()
         except Exception:  # noqa: BLE001 - the lengths keep their last values

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from agent_console import i18n
@@ -13,7 +13,7 @@ from agent_console.deps import CurrentUser, get_ctx, require
 from agent_console.pages import PageUser, page_role, render
 from grievance import report_pages, service
 from grievance.errors import DomainError, InvalidInput
-from storage.queries import call_stats
+from cti import callbacks
 from storage.queries import calls as call_q
 from storage.queries import reference
 
@@ -37,7 +37,7 @@ async def wallboard(request: Request, ctx: AppContext = Depends(get_ctx),
     since = _today_start(ctx)
     async with ctx.db.session_scope() as session:
         figures = await call_q.day_counts(session, since, SERVICE_LEVEL_S)
-        abandoned = await call_stats.abandoned_since(session, since)
+        abandoned = await callbacks.abandoned(session, since, ctx.tz)
         reasons = [{"code": r.code, "name_en": r.name_en, "name_hi": r.name_hi}
                    for r in await reference.pause_reasons(session)]
     sl = round(100.0 * figures["answered_in_sl"] / figures["offered"], 1) if figures["offered"] else None
@@ -49,14 +49,14 @@ async def wallboard(request: Request, ctx: AppContext = Depends(get_ctx),
 
 
 @api_router.get("/calls/abandoned")
-async def abandoned_today(ctx: AppContext = Depends(get_ctx),
+async def abandoned_today(days: int = Query(default=0, ge=0, le=30), ctx: AppContext = Depends(get_ctx),
                           _user: CurrentUser = Depends(require(*ROLES))) -> dict[str, Any]:
-    """Inbound calls abandoned or timed out in queue today (local day), newest first, to call back."""
+    """Inbound calls abandoned or timed out in queue today (local day; `days=N`: and the N days
+    before), one line per number, newest first: `calls` how often it rang, `callback` where its
+    callback stands (open, taken, done = called back, failed = three tries failed; null: none)."""
     async with ctx.db.sessions() as session:
-        calls = await call_stats.abandoned_since(session, _today_start(ctx))
-    return {"calls": [{"id": c.linkedid, "caller": c.caller, "queue": c.queue, "waited_s": c.wait_s,
-                       "outcome": c.outcome, "at": c.started_at.astimezone(ctx.tz).isoformat(timespec="seconds")}
-                      for c in calls]}
+        lines = await callbacks.abandoned(session, _today_start(ctx) - timedelta(days=days), ctx.tz)
+    return {"calls": lines}
 
 
 def _dates(ctx: AppContext, start: str | None, end: str | None, default_days: int = 29) -> tuple[date, date]:

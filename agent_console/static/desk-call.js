@@ -121,6 +121,7 @@
       newCall(msg);
     }
     C.current.kind = kind === "ended" ? (call.outcome || "ended") : kind;
+    C.current.ended = kind === "ended";
     if (kind === "answered") C.current.answered = true;
     const card = $("call-card");
     card.classList.remove("idle", "ringing", "answered", "ended");
@@ -152,7 +153,7 @@
     }
   }
   C.show = show;
-  C.liveWith = (phone) => !!(C.current && C.current.kind === "answered" && C.current.caller === phone);
+  C.liveWith = (phone) => !!(C.current && !C.current.ended && C.current.answered && C.current.caller === phone);
 
   /* after a registration: the pop's list shows the new complaint; the call remembers its number */
   D.on("registered", async (c) => {
@@ -244,7 +245,7 @@
   async function saveDisposition(tries) {
     const code = $("disposition").value;
     if (!C.current || !C.current.id || !code) return;
-    if (!C.current.kind || ["ringing", "answered"].includes(C.current.kind)) {
+    if (!C.current.ended) {
       C.current.chosen = code;  // the call row is written when the call ends: saved then
       H.setText("disposition-state", t("disposition.at_end"));
       return;

@@ -91,7 +91,7 @@
 
   /* ---- search: results stay reachable (own scroll), the query survives a language switch ---- */
   function complaintRow(c, withDesc) {
-    const link = H.el("a", {href: "/complaints/" + c.number, "data-complaint": c.number, text: c.number});
+    const link = H.el("a", {href: "/complaints/" + c.number, "data-complaint": c.number, text: D.groupNumber(c.number)});
     const tr = H.el("tr", {class: c.overdue ? "overdue" : null}, [
       H.el("td", {class: "num"}, [link]),
       H.el("td", {}, [H.el("span", {class: "badge state-" + c.state, text: D.stateLabel(c.state)})]),

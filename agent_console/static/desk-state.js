@@ -18,7 +18,7 @@
     H.setText("state-reason", pbxUp && reason ? "(" + (reasonObj ? D.nameOf(reasonObj) : reason) + ")" : "");
     const out = current === "logged_out";
     $("btn-login").disabled = !pbxUp || !out;
-    $("btn-ready").disabled = !pbxUp || out || current === "ready" || S.pendingDisposition;
+    $("btn-ready").disabled = !pbxUp || out || ["ready", "ringing", "on_call"].includes(current) || S.pendingDisposition;
     $("btn-ready").title = S.pendingDisposition ? t("disposition.needed") : "";
     $("btn-pause").disabled = !pbxUp || out;
     $("btn-leave").disabled = !pbxUp || out;
@@ -39,8 +39,10 @@
     if (current !== "wrap_up" || !pbxUp) { box.hidden = true; return; }
     box.hidden = false;
     const left = Math.max(0, Math.ceil(((wrapupEnds || 0) - Date.now()) / 1000));
+    const call = D.call && D.call.current;
+    const uncoded = S.pendingDisposition || !!(call && call.answered && !call.disposition);
     if (left > 0) box.textContent = t("agent.wrapup_left", {s: left});
-    else if (S.pendingDisposition) box.textContent = t("disposition.needed");
+    else if (uncoded) box.textContent = t("disposition.needed");
     else {
       box.textContent = t("agent.wrapup_done");
       if (!autoReadyAsked) { autoReadyAsked = true; action("ready"); }
@@ -53,6 +55,8 @@
     try {
       await H.api("POST", "/api/v1/agents/me/" + path, body);
     } catch (err) {
+      const id = err.data && err.data.error && err.data.error.id;
+      if (id === "disposition_required") S.setPending(true);
       D.say("state-msg", D.errorText(err), true);
     }
   }

@@ -104,12 +104,14 @@
     const tbody = table.querySelector("tbody");
     tbody.replaceChildren();
     for (const c of list) {
-      tbody.append(H.el("tr", {}, [
+      tbody.append(H.el("tr", {"data-phone": c.caller || ""}, [
         H.el("td", {text: H.fmtDate(c.at)}),
         H.el("td", {class: "phone"}, [c.caller || "", " ",
           H.el("button", {type: "button", class: "c2c small", "data-number": c.caller || "", text: t("c2c.call")})]),
+        H.el("td", {text: String(c.calls || 1)}),
         H.el("td", {text: c.waited_s === null || c.waited_s === undefined ? "" : c.waited_s}),
         H.el("td", {text: queueName(c.queue)}),
+        H.el("td", {class: "cbstate-" + (c.callback || "none"), text: t("cb.state." + (c.callback || "none"))}),
       ]));
     }
     table.hidden = !list.length;

@@ -133,3 +133,13 @@ def _insert_ignoring_open(session: AsyncSession, values: dict[str, Any]) -> Any:
         from sqlalchemy.dialects.sqlite import insert as dialect_insert
     return dialect_insert(CallbackRequest).values(**values).on_conflict_do_nothing(
         index_elements=["phone"], index_where=CallbackRequest.state == OPEN)
+
+
+async def latest_for_phones(session: AsyncSession, phones: Sequence[str], since: datetime) -> dict[str, CallbackRequest]:
+    """The newest request of each number made since `since` (any state)."""
+    if not phones:
+        return {}
+    rows = (await session.scalars(select(CallbackRequest).where(
+        CallbackRequest.phone.in_(sorted(set(phones))), CallbackRequest.requested_at >= since)
+        .order_by(CallbackRequest.requested_at, CallbackRequest.id))).all()
+    return {row.phone: row for row in rows}
