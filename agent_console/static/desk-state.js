@@ -3,13 +3,14 @@
 "use strict";
 (function () {
   const D = window.Desk, H = D.H, $ = D.$, t = D.t;
-  let stateSince = null, wrapupEnds = null, current = "unknown", reason = null, pbxUp = true;
+  let stateSince = null, wrapupEnds = null, current = "unknown", reason = null;
+  let pbxUp = null;  // not known until /agents/me answers: never a green Ready before that
   let autoReadyAsked = false;
   const S = {pendingDisposition: false};
   D.state = S;
 
   function render() {
-    const shown = pbxUp ? current : "pbx_down";
+    const shown = pbxUp === null ? "unknown" : pbxUp ? current : "pbx_down";
     const node = $("agent-state");
     node.textContent = D.T["agent.state." + shown] || shown;
     node.dataset.state = shown;
@@ -36,7 +37,7 @@
   function tick() {
     if (stateSince) H.setText("state-since", H.fmtDuration((Date.now() - stateSince) / 1000));
     const box = $("wrapup");
-    if (current !== "wrap_up" || !pbxUp) { box.hidden = true; return; }
+    if (current !== "wrap_up" || pbxUp !== true) { box.hidden = true; return; }
     box.hidden = false;
     const left = Math.max(0, Math.ceil(((wrapupEnds || 0) - Date.now()) / 1000));
     const call = D.call && D.call.current;
@@ -70,9 +71,11 @@
   S.setPending = function (pending) { S.pendingDisposition = pending; render(); };
   S.setPbx = function (up) {
     if (up === pbxUp) return;
+    const was = pbxUp;
     pbxUp = up;
     render();
     if (!up) D.say("state-msg", t("agent.pbx_down_state"), true);
+    else if (was === false) D.say("state-msg", "");
   };
   S.current = () => current;
 
@@ -81,7 +84,7 @@
       const me = await H.api("GET", "/api/v1/agents/me");
       S.setPbx(!!me.pbx_connected);
     } catch (err) {
-      if (err.status !== 403) S.setPbx(false);  // 403: no extension of one's own (a supervisor)
+      S.setPbx(err.status === 403 ? true : false);  // 403: no extension of one's own (a supervisor's desk)
     }
   }
   checkPbx();

@@ -335,3 +335,41 @@ async def test_callbacks_are_served_one_agent_at_a_time(sqlite_url: str) -> None
 async def _open_requests(stack: CtiStack) -> list:
     async with stack.db.sessions() as session:
         return list(await callback_q.listing(session))
+
+
+async def test_ring_alert_hindi_desk_and_pbx_down(sqlite_url: str) -> None:
+    """A ringing call flashes the tab title (and sounds, and notifies when the tab is hidden); the
+    Hindi desk reads the same; with the PBX gone the state is never a green Ready."""
+    async with FakeAmiServer(auth_fail_delay=0.05) as ami, CtiStack(sqlite_url, ami) as stack, \
+            chromium() as browser:
+        base = stack.url("")
+        await stack.user("agent1001", extension="agent1001")
+        ring, _ = cut_after(events("inbound-answered", time.time()), "AgentCalled")
+        async with new_page(browser) as page:
+            await login(page, base, "agent1001")
+            async with page.expect_navigation():
+                await page.click("#lang-switch")
+            await expect(page.locator("html")).to_have_attribute("lang", "hi")
+            await page.click("#btn-login")
+            await expect(page.locator("#agent-state")).to_have_text("तैयार")
+            for msg in ring:
+                ami.emit(msg)
+            await expect(page.locator("body")).to_have_attribute("data-ringing", "1")
+            await expect(page).to_have_title(re.compile("घंटी: 98123 45678"), timeout=3000)
+            await expect(page.locator("#call-card")).to_have_class(re.compile(r"\bringing\b"))
+            await shot(page, "desk-ringing-hindi")
+            # a refusal from the server, in Hindi: a callback request that does not exist
+            await page.evaluate("window.Desk.H.api('POST', '/api/v1/callbacks/999/take').catch("
+                                "e => window.Desk.say('state-msg', window.Desk.errorText(e), true))")
+            await expect(page.locator("#state-msg")).to_have_text("नहीं मिला।")
+            assert page.problems == []  # type: ignore[attr-defined]
+        await ami.stop()  # the PBX goes away
+        async with asyncio.timeout(5):
+            while stack.cti.pool.any_connected:
+                await asyncio.sleep(0.02)
+        async with new_page(browser) as page:
+            await login(page, base, "agent1001")
+            await expect(page.locator("#agent-state")).to_have_attribute("data-state", "pbx_down")
+            await expect(page.locator("#btn-ready")).to_be_disabled()
+            await expect(page.locator("#pbx-banner")).to_be_visible()
+            await shot(page, "desk-pbx-down")
