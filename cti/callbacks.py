@@ -12,6 +12,7 @@ join first), taken by one agent at a time, each attempt and its outcome recorded
 """
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -24,6 +25,8 @@ from grievance.errors import Conflict, InvalidInput, NotFound
 from storage.models import CallbackRequest
 from storage.queries import callbacks as callback_q
 from storage.queries import calls as call_q
+
+log = logging.getLogger(__name__)
 
 OUTCOMES = ("reached", "no_answer", "busy", "failed")
 MAX_ATTEMPTS = 3
@@ -105,8 +108,14 @@ async def record(session: AsyncSession, request_id: int, agent: str, outcome: st
 
 
 async def note_call_rows(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
-    """Called by the CTI as it writes call rows (in the same transaction)."""
-    await callback_q.from_call_rows(session, rows)
+    """Called by the CTI as it writes call rows (in the same transaction, inside a savepoint: a
+    refusal here is logged and never costs the call rows)."""
+    try:
+        async with session.begin_nested():
+            await callback_q.from_call_rows(session, rows)
+    except Exception as exc:  # noqa: BLE001 - the call rows matter more than the callback list
+        log.error("abandoned calls not added to the callback list (%s: %s)", type(exc).__name__,
+                  str(exc).splitlines()[0][:200])
 
 
 async def abandoned(session: AsyncSession, since: datetime, tz: ZoneInfo) -> list[dict[str, Any]]:

@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import CallbackAttempt, CallbackRequest
@@ -131,8 +131,9 @@ def _insert_ignoring_open(session: AsyncSession, values: dict[str, Any]) -> Any:
         from sqlalchemy.dialects.postgresql import insert as dialect_insert
     else:
         from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    # The predicate as a literal: PostgreSQL infers the partial index only from the same expression.
     return dialect_insert(CallbackRequest).values(**values).on_conflict_do_nothing(
-        index_elements=["phone"], index_where=CallbackRequest.state == OPEN)
+        index_elements=["phone"], index_where=text("state = 'open'"))
 
 
 async def latest_for_phones(session: AsyncSession, phones: Sequence[str], since: datetime) -> dict[str, CallbackRequest]:

@@ -25,6 +25,7 @@ from tests.fakes.browser import chromium, login, new_page, shot
 from tests.fakes.cti_stack import CtiStack
 from tests.fakes.desk import cut_after, events, transferred, variant
 from tests.fakes.flow_world import Clock, flow_world
+from ivr.flows.callback_request import request_callback
 
 pytestmark = pytest.mark.browser
 
@@ -109,6 +110,13 @@ async def test_each_call_starts_from_a_clean_form_and_needs_a_disposition(sqlite
             await expect(first).to_contain_text("98123 45678")
             await expect(first).to_contain_text(f"{number[:4]} {number[4:10]} {number[10]}")
             await shot(page, "desk-second-call-clean")
+            # the search results are on screen at 1366x768, not below the fold
+            await page.fill("#q", "98123 45678")
+            await page.press("#q", "Enter")
+            await expect(page.locator("#search-table tbody tr")).to_have_count(2)
+            await expect(page.locator("#search-table tbody tr").last).to_be_in_viewport()
+            assert await page.evaluate("window.scrollY") == 0
+            assert page.url.endswith("/agent?q=9812345678")  # what the language switch comes back to
             assert earlier != number
             assert page.problems == []  # type: ignore[attr-defined]
         async with stack.db.sessions() as session:
@@ -127,6 +135,9 @@ async def test_status_call_handled_end_to_end(sqlite_url: str) -> None:
         async with stack.db.session_scope() as session:
             await service.dispose(session, number, "राशन कार्ड अद्यतन किया गया। Ration card updated.",
                                   Who(Actor.OFFICER, "fcs.l1", "FCS-LKO-L1"), stack.ctx.policy)
+        async with stack.db.session_scope() as session:  # the caller also asked for a callback earlier
+            waiting = (await request_callback(session, CALLER, "hi", "helpline-hi", None, None,
+                                              datetime.now(timezone.utc))).request.id
         live, rest = cut_after(events("inbound-answered", time.time()), "AgentConnect")
         async with new_page(browser) as page:
             await login(page, base, "agent1001")
@@ -134,6 +145,9 @@ async def test_status_call_handled_end_to_end(sqlite_url: str) -> None:
             for msg in live:
                 ami.emit(msg)
             await expect(page.locator("#call-card")).to_have_class(re.compile(r"\banswered\b"))
+            await expect(page.locator("#pop-callbacks")).to_be_visible()
+            await page.click(f'button[data-cb-done="{waiting}"]')  # dealt with on this call
+            await expect(page.locator("#pop-callbacks")).to_be_hidden()
             row = page.locator("#pop-complaints tbody tr").first
             await expect(row).to_contain_text("Disposed")
             await row.locator("a").click()
@@ -160,8 +174,10 @@ async def test_status_call_handled_end_to_end(sqlite_url: str) -> None:
         async with stack.db.sessions() as session:
             complaint = await service.get(session, number)
             rows = await call_stats.abandoned_since(session, datetime(2020, 1, 1, tzinfo=timezone.utc))
+            request = await callback_q.by_id(session, waiting)
         assert (complaint.state, complaint.reopen_count, complaint.feedback) == ("at_l1", 1, "dissatisfied")
         assert rows == []
+        assert (request.state, request.handled_by, request.last_outcome) == ("done", "agent1001", "reached")
 
 
 async def test_call_control_reaches_the_pbx(sqlite_url: str) -> None:
