@@ -173,7 +173,7 @@ class AgentActions:
         row = await self._require_login(actor)
         assert self.cti is not None
         async with self.cti.db.sessions() as session:
-            await dispositions.require_coded(session, row.extension, row.logged_in_at)
+            await dispositions.require_coded(session, row.extension, _now())
         await self._pause_all(clients, row, False, None)
         async with self.cti.db.session_scope() as session:
             await agent_q.set_paused(session, row.extension, False, None, _now())

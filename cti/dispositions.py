@@ -2,7 +2,7 @@
 answered call is coded before the agent takes the next one (Ready)."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,6 +15,9 @@ from storage.queries import desk_settings
 # The shipped list (migration 0006 seeds it; the administrator edits it on /admin).
 DISPOSITIONS = ("complaint_registered", "status_enquiry", "feedback", "information", "callback_done",
                 "wrong_number", "silent", "abusive", "other")
+
+
+CODING_WINDOW = timedelta(hours=12)  # a shift: an uncoded call older than this no longer blocks Ready
 
 
 class DispositionRequired(Conflict):
@@ -44,9 +47,10 @@ async def set_disposition(session: AsyncSession, call_id: str, disposition: str,
     return {"call": call_id, "disposition": disposition, "complaint_number": number}
 
 
-async def require_coded(session: AsyncSession, extension: str, since: datetime) -> None:
-    """Refuse Ready while the agent's last answered call since `since` has no disposition."""
-    call = await call_stats.last_answered(session, extension, since)
+async def require_coded(session: AsyncSession, extension: str, now: datetime) -> None:
+    """Refuse Ready while the agent's last answered call of the shift (CODING_WINDOW) has no
+    disposition — also after leaving and joining the queue again."""
+    call = await call_stats.last_answered(session, extension, now - CODING_WINDOW)
     if call is not None and not call.disposition:
         raise DispositionRequired(
             "choose the disposition of your last call before you take the next one", call=call.linkedid)

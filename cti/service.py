@@ -26,6 +26,7 @@ from cti import events as ev
 from cti import screen_pop as sp
 from cti import wallboard as wb
 from cti.callbacks import note_call_rows
+from cti.pbx_clock import PbxClock
 from cti.wrapup import Wrapup
 from cti.ami.client import AmiClient
 from cti.ami.errors import ActionFailed, AmiError, NotConnected
@@ -68,6 +69,7 @@ class _Server:
     client: AmiClient
     calls: cl.CallTracker
     agents: ag.AgentTracker
+    clock: PbxClock  # the trackers work in this server's time (its events' Timestamps)
 
 
 class CtiService:
@@ -89,7 +91,8 @@ class CtiService:
         self.call_max_age = call_max_age
         self.planner = sp.PopPlanner()
         self.wrapup = Wrapup(db)
-        self.servers = {c.name: _Server(c, cl.CallTracker(outbound_contexts), ag.AgentTracker(wrapup_s))
+        self.servers = {c.name: _Server(c, cl.CallTracker(outbound_contexts), ag.AgentTracker(wrapup_s),
+                                        PbxClock(clock))
                         for c in pool.clients}
         self.resyncs = 0
         self.events = 0
@@ -139,11 +142,15 @@ class CtiService:
     # -- the event path ------------------------------------------------------------------
 
     def _on_event(self, client: AmiClient, msg: AmiMessage) -> None:
-        event = ev.from_ami(msg, self.clock())
+        server = self.servers[client.name]
+        received = self.clock()
+        pbx_now = received - server.clock.offset
+        event = ev.from_ami(msg, pbx_now)
         if event is None:
             return
+        if event.ts != pbx_now:  # stamped by Asterisk
+            server.clock.observe(event.ts, received)
         self.events += 1
-        server = self.servers[client.name]
         for change in server.calls.apply(event):
             self._call_change(server, change)
         if type(event) is ev.Newchannel and event.uniqueid == event.linkedid:
@@ -186,7 +193,8 @@ class CtiService:
                 self._emit(pop)
         if call.queue:
             self.wrapup.note(extension, call.queue)
-            self._spawn(self.wrapup.after_call(client, extension))
+            also = self.servers[client.name].agents.memberships(change.interface)
+            self._spawn(self.wrapup.after_call(client, extension, also, datetime.now(timezone.utc)))
 
     def _emit(self, pop: sp.Pop) -> None:
         """Publish now when nothing is pending for this agent, else after what is (per-agent order)."""
@@ -261,10 +269,11 @@ class CtiService:
     async def _on_connect(self, client: AmiClient) -> None:
         """Resync from QueueStatus and CoreShowChannels, then put back the logged-in agents."""
         server = self.servers[client.name]
+        await self._measure_clock(client, server.clock)
         asked_at = server.calls.seq  # events applied after this are newer than the lists
         members_msgs = await client.send_list("QueueStatus")
         channel_msgs = await client.send_list("CoreShowChannels")
-        now = self.clock()
+        now = server.clock.now()
         members: list[ev.QueueMember] = []
         entries: list[ev.QueueEntry] = []
         channels: list[ev.CoreShowChannel] = []
@@ -284,6 +293,24 @@ class CtiService:
         self.resyncs += 1
         log.info("AMI %s: resynchronised (%d channels, %d waiting, %d members)",
                  client.name, len(channels), len(entries), len(members))
+
+    async def _measure_clock(self, client: AmiClient, clock: PbxClock) -> None:
+        """Asterisk's clock against ours, from a Ping's `Timestamp` (kept as it was if none)."""
+        sent = self.clock()
+        try:
+            pong = await client.send("Ping")
+        except AmiError as exc:
+            log.warning("AMI %s: Ping at connect failed (%s); clock offset unchanged", client.name, exc)
+            return
+        stamp = pong.get("Timestamp")
+        try:
+            clock.measure(float(stamp), sent, self.clock()) if stamp else None
+        except ValueError:
+            log.warning("AMI %s: Ping answered with a bad Timestamp; clock offset unchanged", client.name)
+            return
+        if abs(clock.offset) > 5:
+            log.warning("AMI %s: Asterisk's clock is %+.1f s from this host's; times are corrected",
+                        client.name, -clock.offset)
 
     async def _readd_agents(self, client: AmiClient, members: list[ev.QueueMember]) -> None:
         async with self.db.sessions() as session:
@@ -380,9 +407,10 @@ class CtiService:
                 pass
             now = self.clock()
             for server in self.servers.values():
-                for change in server.agents.tick(now):
+                pbx_now = server.clock.now()
+                for change in server.agents.tick(pbx_now):
                     self._agent_change(change)
-                for change in server.calls.expire(now, self.call_max_age):
+                for change in server.calls.expire(pbx_now, self.call_max_age):
                     self._call_change(server, change)
             watched = bool(self.hub.redis_url) or self.hub.connected(SUPERVISORS) > 0
             if watched and (self._dirty or now - self._today_at > 10):
@@ -408,7 +436,7 @@ class CtiService:
         """Every agent's merged view; rebuilt after an agent change, at most every 0.25 s otherwise."""
         now = self.clock()
         if self._views is None or now - self._views_at > 0.25:
-            self._views = wb.merged_agents((s.agents for s in self.servers.values()), now)
+            self._views = wb.merged_agents((s.agents, s.clock) for s in self.servers.values())
             self._views_at = now
         return self._views
 
@@ -441,7 +469,7 @@ class CtiService:
 
     async def wallboard(self) -> dict[str, Any]:
         now = self.clock()
-        waiting = wb.waiting_calls((s.calls for s in self.servers.values()), now)
+        waiting = wb.waiting_calls((s.calls, s.clock) for s in self.servers.values())
         board = wb.build(waiting, self._agent_views(), await self.day_counts(), self.pool.status(), now)
         for agent in board["agents"]:  # the call a supervisor may listen to, whisper into or barge in on
             call = self.planner.current_call(agent["agent"])

@@ -5,21 +5,25 @@ wrap_up > paused > ready > logged_out).
 """
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from typing import Any
 
 from cti import agents as ag
 from cti import calls as cl
 from cti import screen_pop as sp
+from cti.pbx_clock import PbxClock
 
 STATE_RANK = {ag.ON_CALL: 5, ag.RINGING: 4, ag.WRAP_UP: 3, ag.PAUSED: 2, ag.READY: 1, ag.LOGGED_OUT: 0}
 
 
-def merged_agents(trackers: Iterable[ag.AgentTracker], now: float) -> dict[str, ag.AgentView]:
-    """Interface -> the agent's view, the busiest across servers."""
+def merged_agents(trackers: Iterable[tuple[ag.AgentTracker, PbxClock]]) -> dict[str, ag.AgentView]:
+    """Interface -> the agent's view, the busiest across servers (times in this host's clock)."""
     out: dict[str, ag.AgentView] = {}
-    for tracker in trackers:
-        for view in tracker.snapshot(now).agents:
+    for tracker, clock in trackers:
+        for view in tracker.snapshot(clock.now()).agents:
+            if clock.offset:
+                view = dataclasses.replace(view, since=clock.to_local(view.since))
             known = out.get(view.interface)
             if known is None or STATE_RANK[view.state] > STATE_RANK[known.state]:
                 out[view.interface] = view
@@ -34,10 +38,11 @@ def agent_json(extension: str, view: ag.AgentView | None) -> dict[str, Any]:
             "queues": list(view.queues), "calls_completed": view.calls_completed}
 
 
-def waiting_calls(trackers: Iterable[cl.CallTracker], now: float) -> list[dict[str, Any]]:
+def waiting_calls(trackers: Iterable[tuple[cl.CallTracker, PbxClock]]) -> list[dict[str, Any]]:
     """Callers waiting in a queue, longest wait first."""
     waiting = []
-    for tracker in trackers:
+    for tracker, clock in trackers:
+        now = clock.now()
         for record in tracker.waiting():
             waited = int(now - record.joined_at) if record.joined_at else 0
             waiting.append({"id": record.id, "caller": sp.canonical_caller(record.caller) or record.caller,

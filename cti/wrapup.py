@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
 
 from cti import screen_pop as sp
@@ -59,8 +59,12 @@ class Wrapup:
         """The queue of the call the agent just finished (its wrap-up length applies)."""
         self._last_queue[extension] = queue
 
-    async def after_call(self, client: AmiClient, extension: str) -> None:
-        """Pause the agent in its queues for wrap-up (unless already paused or not logged in by us)."""
+    async def after_call(self, client: AmiClient, extension: str, also: Iterable[str] = (),
+                         ended: datetime | None = None) -> None:
+        """Pause the agent for wrap-up in its queues and in `also` (other queues the PBX has it in,
+        a static member), unless already paused, not logged in by us, or it changed its state
+        itself since the call ended (`ended`, this process's clock)."""
+        ended = ended or datetime.now(timezone.utc)
         try:
             await self.refresh()
         except Exception:  # noqa: BLE001 - the lengths keep their last values
@@ -69,8 +73,11 @@ class Wrapup:
             login = await agent_q.login_of(session, extension)
         if login is None or login.paused or not client.connected:
             return
+        if login.updated_at > ended and login.updated_at != login.logged_in_at:
+            return  # Ready or a pause asked for since the call ended (a login just written does not count)
         interface = sp.interface_of(extension)
-        for q in [q for q in login.queues.split(",") if q]:
+        own = [q for q in login.queues.split(",") if q]
+        for q in own + sorted(set(also) - set(own)):
             try:
                 await client.send("QueuePause", Queue=q, Interface=interface, Paused=True, Reason=WRAPUP_REASON)
             except ActionFailed as exc:

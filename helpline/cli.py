@@ -211,18 +211,22 @@ def dialplan_check(
     lint: bool = typer.Option(True, "--lint/--no-lint", help="also run asterisklint"),
 ) -> None:
     """Check the dialplan: targets, AGI scripts, prompts, filtered input; then asterisklint."""
-    from ivr.dialplan_check import check_dialplan, run_asterisklint
+    from ivr.dialplan_check import asterisklint_installed, check_dialplan, run_asterisklint
 
     if not directory.is_dir():
         raise CliError(f"no such folder: {directory}")
     problems = list(check_dialplan(directory))
-    if lint:
+    linted = lint and asterisklint_installed()
+    if linted:
         problems += run_asterisklint(directory)
     for p in problems:
         typer.echo(str(p))
     if problems:
         fail(f"{len(problems)} problem(s) in {directory}")
-    typer.echo(f"dialplan OK: {directory}")
+    if lint and not linted:
+        typer.echo("asterisklint is not installed: its part of the check was skipped "
+                   "(pip install 'asterisklint-jjs==0.5.0', or run ./run.sh again)")
+    typer.echo(f"dialplan OK: {directory}" + ("" if linted else " (without asterisklint)"))
 
 
 from helpline.cli_campaign import campaign_app  # noqa: E402 - the sub-app needs the helpers above

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 from ivr import manifest
-from ivr.dialplan_lint import run_asterisklint
+from ivr.dialplan_lint import asterisklint_installed, run_asterisklint
 from ivr.dialplan_parse import (
     _AGI_URL_RE, _PROMPT_NAME_RE, _PROMPT_RE, Problem, _Context, _Dialplan, _Line,
     _matches, _parse_file, _read_lines, _ref_name, _refs, _strip_comment, _jump_targets, _assignments,
@@ -22,7 +22,7 @@ from ivr.dialplan_parse import (
 )
 from ivr.scripts import AGI_SCRIPTS
 
-__all__ = ["Problem", "check_dialplan", "run_asterisklint"]
+__all__ = ["Problem", "asterisklint_installed", "check_dialplan", "run_asterisklint"]
 
 # Values a status variable takes when a dialplan dispatches on it (Asterisk 20/22 docs).
 STATUS_VALUES = {

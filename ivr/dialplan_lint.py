@@ -16,6 +16,15 @@ _LINT_LINE_RE = re.compile(r"^(?P<file>.+?):(?P<line>\d+) (?P<cls>[EWH]_[A-Z0-9_
 _LINT_MAIN = "import os, sys; from asterisklint.main import main; sys.exit(main(sys.argv[1:], os.environ))"
 
 
+def asterisklint_installed() -> bool:
+    """asterisklint-jjs is a dependency, but a trimmed install may lack it."""
+    try:
+        import asterisklint  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
 def run_asterisklint(directory: Path, *, asterisk_version: str = ASTERISK_VERSION) -> list[Problem]:
     """asterisklint's findings on directory's extensions*.conf; a crash is a problem too.
 

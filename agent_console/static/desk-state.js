@@ -5,6 +5,7 @@
   const D = window.Desk, H = D.H, $ = D.$, t = D.t;
   let stateSince = null, wrapupEnds = null, current = "unknown", reason = null;
   let pbxUp = null;  // not known until /agents/me answers: never a green Ready before that
+  let joined = null;  // in Helpline's queues (a static member of another queue is not "joined")
   let autoReadyAsked = false;
   const S = {pendingDisposition: false};
   D.state = S;
@@ -18,11 +19,11 @@
     const reasonObj = (D.ref.pause_reasons || []).find((r) => r.code === reason);
     H.setText("state-reason", pbxUp && reason ? "(" + (reasonObj ? D.nameOf(reasonObj) : reason) + ")" : "");
     const out = current === "logged_out";
-    $("btn-login").disabled = !pbxUp || !out;
+    $("btn-login").disabled = !pbxUp || (joined === null ? !out : joined);
     $("btn-ready").disabled = !pbxUp || out || ["ready", "ringing", "on_call"].includes(current) || S.pendingDisposition;
     $("btn-ready").title = S.pendingDisposition ? t("disposition.needed") : "";
     $("btn-pause").disabled = !pbxUp || out;
-    $("btn-leave").disabled = !pbxUp || out;
+    $("btn-leave").disabled = !pbxUp || (joined === null ? out : !joined);
     tick();
   }
   function show(state, why, since, wrapupS) {
@@ -55,6 +56,7 @@
     D.say("state-msg", "");
     try {
       await H.api("POST", "/api/v1/agents/me/" + path, body);
+      if (path === "login" || path === "logout") checkPbx();
     } catch (err) {
       const id = err.data && err.data.error && err.data.error.id;
       if (id === "disposition_required") S.setPending(true);
@@ -82,7 +84,9 @@
   async function checkPbx() {
     try {
       const me = await H.api("GET", "/api/v1/agents/me");
+      joined = !!me.logged_in;
       S.setPbx(!!me.pbx_connected);
+      render();
     } catch (err) {
       S.setPbx(err.status === 403 ? true : false);  // 403: no extension of one's own (a supervisor's desk)
     }

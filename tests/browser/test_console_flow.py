@@ -74,7 +74,7 @@ async def test_call_to_disposal_to_report(sqlite_url: str) -> None:
             await shot(page, "agent-desk")
 
             started = time.monotonic()
-            await ami.replay("inbound-answered", restamp=True)
+            await ami.replay("inbound-answered")
             await expect(page.locator("#call-caller")).to_have_text("98123 45678", timeout=1000)  # grouped to read out
             popped = time.monotonic() - started
             assert popped < 1.0, f"screen pop took {popped:.3f} s"
@@ -165,7 +165,7 @@ async def test_call_to_disposal_to_report(sqlite_url: str) -> None:
             await expect(page.locator("#live")).not_to_have_class(re.compile(r"\boff\b"))
             await expect(page.locator("#wb-waiting")).to_have_text("0")
             await expect(page.locator("#abandoned-none")).to_be_visible()
-            await ami.replay("inbound-abandoned", restamp=True)  # a caller hangs up in the queue: listed for call-back
+            await ami.replay("inbound-abandoned")  # a caller hangs up in the queue: listed for call-back
             await expect(page.locator("#abandoned")).to_contain_text("+919876543211")
             await expect(page.locator("#wb-abandoned")).to_have_text("1")
             await shot(page, "supervisor-wallboard")

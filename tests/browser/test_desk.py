@@ -23,7 +23,7 @@ from storage.queries import desk_settings
 from tests.fakes.ami_server import FakeAmiServer, replaced
 from tests.fakes.browser import chromium, login, new_page, shot
 from tests.fakes.cti_stack import CtiStack
-from tests.fakes.desk import cut_after, events, transferred, variant
+from tests.fakes.desk import cut_after, events, lab_ami, transferred, variant
 from tests.fakes.flow_world import Clock, flow_world
 from ivr.flows.callback_request import request_callback
 
@@ -54,11 +54,12 @@ async def _register(stack: CtiStack, *, name: str = "सीता देवी",
 async def _ready(page: Page) -> None:
     await page.click("#btn-login")
     await expect(page.locator("#agent-state")).to_have_attribute("data-state", "ready")
+    await expect(page.locator("#btn-leave")).to_be_enabled()  # the login is recorded (not only seen by the PBX)
 
 
 async def test_each_call_starts_from_a_clean_form_and_needs_a_disposition(sqlite_url: str) -> None:
     await _wrapup(sqlite_url, 2)
-    async with FakeAmiServer(auth_fail_delay=0.05) as ami, CtiStack(sqlite_url, ami) as stack, \
+    async with lab_ami() as ami, CtiStack(sqlite_url, ami) as stack, \
             chromium() as browser:
         base = stack.url("")
         await stack.user("agent1001", extension="agent1001")
@@ -68,7 +69,7 @@ async def test_each_call_starts_from_a_clean_form_and_needs_a_disposition(sqlite
             await _ready(page)
 
             # --- caller A, known: the pop fills what it knows ------------------------------------
-            await ami.replay("inbound-answered", restamp=True)
+            await ami.replay("inbound-answered")
             await expect(page.locator("#call-caller")).to_have_text("98123 45678")
             await expect(page.locator("#f-phone")).to_have_value(CALLER)
             await expect(page.locator("#f-name")).to_have_value("सीता देवी")
@@ -97,7 +98,7 @@ async def test_each_call_starts_from_a_clean_form_and_needs_a_disposition(sqlite
             await expect(page.locator("#agent-state")).to_have_attribute("data-state", "ready", timeout=8000)
 
             # --- caller B, unknown: nothing of A's is left -----------------------------------------
-            await ami.replay(variant("inbound-answered", "919800000002", 2), restamp=True)
+            await ami.replay(variant("inbound-answered", "919800000002", 2))
             await expect(page.locator("#call-caller")).to_have_text("98000 00002")
             await expect(page.locator("#f-phone")).to_have_value("+919800000002")
             for field in ("#f-name", "#f-district", "#f-department", "#f-category", "#f-description"):
@@ -281,7 +282,7 @@ async def test_callbacks_are_served_one_agent_at_a_time(sqlite_url: str) -> None
         await stack.user("agent1002", extension="agent1002")
         await stack.user("super", role="supervisor")
         # the caller in the queue presses 1: the dialplan runs callback-request, then hangs up
-        pressed = events("inbound-abandoned", time.time() - 60)  # a minute before the second caller
+        pressed = events("inbound-abandoned", time.time() - 600)  # well before the second caller
         join = next(m for m in pressed if m.event == "QueueCallerJoin")
         agi = await world.peer.call("callback-request", caller="919876543211", args=["caller"], variables={
             "HELPLINE_QUEUE": "helpline-hi", "HELPLINE_QUEUE_JOINED": str(int(float(join.get("Timestamp")))),
@@ -293,7 +294,7 @@ async def test_callbacks_are_served_one_agent_at_a_time(sqlite_url: str) -> None
         for msg in [*pressed[:at], marker, *pressed[at:]]:
             ami.emit(msg)
         # a second caller hangs up while waiting
-        await ami.replay(variant("inbound-abandoned", "919800000005", 5), restamp=True)
+        await ami.replay(variant("inbound-abandoned", "919800000005", 5))
         async with asyncio.timeout(5):
             while len(await _open_requests(stack)) < 2:
                 await asyncio.sleep(0.05)

@@ -39,7 +39,7 @@ async def test_supervisor_finds_drills_down_reassigns_and_reads_the_call_centre_
         power = await _complaint(stack, "+919812345678", "ELE", "ELE-SUPPLY", "रामेश्वर प्रसाद")
         await _complaint(stack, "+919812345679", "ELE", "ELE-BILL", "Sita Devi")
         await _complaint(stack, "+919812345670", "FCS", "FCS-RATION", "Mohan Lal")
-        await ami.replay("burst", restamp=True)
+        await ami.replay("burst")
         async with asyncio.timeout(10):
             while True:
                 async with stack.db.sessions() as session:

@@ -8,6 +8,7 @@ import pytest
 
 from cti.ami import AmiClient, AmiFramer, AmiMessage
 from tests.fakes.ami_server import FakeAmiServer, capture
+from tests.fakes.stamps import capture_window
 from tests.traces import ami, ami_actions
 
 # Values that depend on the clock, the socket or the session, not on the protocol.
@@ -171,16 +172,20 @@ async def test_replay_with_timing_keeps_the_gaps() -> None:
                                           if m.event not in (None, "FullyBooted", "SuccessfulAuth")]
 
 
-async def test_restamped_replay_ends_now_and_keeps_the_intervals() -> None:
-    async with FakeAmiServer(clock=lambda: 2_000_000_000.0) as server:
+@pytest.mark.parametrize("now", [1_700_000_000.0, 2_000_000_000.0])
+async def test_replayed_captures_are_stamped_in_the_present_with_their_intervals(now: float) -> None:
+    async with FakeAmiServer(clock=lambda: now) as server:
         peer = await Peer.connect(server)
         peer.writer.write(b"Action: Login\r\nActionID: 1\r\nUsername: lab\r\nSecret: labsecret\r\n\r\n")
         await peer.read_until(lambda ms: len(ms) >= 3)
-        sent = await server.replay("inbound-abandoned", restamp=True)
+        sent = await server.replay("inbound-abandoned")
         got = (await peer.read_until(lambda ms: len(ms) >= 3 + sent))[3:]
         peer.close()
     original = [float(m.get("Timestamp")) for m in capture("inbound-abandoned") if m.get("Timestamp")
                 and m.event not in ("FullyBooted", "SuccessfulAuth")]
     moved = [float(m.get("Timestamp")) for m in got if m.get("Timestamp")]
-    assert max(moved) == 2_000_000_000.0
+    first, last = capture_window()
+    # The captures' last moment is the fake's "now"; this capture sits inside that window.
+    assert now - (last - first) <= min(moved) and max(moved) <= now
     assert [round(b - a, 6) for a, b in zip(moved, moved[1:])] == [round(b - a, 6) for a, b in zip(original, original[1:])]
+    assert all(m.get("Uniqueid") in (None, *[o.get("Uniqueid") for o in capture("inbound-abandoned")]) for m in got)

@@ -103,3 +103,27 @@ def test_prompts_build_renders_every_prompt_for_asterisk(demo_db: tuple[Path, st
     again = helpline("prompts", "build", "--out", str(out), db=db)
     total = sum(len(p) for p in manifests.values())
     assert again.returncode == 0 and f"prompts: 0 rendered, {total} unchanged" in again.stdout
+
+
+def test_dialplan_check_runs_with_what_setup_installs(tmp_path: Path) -> None:
+    """asterisklint is a runtime dependency: the check a user runs after ./run.sh lints too."""
+    result = helpline("dialplan", "check", db=tmp_path / "unused.db")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.strip().splitlines()[-1].endswith("dialplans")
+    assert "skipped" not in result.stdout
+
+
+def test_dialplan_check_without_asterisklint_says_what_it_skipped(tmp_path: Path) -> None:
+    # A Python that cannot import asterisklint: its part is skipped, with how to get it.
+    blocker = tmp_path / "block"
+    blocker.mkdir()
+    (blocker / "sitecustomize.py").write_text(
+        "import sys\nclass _Block:\n    def find_spec(self, name, path=None, target=None):\n"
+        "        if name == 'asterisklint' or name.startswith('asterisklint.'):\n"
+        "            raise ModuleNotFoundError(name)\n        return None\n"
+        "sys.meta_path.insert(0, _Block())\n", encoding="utf-8")
+    result = helpline("dialplan", "check", db=tmp_path / "unused.db",
+                      PYTHONPATH=f"{blocker}{os.pathsep}{os.environ.get('PYTHONPATH', '')}")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "asterisklint is not installed" in result.stdout and "pip install" in result.stdout
+    assert "(without asterisklint)" in result.stdout

@@ -120,7 +120,7 @@ async def test_two_runners_never_claim_the_same_contact(pg_url: str) -> None:
         script = Script(db, clock, digits={f"98400000{i:02d}": ["1", "2"] for i in range(40)})
         async with FakeAmiServer(originate=script) as fake, ami_pool(fake.url) as p1, ami_pool(fake.url) as p2:
             async with running(db, p1, clock, runner_id="r1"), running(db, p2, clock, runner_id="r2"):
-                await wait_until(lambda: _all_done(db, second), timeout=20)
+                await wait_until(lambda: _all_done(db, second), timeout=90)
         numbers = [o.get("Channel") for o in fake.actions_named("Originate")]
         assert len(numbers) == 40 and len(set(numbers)) == 40
         runners = Counter(a.runner for a in await attempts(db, second))

@@ -75,7 +75,7 @@ async def test_supervisor_wallboard(sqlite_url: str, ami: FakeAmiServer) -> None
         first = await receive_json(ws)
         assert first["type"] == "wallboard" and first["calls_waiting"] == 0
         assert first["pbx"][0]["connected"] is True
-        await ami.replay("inbound-abandoned", restamp=True)  # "today" is the wall clock's today
+        await ami.replay("inbound-abandoned")  # "today" is the wall clock's today
 
         async def board_with_abandon():  # type: ignore[no-untyped-def]
             while True:

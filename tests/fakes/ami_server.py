@@ -35,10 +35,12 @@ capture has them; they send no events: a test replays what follows); an unknown 
 captured error and a RequestBadFormat event; Logoff: Goodbye, close.
 
 Control (sync unless marked async):
-- `await replay(name_or_bytes, time_scale=0.0, restamp=False) -> int`: the events of a capture
+- `await replay(name_or_bytes, time_scale=0.0) -> int`: the events of a capture
   (not its responses, nor FullyBooted / SuccessfulAuth) to every logged-in client; 0 = as fast
   as possible, 1 = the captured timing; returns how many were sent.
 - `emit(msg: AmiMessage | bytes)`: one event to every logged-in client (tracked as below).
+  Every captured time in an emitted message is moved to the present (`tests/fakes/stamps.py`):
+  the capture's last moment becomes the fake's start time, the intervals are kept.
 - `inject(data: bytes)`: raw bytes, untracked (garbage, oversize, truncated frames).
 - `drop()`: close every connection at once, no Goodbye (a network failure).
 - `silent = True`: read and record actions but answer nothing (a dead peer); False again to heal.
@@ -65,6 +67,7 @@ from collections.abc import Callable, Iterable
 from functools import lru_cache
 
 from cti.ami.framing import AmiFramer, AmiMessage
+from tests.fakes.stamps import Restamper
 from tests.traces import ami as read_capture
 from tests.traces import ami_actions as read_capture_actions
 
@@ -163,6 +166,7 @@ class FakeAmiServer:
         self._tasks: set[asyncio.Task] = set()
         self._seq = itertools.count(1)
         self._booted = clock()
+        self.restamp = Restamper(clock())  # captured times -> the present, on every emit
         self._reset_members()
 
     # -- lifecycle ---------------------------------------------------------------------
@@ -237,8 +241,12 @@ class FakeAmiServer:
         return f"{self.clock():.6f}"
 
     def emit(self, msg: AmiMessage | bytes) -> None:
-        """Send one event to every logged-in client with events on, and track it."""
+        """Send one event to every logged-in client with events on, and track it.
+
+        Captured times are moved to the present (`tests/fakes/stamps.py`), as a live Asterisk
+        would stamp them; raw bytes are sent as they are."""
         if isinstance(msg, AmiMessage):
+            msg = self.restamp(msg)
             self._track(msg)
             data = msg.to_bytes()
         else:
@@ -253,30 +261,24 @@ class FakeAmiServer:
             if session.authenticated:
                 session.send(data)
 
-    async def replay(self, source: str | bytes, *, time_scale: float = 0.0, restamp: bool = False) -> int:
+    async def replay(self, source: str | bytes, *, time_scale: float = 0.0) -> int:
         """Send the events of a capture (name or raw bytes); returns how many were sent.
 
-        `restamp` moves the capture's `Timestamp`s to the present (the last event "now", the
-        intervals between events kept), as a live Asterisk would stamp them: use it whenever
-        the test looks at "today" (wallboard, abandoned calls to call back).
+        Their times are moved to the present like every emitted event's (see `emit`).
         """
         messages = capture(source) if isinstance(source, str) else tuple(AmiFramer().feed(source))
         events = [m for m in messages if m.event is not None and m.event not in LOGIN_EVENTS]
-        await self._play(events, time_scale, restamp)
+        await self._play(events, time_scale)
         return len(events)
 
-    async def _play(self, events: list[AmiMessage], time_scale: float, restamp: bool) -> None:
+    async def _play(self, events: list[AmiMessage], time_scale: float) -> None:
         previous: float | None = None
-        stamps = [float(m.get("Timestamp")) for m in events if m.get("Timestamp")]
-        shift = float(self._stamp()) - max(stamps) if restamp and stamps else 0.0
         for msg in events:
             stamp = msg.get("Timestamp")
             if time_scale > 0 and stamp is not None:
                 if previous is not None and float(stamp) > previous:
                     await asyncio.sleep((float(stamp) - previous) * time_scale)
                 previous = float(stamp)
-            if shift and stamp is not None:
-                msg = replaced(msg, Timestamp=f"{float(stamp) + shift:.6f}")
             self.emit(msg)
         await asyncio.sleep(0)
 
@@ -608,7 +610,7 @@ class FakeAmiServer:
 
     async def _finish_originate(self, session: Session, events: list[AmiMessage], outcome: str,
                                 aid: str | None, is_async: bool) -> None:
-        await self._play(events, self.time_scale, restamp=True)
+        await self._play(Restamper.from_now(events, self.clock()), self.time_scale)
         self._originate_done(session, outcome, aid, is_async)
 
     def _originate_done(self, session: Session, outcome: str, aid: str | None, is_async: bool) -> None:

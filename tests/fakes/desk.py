@@ -8,7 +8,7 @@ first `event` (a call left live at that point).
 from __future__ import annotations
 
 from cti.ami.framing import AmiFramer, AmiMessage
-from tests.fakes.ami_server import LOGIN_EVENTS, replaced
+from tests.fakes.ami_server import LOGIN_EVENTS, FakeAmiServer, replaced
 from tests.traces import ami as read_capture
 
 def variant(name: str, caller: str, n: int) -> bytes:
@@ -53,3 +53,10 @@ def transferred(items: list[AmiMessage]) -> list[AmiMessage]:
     agent_uid = complete.get("DestUniqueid")
     hangup = next(m for m in items if m.event == "Hangup" and m.get("Uniqueid") == agent_uid)
     return [replaced(complete, Reason="transfer"), hangup]
+
+
+def lab_ami() -> FakeAmiServer:
+    """A fake Asterisk set up like the lab the captures come from: agent1001 is also a static
+    member of the queue `support` (the captures' QueueMember events say so)."""
+    return FakeAmiServer(auth_fail_delay=0.05, queues=("helpline-hi", "helpline-en", "support"),
+                         static_members={"support": [("PJSIP/agent1001", "Agent 1001")]})
