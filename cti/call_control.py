@@ -8,7 +8,7 @@ attended transfer needs an `atxfer` feature code in features.conf (dialplans/REA
 
 - Blind transfer: `Redirect` of the caller's channel. The agent's leg ends; the call moves.
 - Attended transfer: `Atxfer` on the agent's leg: the agent talks to the target first, then hangs
-  up to complete it, or `CancelAtxfer` goes back to the caller.
+  up its own leg to complete it (`Hangup` of the agent's leg), or `CancelAtxfer` goes back to the caller.
 - Hold: `Redirect` of both legs (caller to music on hold, the agent's phone to a quiet wait);
   resume: `Bridge` of the two channels again.
 - Feedback: `Setvar HELPLINE_COMPLAINT_NO` then `Redirect` of the caller to the feedback flow,
@@ -112,6 +112,12 @@ class CallControl(AgentActions):
                  target.label if kind != "number" else mask_phone(target.exten), actor.username)
         return {"call_id": call_id, "kind": kind, "target": value if kind != "number" else target.label,
                 "attended": attended, "transferred_to": target.exten if kind == "agent" else target.label}
+
+    async def complete_transfer(self, actor: Actor, call_id: str) -> dict[str, Any]:
+        """The agent leaves an attended transfer: its own leg hangs up, the caller stays with the target."""
+        client, record = self._call(actor, call_id, own=True)
+        await self._send(client, "Hangup", Channel=self._agent_leg(client.name, record), Cause=16)
+        return {"call_id": call_id, "completed": True}
 
     async def cancel_transfer(self, actor: Actor, call_id: str) -> dict[str, Any]:
         client, record = self._call(actor, call_id, own=True)

@@ -67,6 +67,13 @@ async def transfer(call_id: str, body: MoveIn, ctx: AppContext = Depends(get_ctx
     return await _control(ctx).move(_actor(user), call_id, body.kind, body.target, attended=body.attended)
 
 
+@router.post("/calls/{call_id}/transfers/complete")
+async def complete_transfer(call_id: str, ctx: AppContext = Depends(get_ctx),
+                            user: CurrentUser = Depends(require(*STAFF))) -> dict[str, Any]:
+    """Leave an attended transfer: your leg hangs up and the caller stays with the target."""
+    return await _control(ctx).complete_transfer(_actor(user), call_id)
+
+
 @router.post("/calls/{call_id}/transfers/cancel")
 async def cancel_transfer(call_id: str, ctx: AppContext = Depends(get_ctx),
                           user: CurrentUser = Depends(require(*STAFF))) -> dict[str, Any]:

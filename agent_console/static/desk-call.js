@@ -172,6 +172,8 @@
     $("btn-hold").hidden = C.held;
     $("btn-resume").hidden = !C.held;
     $("btn-cancel-transfer").hidden = !C.attended;
+    $("btn-complete-transfer").hidden = !C.attended;
+    $("btn-hangup").hidden = C.attended;  // during an attended transfer the caller must not be cut off
   }
   async function control(path, body, okText) {
     if (!C.current) return null;
@@ -191,6 +193,9 @@
   });
   $("btn-resume").addEventListener("click", async () => {
     if (await control("resume", undefined, t("ctl.resumed"))) { C.held = false; renderControls(); }
+  });
+  $("btn-complete-transfer").addEventListener("click", async () => {
+    if (await control("transfers/complete", undefined, t("ctl.transferred"))) { C.attended = false; renderControls(); }
   });
   $("btn-cancel-transfer").addEventListener("click", async () => {
     if (await control("transfers/cancel", undefined, t("ctl.transfer_cancelled"))) { C.attended = false; renderControls(); }

@@ -251,6 +251,8 @@ async def test_call_control_reaches_the_pbx(sqlite_url: str) -> None:
             assert (atxfer.get("Channel"), atxfer.get("Exten"), atxfer.get("Context")) == (
                 agent_leg, "agent1002", "helpline-agents")
             await expect(page.locator("#btn-cancel-transfer")).to_be_visible()
+            await expect(page.locator("#btn-complete-transfer")).to_be_visible()
+            await expect(page.locator("#btn-hangup")).to_be_hidden()  # the caller is not cut off meanwhile
             await page.click("#btn-cancel-transfer")
             cancel = await ami.wait_for_action("CancelAtxfer")
             assert cancel.get("Channel") == agent_leg

@@ -16,7 +16,7 @@ from grievance.lifecycle import Actor
 from grievance.service import NewComplaint, Who
 from storage.queries import calls as call_q
 from tests.fakes.ami_server import FakeAmiServer
-from tests.fakes.browser import chromium, login, new_page, shot
+from tests.fakes.browser import SCREENSHOTS, chromium, login, new_page, shot
 from tests.fakes.cti_stack import CtiStack
 from tests.helpers import make_user
 
@@ -136,6 +136,8 @@ async def test_admin_desk_settings(sqlite_url: str) -> None:
             visible = page.locator("#officer-table tbody tr:visible")
             await expect(visible).to_have_count(2)  # ELE-LKO-L1 and -L2
             await expect(page.locator("#officer-count")).to_contain_text("2 of")
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            await page.locator("#officers").screenshot(path=str(SCREENSHOTS / "admin-officer-search.png"))
             # wrap-up per queue
             await page.fill("#wr-helpline-en", "45")
             async with page.expect_navigation():
@@ -180,7 +182,8 @@ async def test_admin_desk_settings(sqlite_url: str) -> None:
             async with page.expect_navigation():
                 await handover.locator(".confirm-yes").click()
             await expect(page.locator("#handover .notice")).to_be_visible()
-            await shot(page, "admin-desk-settings")
+            for section in ("officers", "queues", "dispositions", "handover"):  # the page is long: one per section
+                await page.locator(f"#{section}").screenshot(path=str(SCREENSHOTS / f"admin-{section}.png"))
             assert page.problems == []  # type: ignore[attr-defined]
         async with stack.db.sessions() as session:
             assert (await service.get(session, moving)).officer_code == "ELE-UP-L1"

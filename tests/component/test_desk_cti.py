@@ -151,6 +151,9 @@ async def test_call_control_actions_and_refusals(sqlite_url: str, ami: FakeAmiSe
             assert r.status_code == 200
             atxfer = ami.actions_named("Atxfer")[-1]
             assert (atxfer.get("Channel"), atxfer.get("Exten")) == ("PJSIP/agent1001-00000001", "5222612345")
+            r = await http.post(f"/api/v1/calls/{call_id}/transfers/complete", headers=_auth(mine))
+            assert r.status_code == 200  # the agent's own leg leaves; the caller stays with the target
+            assert ami.actions_named("Hangup")[-1].get("Channel") == "PJSIP/agent1001-00000001"
             r = await http.post(f"/api/v1/calls/{call_id}/feedback-flow", json={"complaint_number": "26120000011"},
                                 headers=_auth(mine))
             assert r.status_code == 422  # a wrong check digit never reaches the PBX
