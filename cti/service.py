@@ -461,7 +461,7 @@ class CtiService:
         out = [{**sp.agent_state_message(extension, view["state"], view["reason"], None,
                                          queues=view["queues"], snapshot=True, **extra), "since": view["since"]}]
         call = self.planner.current_call(extension)
-        if call is not None:
+        if call is not None and self.pool.any_connected:  # with the PBX gone the call is not known to be live
             kind = sp.ANSWERED if sp.extension_of(call.agent) == extension else sp.RINGING
             context = await self._context_for(call)
             out.append(sp.call_message(kind, extension, call, context))

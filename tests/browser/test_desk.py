@@ -390,5 +390,6 @@ async def test_ring_alert_hindi_desk_and_pbx_down(sqlite_url: str) -> None:
             await login(page, base, "agent1001")
             await expect(page.locator("#agent-state")).to_have_attribute("data-state", "pbx_down")
             await expect(page.locator("#btn-ready")).to_be_disabled()
+            await expect(page.locator("#call-none")).to_be_visible()  # no ghost of the call that was ringing
             await expect(page.locator("#pbx-banner")).to_be_visible()
             await shot(page, "desk-pbx-down")
