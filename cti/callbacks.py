@@ -46,7 +46,8 @@ def _iso(at: datetime | None, tz: ZoneInfo) -> str | None:
 
 
 async def request_json(session: AsyncSession, row: CallbackRequest, tz: ZoneInfo, now: datetime, *,
-                       with_history: bool = True, attempts: Sequence[Any] = ()) -> dict[str, Any]:
+                       with_history: bool = True, attempts: Sequence[Any] = (),
+                       history: tuple[Sequence[Any], Sequence[Any]] | None = None) -> dict[str, Any]:
     taken = row.taken_by is not None and row.taken_until is not None and row.taken_until > now
     data: dict[str, Any] = {
         "id": row.id, "kind": row.kind, "phone": row.phone, "language": row.language, "queue": row.queue,
@@ -57,7 +58,10 @@ async def request_json(session: AsyncSession, row: CallbackRequest, tz: ZoneInfo
         "tries": [{"at": _iso(a.at, tz), "agent": a.agent, "outcome": a.outcome, "note": a.note} for a in attempts],
     }
     if with_history:
-        citizens, complaints, _ = await call_q.caller_context(session, row.phone)
+        if history is None:
+            citizens, complaints, _ = await call_q.caller_context(session, row.phone)
+        else:
+            citizens, complaints = history
         context = sp.context_json(citizens, complaints, [], tz, now)
         data["citizens"], data["complaints"] = context["citizens"], context["complaints"]
     return data
@@ -69,8 +73,10 @@ async def listing(session: AsyncSession, tz: ZoneInfo, state: str = "open") -> l
         raise InvalidInput("state must be open, failed or done", field="state")
     rows = await callback_q.listing(session, (state,))
     tries = await callback_q.attempts_of(session, [r.id for r in rows])
+    history = await callback_q.history_for_phones(session, [r.phone for r in rows])  # 2 queries, not 2 per row
     now = _now()
-    return [await request_json(session, r, tz, now, attempts=tries.get(r.id, ())) for r in rows]
+    return [await request_json(session, r, tz, now, attempts=tries.get(r.id, ()), history=history[r.phone])
+            for r in rows]
 
 
 async def take(session: AsyncSession, request_id: int, agent: str, tz: ZoneInfo) -> dict[str, Any]:

@@ -47,7 +47,7 @@
     else if (uncoded) box.textContent = t("disposition.needed");
     else {
       box.textContent = t("agent.wrapup_done");
-      if (!autoReadyAsked) { autoReadyAsked = true; action("ready"); }
+      if (!autoReadyAsked && joined) { autoReadyAsked = true; action("ready"); }  // only queues we joined
     }
   }
   setInterval(tick, 1000);

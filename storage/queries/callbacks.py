@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import func, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import CallbackAttempt, CallbackRequest
+from storage.models import CallbackAttempt, CallbackRequest, Citizen, Complaint
 
 OPEN = "open"
 
@@ -144,3 +144,22 @@ async def latest_for_phones(session: AsyncSession, phones: Sequence[str], since:
         CallbackRequest.phone.in_(sorted(set(phones))), CallbackRequest.requested_at >= since)
         .order_by(CallbackRequest.requested_at, CallbackRequest.id))).all()
     return {row.phone: row for row in rows}
+
+
+async def history_for_phones(session: AsyncSession, phones: Sequence[str], per_phone: int = 20) -> dict[
+        str, tuple[list[Citizen], list[Complaint]]]:
+    """Citizens and their latest complaints for many numbers in two queries (the callback list)."""
+    wanted = sorted(set(phones))
+    out: dict[str, tuple[list[Citizen], list[Complaint]]] = {p: ([], []) for p in wanted}
+    if not wanted:
+        return out
+    for citizen in (await session.scalars(select(Citizen).where(Citizen.phone.in_(wanted))
+                                          .order_by(Citizen.id))).all():
+        out[citizen.phone][0].append(citizen)
+    stmt = (select(Complaint).where(Complaint.phone.in_(wanted))
+            .order_by(Complaint.registered_at.desc(), Complaint.id.desc()))
+    for complaint in (await session.scalars(stmt)).all():
+        kept = out[complaint.phone][1]
+        if len(kept) < per_phone:
+            kept.append(complaint)
+    return out
