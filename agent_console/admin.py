@@ -1,7 +1,9 @@
 """Administration of users and reference data, with the checks that keep routing working."""
 from __future__ import annotations
 
+import asyncio
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -83,7 +85,9 @@ async def delete_pause_reason(session: AsyncSession, key: str) -> None:
 
 async def update_user(session: AsyncSession, username: str, *, active: bool | None = None,
                       password: str | None = None, ui_language: str | None = None,
-                      acting_user_id: int | None = None) -> User:
+                      acting_user_id: int | None = None,
+                      on_signed_out: Callable[[int], None] | None = None) -> User:
+    """Change a user; a new password or disabling ends the user's sessions (`on_signed_out(id)`)."""
     user = await user_q.by_username(session, username)
     if user is None:
         raise NotFound(f"no user {username!r}", username=username)
@@ -92,16 +96,21 @@ async def update_user(session: AsyncSession, username: str, *, active: bool | No
         if not active and user.id == acting_user_id:
             raise InvalidInput("you cannot disable your own account", field="active")
         values["active"] = active
+        if not active:
+            values["token_version"] = user.token_version + 1  # open websockets close too
     if password is not None:
         if len(password) < MIN_PASSWORD:
             raise InvalidInput(f"the password needs at least {MIN_PASSWORD} characters", field="password")
-        values["password_hash"] = hash_password(password)
+        values["password_hash"] = await asyncio.to_thread(hash_password, password)  # never on the loop
         values["token_version"] = user.token_version + 1  # the old password's sessions end
     if ui_language is not None:
         if ui_language not in _LANGS:
             raise InvalidInput("ui_language must be hi or en", field="ui_language")
         values["ui_language"] = ui_language
-    return await admin_q.set_user_fields(session, user, **values)
+    changed = await admin_q.set_user_fields(session, user, **values)
+    if "token_version" in values and on_signed_out is not None:
+        on_signed_out(changed.id)
+    return changed
 
 
 def user_json(user: User) -> dict[str, Any]:

@@ -2,8 +2,11 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from agent_console import errors, pages, ws
+from agent_console.edge import EdgeGuard
+from config.settings import split_urls
 from agent_console.context import AppContext
 from agent_console.routes import api_agents, api_auth, api_complaints, api_health, api_reference, api_reports
 from agent_console.routes import api_campaigns
@@ -46,4 +49,9 @@ def create_app(ctx: AppContext) -> FastAPI:
     pages.install(app)
     for router in ROUTERS:
         app.include_router(router)
+    # Outermost last: trusted proxies' headers first, then the edge checks, then CSRF and the routes.
+    app.add_middleware(EdgeGuard)
+    proxies = split_urls(ctx.settings.trusted_proxies)
+    if proxies:  # only these peers may say who the client is (X-Forwarded-For / -Proto)
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=proxies)
     return app

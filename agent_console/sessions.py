@@ -7,29 +7,27 @@
   authenticated POST/PUT/PATCH/DELETE under /api/ without a valid header is refused here; requests
   with a bearer token are exempt (a browser never adds one by itself). Before login, the login form
   uses a double-submit cookie.
-- Login throttle: 5 failures per username+IP within 5 minutes → 429 until the window passes
-  (per process; it guards the form and POST /api/v1/auth/token alike).
+- Login: `authenticate` for the form and POST /api/v1/auth/token alike; the throttle and the
+  password pool are in agent_console.throttle (shared by every process).
 """
 from __future__ import annotations
 
-import functools
+import asyncio
 import hashlib
 import hmac
 import logging
 import secrets
-import time
-from collections import deque
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 
-from agent_console.auth import hash_password, verify_password
 from agent_console.context import AppContext
 from agent_console.deps import SESSION_COOKIE
 from agent_console.errors import error_body
+from agent_console.throttle import LoginThrottle, LoginThrottled, password_pool, throttle
+from cti.hub import session_key
 from storage.queries import users as user_q
 
 CSRF_HEADER = "x-csrf-token"
@@ -37,67 +35,13 @@ CSRF_FIELD = "csrf_token"
 PRELOGIN_COOKIE = "helpline_prelogin"
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 CSRF_EXEMPT = frozenset({"/api/v1/auth/token"})  # does not act on the cookie's session
-MAX_FAILURES = 5
-WINDOW_S = 300.0
-_MAX_KEYS = 100_000
+MAX_USERNAME = 64
+MAX_PASSWORD = 256
 log = logging.getLogger("helpline.auth")
 
 
-class LoginThrottled(Exception):
-    def __init__(self, retry_after_s: int) -> None:
-        super().__init__(f"too many failed logins; retry in {retry_after_s} s")
-        self.retry_after_s = retry_after_s
-
-
-@dataclass
-class LoginThrottle:
-    """Failed logins per (username, ip) in a sliding window."""
-
-    max_failures: int = MAX_FAILURES
-    window_s: float = WINDOW_S
-    clock: Callable[[], float] = time.monotonic
-    _failures: dict[tuple[str, str], deque[float]] = field(default_factory=dict)
-
-    def check(self, username: str, ip: str) -> None:
-        """Raise LoginThrottled while the key has used up its failures."""
-        recent = self._recent((username.lower(), ip))
-        if len(recent) >= self.max_failures:
-            raise LoginThrottled(max(1, int(recent[0] + self.window_s - self.clock()) + 1))
-
-    def failed(self, username: str, ip: str) -> None:
-        key = (username.lower(), ip)
-        if key not in self._failures and len(self._failures) >= _MAX_KEYS:
-            self._sweep()
-        self._failures.setdefault(key, deque(maxlen=self.max_failures)).append(self.clock())
-
-    def succeeded(self, username: str, ip: str) -> None:
-        self._failures.pop((username.lower(), ip), None)
-
-    def _recent(self, key: tuple[str, str]) -> deque[float]:
-        entries = self._failures.get(key)
-        if entries is None:
-            return deque()
-        horizon = self.clock() - self.window_s
-        while entries and entries[0] < horizon:
-            entries.popleft()
-        if not entries:
-            del self._failures[key]
-        return entries
-
-    def _sweep(self) -> None:
-        for key in list(self._failures):
-            self._recent(key)
-
-
-def throttle(ctx: AppContext) -> LoginThrottle:
-    """The app's login throttle (kept in ctx.services, created on first use)."""
-    found = ctx.services.get("login_throttle")
-    if found is None:
-        found = ctx.services["login_throttle"] = LoginThrottle()
-    return found
-
-
 def client_ip(request: Request) -> str:
+    """The client's address: the socket's peer (app.py has already applied trusted proxies' headers)."""
     return request.client.host if request.client else "unknown"
 
 
@@ -160,26 +104,50 @@ class BadCredentials(Exception):
     """Wrong username or password, or a disabled account (the message does not say which)."""
 
 
-@functools.cache
-def _dummy_hash() -> str:
-    return hash_password(secrets.token_urlsafe(16))
-
-
 async def authenticate(ctx: AppContext, session: Any, username: str, password: str, ip: str) -> Any:
-    """The active user with these credentials; counts failures (LoginThrottled when over the limit)."""
+    """The active user with these credentials; counts failures (LoginThrottled when over a limit).
+
+    The API and the login form both call this with the username stripped and the password
+    exactly as typed (spaces are part of a password). The password is checked off the event
+    loop (throttle.PasswordPool); the log names a failed login's user only if the account
+    exists, so a password typed into the username field never reaches the log. A refusal by the
+    throttle is answered after `tarpit_s` (a sprayer waiting for answers slows down with it).
+    """
     guard = throttle(ctx)
-    guard.check(username, ip)
+    try:
+        return await _authenticate(ctx, guard, session, username, password, ip)
+    except LoginThrottled:
+        await asyncio.sleep(guard.limits.tarpit_s)
+        raise
+
+
+async def _authenticate(ctx: AppContext, guard: LoginThrottle, session: Any, username: str, password: str,
+                        ip: str) -> Any:
+    await guard.check(username, ip)
+    if not username or len(username) > MAX_USERNAME or not password or len(password) > MAX_PASSWORD:
+        await guard.failed(username, ip, known_user=False)
+        log.warning("failed login from %s: empty or over-long username or password", ip)
+        raise BadCredentials()
+    await guard.admit()
     user = await user_q.by_username(session, username)
+    pool = password_pool(ctx)
     # an unknown username costs the same scrypt as a known one: timing does not tell which exist
-    stored = user.password_hash if user is not None else _dummy_hash()
-    if not verify_password(password, stored) or user is None or not user.active:
-        guard.failed(username, ip)
-        log.warning("failed login for %r", username)
-        raise BadCredentials(username)
-    guard.succeeded(username, ip)
+    stored = user.password_hash if user is not None else await pool.dummy_hash()
+    if not await pool.verify(password, stored) or user is None or not user.active:
+        await guard.failed(username, ip, known_user=user is not None)
+        log.warning("failed login for %s from %s", f"user {user.username!r}" if user else "an unknown username", ip)
+        raise BadCredentials()
+    await guard.succeeded(username, ip)
     return user
 
 
 async def sign_out_everywhere(session: Any, user_id: int) -> None:
-    """Logout: the user's cookie and every token issued before stop working."""
+    """Logout: the user's cookie and every token issued before stop working (then announce it)."""
     await user_q.bump_token_version(session, user_id)
+
+
+def announce_signed_out(ctx: AppContext, user_id: int) -> None:
+    """Tell every process that the user's sessions ended: their open websockets close (4003)."""
+    hub = ctx.services.get("hub")
+    if hub is not None:
+        hub.publish(session_key(user_id), {"type": "session.ended"})

@@ -1,9 +1,12 @@
 """Websockets: `/ws/agent` (the agent's own screen pops) and `/ws/supervisor` (wallboard).
 
-Authentication by `?token=` or the session cookie. Close codes as wazo-websocketd uses them:
-4001 no token, 4002 authentication failed (bad token, disabled user, wrong role, no
-extension), 4003 token expired (at connect or while connected), 4004 protocol error (a client
-message that is not `{"type": "ping"}`). 1013 when the CTI hub is not running yet.
+Authentication by the session cookie, an `Authorization: Bearer` header, or `?token=` (kept
+for scripts; the logs mask it). Close codes as wazo-websocketd uses them: 4001 no token, 4002
+authentication failed (bad token, disabled user, wrong role, no extension), 4003 the session
+ended: token expired, or the user logged out, changed password or was disabled (published on
+the hub's `user:<id>` key, so through Redis whichever process holds the socket; every
+SESSION_CHECK_S the token is also checked again against the database), 4004 protocol error (a
+client message that is not `{"type": "ping"}`). 1013 when the CTI hub is not running yet.
 The server speaks first: a snapshot (agent: state, then the current call if any;
 supervisor: the wallboard), then live messages. Clients may send `{"type":"ping"}` and get
 `{"type":"pong"}`.
@@ -12,9 +15,11 @@ from __future__ import annotations
 
 import asyncio
 import json
-from urllib.parse import urlsplit
 import logging
+import random
 import time
+from collections.abc import Awaitable, Callable
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, WebSocket
 from starlette.websockets import WebSocketDisconnect, WebSocketState
@@ -23,13 +28,14 @@ from agent_console.auth import TokenError, read_token
 from agent_console.context import AppContext
 from agent_console.deps import SESSION_COOKIE, CurrentUser, load_user
 from agent_console.errors import ApiError
-from cti.hub import SUPERVISORS, Hub, Subscriber, agent_key
+from cti.hub import SUPERVISORS, Hub, Subscriber, agent_key, session_key
 
 log = logging.getLogger(__name__)
 router = APIRouter()
 
 NO_TOKEN, AUTH_FAILED, EXPIRED, PROTOCOL_ERROR, TRY_AGAIN = 4001, 4002, 4003, 4004, 1013
 MAX_CLIENT_MESSAGE = 4096
+SESSION_CHECK_S = 30.0
 SUPERVISOR_ROLES = ("supervisor", "admin")
 
 
@@ -47,12 +53,22 @@ def _cross_site(websocket: WebSocket) -> bool:
     return urlsplit(origin).netloc.lower() != websocket.headers.get("host", "").lower()
 
 
-async def _authenticate(ctx: AppContext, websocket: WebSocket) -> tuple[CurrentUser, float]:
+def _given_token(websocket: WebSocket) -> tuple[str | None, bool]:
+    """(token, came from the cookie)."""
+    header = websocket.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        return header[7:].strip(), False
     from_query = websocket.query_params.get("token")
-    token = from_query or websocket.cookies.get(SESSION_COOKIE)
+    if from_query:
+        return from_query, False
+    return websocket.cookies.get(SESSION_COOKIE), True
+
+
+async def _authenticate(ctx: AppContext, websocket: WebSocket) -> tuple[CurrentUser, float, str]:
+    token, from_cookie = _given_token(websocket)
     if not token:
         raise _Close(NO_TOKEN, "no token")
-    if not from_query and _cross_site(websocket):
+    if from_cookie and _cross_site(websocket):
         raise _Close(AUTH_FAILED, "cross-site websocket refused")
     try:
         claims = read_token(ctx.settings.secret_key, token)
@@ -62,10 +78,11 @@ async def _authenticate(ctx: AppContext, websocket: WebSocket) -> tuple[CurrentU
         user = await load_user(ctx, token)
     except ApiError as exc:
         raise _Close(AUTH_FAILED, str(exc.detail)) from exc
-    return user, float(claims.expires)
+    return user, float(claims.expires), token
 
 
-async def _run(websocket: WebSocket, sub: Subscriber, expires: float, first: list[str]) -> None:
+async def _run(websocket: WebSocket, sub: Subscriber, expires: float, first: list[str],
+               ended: Subscriber, still_valid: Callable[[], Awaitable[bool]]) -> None:
     """Send the snapshot, then pump the subscriber; the first task to end ends the session."""
     for text in first:
         await websocket.send_text(text)
@@ -94,7 +111,17 @@ async def _run(websocket: WebSocket, sub: Subscriber, expires: float, first: lis
         await asyncio.sleep(max(0.0, expires - time.time()))
         raise _Close(EXPIRED, "token expired")
 
-    tasks = [asyncio.create_task(t()) for t in (sender, receiver, expiry)]
+    async def signed_out() -> None:
+        await ended.next()
+        raise _Close(EXPIRED, "signed out")
+
+    async def recheck() -> None:
+        while True:  # spread over time: 1,000 sockets make ~33 small lookups a second
+            await asyncio.sleep(SESSION_CHECK_S * random.uniform(0.75, 1.25))
+            if not await still_valid():
+                raise _Close(EXPIRED, "signed out")
+
+    tasks = [asyncio.create_task(t()) for t in (sender, receiver, expiry, signed_out, recheck)]
     try:
         done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
     finally:
@@ -111,12 +138,22 @@ async def _serve(websocket: WebSocket, supervisor: bool) -> None:
     ctx: AppContext = websocket.app.state.ctx
     await websocket.accept()
     sub: Subscriber | None = None
+    ended: Subscriber | None = None
     hub: Hub | None = None
     try:
-        user, expires = await _authenticate(ctx, websocket)
+        user, expires, token = await _authenticate(ctx, websocket)
         hub = ctx.services.get("hub")
         if hub is None:
             raise _Close(TRY_AGAIN, "the CTI service is not running")
+        ended = hub.subscribe(session_key(user.id))
+
+        async def still_valid() -> bool:
+            try:
+                await load_user(ctx, token)
+            except ApiError:
+                return False
+            return True
+
         cti = ctx.services.get("cti")
         if supervisor:
             if user.role not in SUPERVISOR_ROLES:
@@ -129,7 +166,7 @@ async def _serve(websocket: WebSocket, supervisor: bool) -> None:
             sub = hub.subscribe(agent_key(user.extension))
             snapshot = await cti.agent_snapshot(user.extension) if cti is not None else []
             first = [json.dumps(m, ensure_ascii=False) for m in snapshot]
-        await _run(websocket, sub, expires, first)
+        await _run(websocket, sub, expires, first, ended, still_valid)
     except _Close as close:
         log.info("websocket %s closed: %s (%s)", websocket.url.path, close.code, close.reason)
         if websocket.client_state == WebSocketState.CONNECTED:
@@ -137,8 +174,10 @@ async def _serve(websocket: WebSocket, supervisor: bool) -> None:
     except (WebSocketDisconnect, OSError):
         pass  # the browser went away
     finally:
-        if sub is not None and hub is not None:
-            hub.unsubscribe(sub)
+        if hub is not None:
+            for subscriber in (sub, ended):
+                if subscriber is not None:
+                    hub.unsubscribe(subscriber)
 
 
 @router.websocket("/ws/agent")

@@ -75,6 +75,23 @@ class Settings(BaseSettings):
     max_complaints_per_phone_per_month: int = 10
     feedback_max_attempts: int = 3
     session_hours: int = 12
+    # Hardening: password checks per second in all processes together (a login spray's ceiling),
+    # and the reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed
+    # (comma-separated addresses or networks; empty: none, the socket's peer is the client).
+    login_rate: int = Field(default=10, ge=1, le=1000)
+    trusted_proxies: str = ""
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _check_proxies(cls, value: str) -> str:
+        import ipaddress
+
+        for item in split_urls(value):
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError as exc:
+                raise ValueError(f"HELPLINE_TRUSTED_PROXIES: {item!r} is not an address or network") from exc
+        return value
 
     @field_validator("calling_window")
     @classmethod

@@ -28,6 +28,11 @@ def agent_key(extension: str) -> str:
     return f"agent:{extension}"
 
 
+def session_key(user_id: int) -> str:
+    """Where "this user's sessions have ended" is published (logout, password change, disabled)."""
+    return f"user:{user_id}"
+
+
 class Subscriber:
     """One websocket's inbox: `await next()` gives the next JSON text."""
 

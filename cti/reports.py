@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from grievance.errors import InvalidInput
-from grievance.report_pages import _cell
+from grievance.text import spreadsheet_safe as _cell
 from grievance.reports import period
 from storage.queries import callcentre as cc_q
 from storage.queries import desk_settings

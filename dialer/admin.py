@@ -17,6 +17,7 @@ from dialer import campaigns as rules
 from dialer.csv_import import Rejection, parse_contacts
 from grievance.errors import InvalidInput, NotFound, TransitionRefused
 from grievance.phones import normalise_phone
+from grievance.text import spreadsheet_safe
 from storage.models import Campaign
 from storage.queries import campaign_admin as admin_q
 from storage.queries import campaigns as campaign_q
@@ -205,7 +206,7 @@ async def results_csv(session: AsyncSession, campaign: Campaign, tz: ZoneInfo) -
 
 def _line(cells: list[Any]) -> str:
     buffer = io.StringIO()
-    csv.writer(buffer).writerow(["" if c is None else str(c) for c in cells])
+    csv.writer(buffer).writerow([spreadsheet_safe(c) for c in cells])
     return buffer.getvalue()
 
 

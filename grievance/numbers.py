@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from grievance.phones import ascii_digits
+
 _D = (
     (0, 1, 2, 3, 4, 5, 6, 7, 8, 9),
     (1, 2, 3, 4, 0, 6, 7, 8, 9, 5),
@@ -48,7 +50,7 @@ def check_digit(digits: str) -> str:
 
 
 def is_valid(number: str) -> bool:
-    if len(number) != LENGTH or not number.isdigit():
+    if len(number) != LENGTH or not (number.isascii() and number.isdigit()):
         return False
     c = 0
     for i, ch in enumerate(reversed(number)):
@@ -58,8 +60,8 @@ def is_valid(number: str) -> bool:
 
 def validate(number: str) -> str:
     """Return the number stripped of spaces, or raise BadComplaintNumber saying what is wrong."""
-    cleaned = "".join(number.split())
-    if cleaned and not cleaned.isdigit():
+    cleaned = "".join(ascii_digits(number).split())
+    if cleaned and not (cleaned.isascii() and cleaned.isdigit()):
         raise BadComplaintNumber("a complaint number has digits only")
     if len(cleaned) != LENGTH:
         raise BadComplaintNumber(f"a complaint number has {LENGTH} digits, got {len(cleaned)}")
@@ -74,7 +76,7 @@ def yymm(at: datetime) -> str:
 
 def make(month: str, sequence: int) -> str:
     """The complaint number for the `sequence`-th complaint of month `YYMM`."""
-    if len(month) != 4 or not month.isdigit():
+    if len(month) != 4 or not (month.isascii() and month.isdigit()):
         raise ValueError(f"month must be YYMM, got {month!r}")
     if not 1 <= sequence <= MAX_SEQUENCE:
         raise ValueError(f"sequence {sequence} is outside 1..{MAX_SEQUENCE}")

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from grievance.errors import InvalidInput
 from grievance.reports import COUNTS, _finish, period
+from grievance.text import spreadsheet_safe
 from storage.queries import reference
 from storage.queries import reports as report_q
 
@@ -87,13 +88,7 @@ def to_csv(data: dict[str, Any]) -> str:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow([data["by"], "name", *COLUMNS])
     for row in data["rows"]:
-        writer.writerow([_cell(row["code"] or ""), _cell(row["name"]), *(_cell(row.get(c)) for c in COLUMNS)])
-    writer.writerow(["TOTAL", "", *(_cell(data["total"].get(c)) for c in COLUMNS)])
+        cells = [row["code"] or "", row["name"], *(row.get(c) for c in COLUMNS)]
+        writer.writerow([spreadsheet_safe(c) for c in cells])
+    writer.writerow(["TOTAL", "", *(spreadsheet_safe(data["total"].get(c)) for c in COLUMNS)])
     return out.getvalue()
-
-
-def _cell(value: Any) -> str:
-    text = "" if value is None else str(value)
-    if isinstance(value, str) and text[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + text  # a spreadsheet must not read a name as a formula
-    return text

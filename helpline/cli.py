@@ -69,7 +69,11 @@ def load_settings() -> Settings:
 
 
 def setup_logging(level: int = logging.INFO) -> None:
+    """Log lines on stderr, every one masked (phone numbers, tokens, passwords: helpline.privacy)."""
+    from helpline.privacy import install_redaction
+
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    install_redaction()
 
 
 def run(coro: Coroutine[Any, Any, T]) -> T:

@@ -20,13 +20,20 @@ Component = Callable[[AppContext, asyncio.Event], Awaitable[None]]
 
 async def run_web(ctx: AppContext, stop: asyncio.Event) -> None:
     app = create_app(ctx)
-    config = uvicorn.Config(app, host=ctx.settings.web_host, port=ctx.settings.web_port,
-                            ws="websockets-sansio", log_level="info", lifespan="on", access_log=False)
-    server = uvicorn.Server(config)
+    server = uvicorn.Server(web_config(app, ctx.settings))
     task = asyncio.create_task(server.serve())
     await stop.wait()
     server.should_exit = True
     await task
+
+
+def web_config(app: object, settings: Settings) -> uvicorn.Config:
+    """uvicorn for `helpline serve`: its log records go through the root handlers (masked by
+    helpline.privacy.RedactingFilter), and forwarded headers are not uvicorn's business: the
+    app believes them only from HELPLINE_TRUSTED_PROXIES (agent_console/app.py)."""
+    return uvicorn.Config(app, host=settings.web_host, port=settings.web_port, ws="websockets-sansio",
+                          log_level="info", lifespan="on", access_log=True, log_config=None,
+                          proxy_headers=False)
 
 
 def components(settings: Settings) -> list[Component]:

@@ -1,6 +1,7 @@
 """Creating users (`helpline users create`, demo data, tests)."""
 from __future__ import annotations
 
+import asyncio
 import re
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -52,6 +53,6 @@ async def create_user(session: AsyncSession, username: str, role: str, password:
             raise InvalidInput("languages: a comma-separated list of hi, en, video (the queues the agent serves)",
                                field="languages")
     return await user_q.add(session, User(
-        username=username, password_hash=hash_password(password), role=role, officer_code=officer,
+        username=username, password_hash=await asyncio.to_thread(hash_password, password), role=role, officer_code=officer,
         extension=extension, languages=languages, active=True, created_at=utcnow(),
     ))

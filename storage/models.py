@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     DateTime,
     ForeignKey,
@@ -354,6 +355,19 @@ class DncNumber(Base):
     phone: Mapped[str] = mapped_column(String(16), primary_key=True)
     reason: Mapped[str] = mapped_column(String(150), default="")
     added_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+# --- hardening: login throttle counters (shared by every `helpline serve` process) --------------
+
+
+class RateCounter(Base):
+    """A fixed-window counter (`key`, window number): failed logins per address, password checks per second."""
+
+    __tablename__ = "rate_counters"
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    window: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+    expires: Mapped[int] = mapped_column(BigInteger, index=True)  # unix seconds
 
 
 # --- agent desk and call-centre reports (issue 12) -------------------------------------------

@@ -9,10 +9,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from agent_console.context import AppContext
 from agent_console.deps import CurrentUser, get_ctx, get_session, require
-from agent_console.schemas import Strict
+from agent_console.responses import CallbackList, CallbackOut
+from agent_console.schemas import SIGNED_IN, RowId, Strict, errors
 from cti import callbacks
 
-router = APIRouter(prefix="/api/v1", tags=["callbacks"])
+router = APIRouter(prefix="/api/v1", tags=["callbacks"], responses=errors(400, *SIGNED_IN, 404, 409))
 STAFF = ("agent", "supervisor", "admin")
 
 
@@ -26,7 +27,7 @@ def _who(user: CurrentUser) -> str:
     return user.extension or user.username
 
 
-@router.get("/callbacks")
+@router.get("/callbacks", response_model=CallbackList)
 async def list_callbacks(state: Literal["open", "failed", "done"] = Query(default="open"),
                          ctx: AppContext = Depends(get_ctx),
                          session: AsyncSession = Depends(get_session, scope="function"),
@@ -36,16 +37,16 @@ async def list_callbacks(state: Literal["open", "failed", "done"] = Query(defaul
     return {"callbacks": await callbacks.listing(session, ctx.tz, state)}
 
 
-@router.post("/callbacks/{request_id}/take")
-async def take(request_id: int, ctx: AppContext = Depends(get_ctx),
+@router.post("/callbacks/{request_id}/take", response_model=CallbackOut)
+async def take(request_id: RowId, ctx: AppContext = Depends(get_ctx),
                session: AsyncSession = Depends(get_session, scope="function"),
                user: CurrentUser = Depends(require(*STAFF))) -> dict[str, Any]:
     """Hold the request while you call (10 minutes); 409 `callback_taken` when another agent holds it."""
     return await callbacks.take(session, request_id, _who(user), ctx.tz)
 
 
-@router.post("/callbacks/{request_id}/result")
-async def result(request_id: int, body: ResultIn, ctx: AppContext = Depends(get_ctx),
+@router.post("/callbacks/{request_id}/result", response_model=CallbackOut)
+async def result(request_id: RowId, body: ResultIn, ctx: AppContext = Depends(get_ctx),
                  session: AsyncSession = Depends(get_session, scope="function"),
                  user: CurrentUser = Depends(require(*STAFF))) -> dict[str, Any]:
     """Record the outcome of your call: `reached` closes it; the third failure closes it as failed."""

@@ -11,15 +11,17 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agent_console.context import AppContext
+from agent_console.schemas import CSV_UPLOAD, CSV_RESPONSE, DncAdded, DncList, DncRemoved, PhoneText, PhonePath, RowId, SIGNED_IN, errors
 from agent_console.deps import CurrentUser, get_ctx, get_session, require
 from agent_console.errors import ApiError
+from agent_console.responses import CampaignList, CampaignOut, ImportOut
 from dialer import admin
 from dialer.csv_import import MAX_BYTES
 from grievance.errors import InvalidInput
 from grievance.service import utcnow
 from storage.queries import campaign_admin as admin_q
 
-router = APIRouter(prefix="/api/v1", tags=["campaigns"])
+router = APIRouter(prefix="/api/v1", tags=["campaigns"], responses=errors(400, *SIGNED_IN, 404, 409))
 SUPERVISORS = require("supervisor", "admin")
 
 
@@ -49,11 +51,11 @@ class CampaignIn(BaseModel):
 
 class DncIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    phone: str = Field(min_length=1, max_length=20)
+    phone: PhoneText
     reason: str = Field(default="", max_length=150)
 
 
-@router.get("/campaigns")
+@router.get("/campaigns", response_model=CampaignList)
 async def list_campaigns(ctx: AppContext = Depends(get_ctx), session: AsyncSession = Depends(get_session, scope="function"),
                          user: CurrentUser = Depends(SUPERVISORS)) -> dict[str, Any]:
     out = []
@@ -64,7 +66,7 @@ async def list_campaigns(ctx: AppContext = Depends(get_ctx), session: AsyncSessi
     return {"campaigns": out}
 
 
-@router.post("/campaigns", status_code=201)
+@router.post("/campaigns", status_code=201, response_model=CampaignOut)
 async def create_campaign(body: CampaignIn, ctx: AppContext = Depends(get_ctx),
                           session: AsyncSession = Depends(get_session, scope="function"),
                           user: CurrentUser = Depends(SUPERVISORS)) -> dict[str, Any]:
@@ -74,16 +76,16 @@ async def create_campaign(body: CampaignIn, ctx: AppContext = Depends(get_ctx),
     return {**admin.campaign_json(campaign, ctx.tz), "progress": await admin.progress(session, campaign)}
 
 
-@router.get("/campaigns/{campaign_id}")
-async def get_campaign(campaign_id: int, ctx: AppContext = Depends(get_ctx),
+@router.get("/campaigns/{campaign_id}", response_model=CampaignOut)
+async def get_campaign(campaign_id: RowId, ctx: AppContext = Depends(get_ctx),
                        session: AsyncSession = Depends(get_session, scope="function"),
                        user: CurrentUser = Depends(SUPERVISORS)) -> dict[str, Any]:
     campaign = await admin.get_campaign(session, campaign_id)
     return {**admin.campaign_json(campaign, ctx.tz), "progress": await admin.progress(session, campaign)}
 
 
-@router.post("/campaigns/{campaign_id}/contacts")
-async def upload_contacts(campaign_id: int, request: Request, session: AsyncSession = Depends(get_session, scope="function"),
+@router.post("/campaigns/{campaign_id}/contacts", response_model=ImportOut, openapi_extra=CSV_UPLOAD)
+async def upload_contacts(campaign_id: RowId, request: Request, session: AsyncSession = Depends(get_session, scope="function"),
                           user: CurrentUser = Depends(SUPERVISORS)) -> dict[str, Any]:
     """A CSV of beneficiaries: the raw body (text/csv) or a multipart form with a `file` field."""
     data = await _csv_body(request)
@@ -113,16 +115,16 @@ async def _csv_body(request: Request) -> bytes:
     return data
 
 
-@router.post("/campaigns/{campaign_id}/{move}")
-async def change_state(campaign_id: int, move: Literal["start", "pause", "cancel"], ctx: AppContext = Depends(get_ctx),
+@router.post("/campaigns/{campaign_id}/{move}", response_model=CampaignOut)
+async def change_state(campaign_id: RowId, move: Literal["start", "pause", "cancel"], ctx: AppContext = Depends(get_ctx),
                        session: AsyncSession = Depends(get_session, scope="function"),
                        user: CurrentUser = Depends(SUPERVISORS)) -> dict[str, Any]:
     campaign = await admin.change_state(session, campaign_id, move, utcnow())
     return {**admin.campaign_json(campaign, ctx.tz), "progress": await admin.progress(session, campaign)}
 
 
-@router.get("/campaigns/{campaign_id}/results.csv")
-async def results_csv(campaign_id: int, ctx: AppContext = Depends(get_ctx),
+@router.get("/campaigns/{campaign_id}/results.csv", response_class=StreamingResponse, responses=CSV_RESPONSE)
+async def results_csv(campaign_id: RowId, ctx: AppContext = Depends(get_ctx),
                       user: CurrentUser = Depends(SUPERVISORS)) -> StreamingResponse:
     async with ctx.db.sessions() as session:
         campaign = await admin.get_campaign(session, campaign_id)
@@ -131,21 +133,21 @@ async def results_csv(campaign_id: int, ctx: AppContext = Depends(get_ctx),
                              headers={"Content-Disposition": f'attachment; filename="campaign-{campaign_id}.csv"'})
 
 
-@router.get("/dnc")
+@router.get("/dnc", response_model=DncList)
 async def dnc_list(session: AsyncSession = Depends(get_session, scope="function"),
                    user: CurrentUser = Depends(SUPERVISORS)) -> dict[str, Any]:
     rows = await admin_q.dnc_list(session)
     return {"numbers": [{"phone": r.phone, "reason": r.reason, "added_at": r.added_at.isoformat()} for r in rows]}
 
 
-@router.post("/dnc", status_code=201)
+@router.post("/dnc", status_code=201, response_model=DncAdded)
 async def dnc_add(body: DncIn, session: AsyncSession = Depends(get_session, scope="function"),
                   user: CurrentUser = Depends(SUPERVISORS)) -> dict[str, Any]:
     phone = await admin.dnc_add(session, body.phone, body.reason, utcnow())
     return {"phone": phone, "reason": body.reason}
 
 
-@router.delete("/dnc/{phone}")
-async def dnc_remove(phone: str, session: AsyncSession = Depends(get_session, scope="function"),
+@router.delete("/dnc/{phone}", response_model=DncRemoved)
+async def dnc_remove(phone: PhonePath, session: AsyncSession = Depends(get_session, scope="function"),
                      user: CurrentUser = Depends(SUPERVISORS)) -> dict[str, Any]:
     return {"removed": await admin.dnc_remove(session, phone)}

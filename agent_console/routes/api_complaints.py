@@ -9,7 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from agent_console.context import AppContext
 from agent_console.deps import CurrentUser, current_user, get_ctx, get_session, require
 from agent_console.errors import ApiError
-from agent_console.schemas import ComplaintIn, DisposeIn, FeedbackIn, TransferIn
+from agent_console.schemas import ComplaintIn, ComplaintNumberPath, DisposeIn, FeedbackIn, SIGNED_IN, TransferIn, errors
+from agent_console.responses import ComplaintList, ComplaintOut
 from grievance import service
 from grievance.lifecycle import State
 from grievance.phones import normalise_phone
@@ -17,11 +18,11 @@ from grievance.search import search_complaints
 from grievance.views import complaint_json
 from storage.queries import complaints as complaint_q
 
-router = APIRouter(prefix="/api/v1", tags=["complaints"])
+router = APIRouter(prefix="/api/v1", tags=["complaints"], responses=errors(400, *SIGNED_IN, 404, 409, 429))
 STAFF = ("agent", "supervisor", "admin")
 
 
-@router.post("/complaints", status_code=201)
+@router.post("/complaints", status_code=201, response_model=ComplaintOut)
 async def register(body: ComplaintIn, ctx: AppContext = Depends(get_ctx),
                    session: AsyncSession = Depends(get_session, scope="function"),
                    user: CurrentUser = Depends(require(*STAFF))) -> dict[str, Any]:
@@ -34,8 +35,8 @@ async def register(body: ComplaintIn, ctx: AppContext = Depends(get_ctx),
     return await complaint_json(session, complaint, ctx.tz, service.utcnow())
 
 
-@router.get("/complaints/{number}")
-async def get_complaint(number: str, ctx: AppContext = Depends(get_ctx),
+@router.get("/complaints/{number}", response_model=ComplaintOut)
+async def get_complaint(number: ComplaintNumberPath, ctx: AppContext = Depends(get_ctx),
                         session: AsyncSession = Depends(get_session, scope="function"),
                         user: CurrentUser = Depends(current_user)) -> dict[str, Any]:
     complaint = await service.get(session, number)
@@ -43,7 +44,7 @@ async def get_complaint(number: str, ctx: AppContext = Depends(get_ctx),
     return await complaint_json(session, complaint, ctx.tz, service.utcnow(), with_events=True)
 
 
-@router.get("/complaints")
+@router.get("/complaints", response_model=ComplaintList)
 async def list_complaints(q: str | None = Query(default=None, max_length=32,
                                          description="a complaint number or a phone number"),
                           phone: str | None = Query(default=None), state: str | None = Query(default=None),
@@ -66,24 +67,24 @@ async def list_complaints(q: str | None = Query(default=None, max_length=32,
     return {"complaints": [await complaint_json(session, c, ctx.tz, now) for c in rows]}
 
 
-@router.post("/complaints/{number}/dispose")
-async def dispose(number: str, body: DisposeIn, ctx: AppContext = Depends(get_ctx),
+@router.post("/complaints/{number}/dispose", response_model=ComplaintOut)
+async def dispose(number: ComplaintNumberPath, body: DisposeIn, ctx: AppContext = Depends(get_ctx),
                   session: AsyncSession = Depends(get_session, scope="function"),
                   user: CurrentUser = Depends(require("officer"))) -> dict[str, Any]:
     complaint = await service.dispose(session, number, body.report, user.who, ctx.policy)
     return await complaint_json(session, complaint, ctx.tz, service.utcnow(), with_events=True)
 
 
-@router.post("/complaints/{number}/feedback")
-async def feedback(number: str, body: FeedbackIn, ctx: AppContext = Depends(get_ctx),
+@router.post("/complaints/{number}/feedback", response_model=ComplaintOut)
+async def feedback(number: ComplaintNumberPath, body: FeedbackIn, ctx: AppContext = Depends(get_ctx),
                    session: AsyncSession = Depends(get_session, scope="function"),
                    user: CurrentUser = Depends(require(*STAFF))) -> dict[str, Any]:
     complaint = await service.record_feedback(session, number, body.result, user.who, ctx.policy)
     return await complaint_json(session, complaint, ctx.tz, service.utcnow(), with_events=True)
 
 
-@router.post("/complaints/{number}/transfer")
-async def transfer(number: str, body: TransferIn, ctx: AppContext = Depends(get_ctx),
+@router.post("/complaints/{number}/transfer", response_model=ComplaintOut)
+async def transfer(number: ComplaintNumberPath, body: TransferIn, ctx: AppContext = Depends(get_ctx),
                    session: AsyncSession = Depends(get_session, scope="function"),
                    user: CurrentUser = Depends(require("officer", "supervisor", "admin"))) -> dict[str, Any]:
     complaint = await service.transfer(session, number, body.department, body.reason, user.who,

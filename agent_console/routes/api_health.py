@@ -7,11 +7,12 @@ from fastapi import APIRouter, Depends
 
 from agent_console.context import AppContext
 from agent_console.deps import get_ctx
+from agent_console.schemas import HealthOut, SIGNED_IN, errors
 
-router = APIRouter(prefix="/api/v1", tags=["health"])
+router = APIRouter(prefix="/api/v1", tags=["health"], responses=errors(400, 413, 422))
 
 
-@router.get("/health")
+@router.get("/health", response_model=HealthOut)
 async def health(ctx: AppContext = Depends(get_ctx)) -> dict[str, Any]:
     db_ok = await ctx.db.ping()
     ami = ctx.services.get("ami")

@@ -7,12 +7,14 @@ from fastapi import APIRouter, Depends
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agent_console.deps import CurrentUser, current_user, get_session
+from agent_console.schemas import SIGNED_IN, errors
+from agent_console.responses import ReferenceOut
 from storage.queries import reference
 
-router = APIRouter(prefix="/api/v1", tags=["reference"])
+router = APIRouter(prefix="/api/v1", tags=["reference"], responses=errors(*SIGNED_IN))
 
 
-@router.get("/reference")
+@router.get("/reference", response_model=ReferenceOut)
 async def get_reference(session: AsyncSession = Depends(get_session, scope="function"),
                         _user: CurrentUser = Depends(current_user)) -> dict[str, Any]:
     return await reference_json(session)

@@ -12,6 +12,7 @@ from agent_console.auth import ROLES
 from agent_console.context import AppContext
 from agent_console.deps import get_ctx
 from agent_console.pages import PageUser, form_user, page_role, redirect, render
+from agent_console.sessions import announce_signed_out
 from agent_console import admin
 from grievance.errors import DomainError, InvalidInput
 from helpline.users import create_user
@@ -72,7 +73,7 @@ async def change_user(request: Request, username: str, ctx: AppContext = Depends
                       password: str = Form(default="")) -> Response:
     return await _apply(request, pu, ctx, "users", lambda s: admin.update_user(
         s, username, active={"1": True, "0": False}.get(active), password=password or None,
-        acting_user_id=pu.user.id))
+        acting_user_id=pu.user.id, on_signed_out=lambda user_id: announce_signed_out(ctx, user_id)))
 
 
 @router.post("/admin/officers")

@@ -13,7 +13,8 @@ from agent_console.context import AppContext
 from agent_console.deps import CurrentUser, get_ctx, get_session, require
 from agent_console.pages import PageUser, form_user, page_role, render
 from agent_console.routes.api_reference import reference_json
-from agent_console.schemas import Strict
+from agent_console.schemas import CallIdPath, SIGNED_IN, Strict, errors
+from agent_console.responses import DispositionOut
 from cti import dispositions
 from cti.dispositions import DISPOSITIONS  # noqa: F401 - the shipped list (tests read it here)
 from grievance import service
@@ -22,7 +23,7 @@ from grievance.search import search_complaints
 from grievance.views import complaint_json
 
 router = APIRouter(include_in_schema=False)
-api_router = APIRouter(prefix="/api/v1", tags=["calls"])
+api_router = APIRouter(prefix="/api/v1", tags=["calls"], responses=errors(400, *SIGNED_IN, 404, 409))
 AGENT_ROLES = ("agent", "supervisor", "admin")
 
 
@@ -85,8 +86,8 @@ class DispositionIn(Strict):
     complaint_number: str | None = Field(default=None, max_length=11)
 
 
-@api_router.post("/calls/{call_id}/disposition")
-async def set_disposition(call_id: str, body: DispositionIn, session: AsyncSession = Depends(get_session, scope="function"),
+@api_router.post("/calls/{call_id}/disposition", response_model=DispositionOut)
+async def set_disposition(call_id: CallIdPath, body: DispositionIn, session: AsyncSession = Depends(get_session, scope="function"),
                           user: CurrentUser = Depends(require(*AGENT_ROLES))) -> dict[str, Any]:
     """The agent's wrap-up code for a call (by its id, the Linkedid shown in the screen pop)."""
     return await dispositions.set_disposition(session, call_id, body.disposition, body.complaint_number,

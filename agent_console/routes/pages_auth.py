@@ -1,6 +1,7 @@
 """Pages shared by every role: `/`, login, logout, the language switch, static files."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
@@ -16,6 +17,7 @@ from agent_console.sessions import (
     PRELOGIN_COOKIE,
     BadCredentials,
     LoginThrottled,
+    announce_signed_out,
     authenticate,
     clear_session_cookie,
     client_ip,
@@ -23,10 +25,12 @@ from agent_console.sessions import (
     set_session_cookie,
     sign_out_everywhere,
 )
+from agent_console.throttle import LoginBusy
 from storage.queries import admin as admin_q
 
 router = APIRouter(include_in_schema=False)
 STATIC = Path(__file__).resolve().parent.parent / "static"
+_STATIC_NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]{0,99}")
 _STATIC_TYPES = {".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml", ".png": "image/png"}
 
 
@@ -73,21 +77,22 @@ async def login(request: Request, ctx: AppContext = Depends(get_ctx), username: 
                 next: str = Form(default="")) -> Response:
     lang = i18n.pick_language(request.cookies.get(i18n.LANG_COOKIE))
     t = i18n.translator(lang)
-    username = username.strip()[:64]
+    username = username.strip()
     prelogin = request.cookies.get(PRELOGIN_COOKIE)
     if not prelogin or csrf_token != prelogin:
-        return _login_page(request, lang, status=403, error=t("error.csrf"), username=username, next_path=next)
+        return _login_page(request, lang, status=403, error=t("error.csrf"), username=username[:64], next_path=next)
     try:
         async with ctx.db.session_scope() as session:
-            user = await authenticate(ctx, session, username, password[:256], client_ip(request))
+            user = await authenticate(ctx, session, username, password, client_ip(request))
     except LoginThrottled as exc:
         minutes = max(1, (exc.retry_after_s + 59) // 60)
-        response = _login_page(request, lang, status=429, error=t("login.throttled", minutes=minutes),
-                               username=username, next_path=next)
+        message = t("login.busy") if isinstance(exc, LoginBusy) else t("login.throttled", minutes=minutes)
+        response = _login_page(request, lang, status=429, error=message, username=username[:64], next_path=next)
         response.headers["Retry-After"] = str(exc.retry_after_s)
         return response
     except BadCredentials:
-        return _login_page(request, lang, status=401, error=t("login.failed"), username=username, next_path=next)
+        return _login_page(request, lang, status=401, error=t("login.failed"), username=username[:64],
+                           next_path=next)
     ttl = ctx.settings.session_hours * 3600
     token = issue_token(ctx.settings.secret_key, user.id, user.username, user.role, ttl, user.token_version)
     target = _safe_next(next) or HOME[user.role]
@@ -104,6 +109,7 @@ async def logout(ctx: AppContext = Depends(get_ctx),
                  pu: PageUser = Depends(form_user("agent", "officer", "supervisor", "admin"))) -> Response:
     async with ctx.db.session_scope() as session:
         await sign_out_everywhere(session, pu.user.id)
+    announce_signed_out(ctx, pu.user.id)
     response = redirect("/login?done=logout")
     clear_session_cookie(response)
     return response
@@ -123,7 +129,9 @@ async def switch_language(ctx: AppContext = Depends(get_ctx), lang: str = Form()
 
 @router.get("/static/{name}")
 async def static(name: str) -> Response:
+    if not _STATIC_NAME.fullmatch(name):
+        raise HTTPException(404, "no such static file")
     path = (STATIC / name).resolve()
     if path.parent != STATIC or path.suffix not in _STATIC_TYPES or not path.is_file():
-        raise HTTPException(404, f"no static file {name!r}")
+        raise HTTPException(404, "no such static file")
     return FileResponse(path, media_type=_STATIC_TYPES[path.suffix], headers={"Cache-Control": "max-age=300"})

@@ -11,6 +11,8 @@ from agent_console import i18n
 from agent_console.context import AppContext
 from agent_console.deps import CurrentUser, get_ctx, require
 from agent_console.pages import PageUser, page_role, render
+from agent_console.schemas import SIGNED_IN, errors
+from agent_console.responses import AbandonedList
 from grievance import report_pages, service
 from grievance.errors import DomainError, InvalidInput
 from cti import callbacks
@@ -18,7 +20,7 @@ from storage.queries import calls as call_q
 from storage.queries import reference
 
 router = APIRouter(include_in_schema=False)
-api_router = APIRouter(prefix="/api/v1", tags=["calls"])
+api_router = APIRouter(prefix="/api/v1", tags=["calls"], responses=errors(*SIGNED_IN))
 ROLES = ("supervisor", "admin")
 SERVICE_LEVEL_S = 20
 # Wallboard colours (docs/decisions.md): amber at `warn`, red at `alarm`.
@@ -48,7 +50,7 @@ async def wallboard(request: Request, ctx: AppContext = Depends(get_ctx),
                                                 "err.", "spy.")))
 
 
-@api_router.get("/calls/abandoned")
+@api_router.get("/calls/abandoned", response_model=AbandonedList)
 async def abandoned_today(days: int = Query(default=0, ge=0, le=30), ctx: AppContext = Depends(get_ctx),
                           _user: CurrentUser = Depends(require(*ROLES))) -> dict[str, Any]:
     """Inbound calls abandoned or timed out in queue today (local day; `days=N`: and the N days
@@ -66,6 +68,8 @@ def _dates(ctx: AppContext, start: str | None, end: str | None, default_days: in
         lo = date.fromisoformat(start) if start else hi - timedelta(days=default_days)
     except ValueError as exc:
         raise InvalidInput("dates must look like 2026-11-22", field="from") from exc
+    if not (2000 <= lo.year <= 2100 and 2000 <= hi.year <= 2100):
+        raise InvalidInput("dates must be between 2000 and 2100", field="from")
     return lo, hi
 
 

@@ -18,6 +18,7 @@ MAX_LINE = 8192
 MAX_ENV_LINES = 256
 MAX_ENV_BYTES = 65536
 MAX_BLOCK_LINES = 256
+_MAX_ENDPOS_DIGITS = 19  # a sample offset fits in 64 bits
 
 _ENV_KEY = re.compile(r"agi_[A-Za-z0-9_]+\Z")
 _ARG_KEY = re.compile(r"agi_arg_([0-9]{1,4})\Z")
@@ -160,10 +161,11 @@ class AgiParser:
         return exc
 
     def _line(self, raw: bytes) -> None:
+        received = len(raw) + 1  # with its LF (and CR, if any)
         if raw.endswith(b"\r"):
             raw = raw[:-1]
         if self._env is not None:
-            self._env_line(raw)
+            self._env_line(raw, received)
         elif self._block is not None:
             self._block_line(raw)
         elif raw.startswith(b"200 result="):
@@ -180,13 +182,16 @@ class AgiParser:
             else:
                 self._events.append(_reply(int(match.group(1)), text))
 
-    def _env_line(self, raw: bytes) -> None:
+    def _env_line(self, raw: bytes, received: int) -> None:
+        # The limit counts every byte of the environment as received: CR, LF, the blank line.
+        self._env_bytes += received
+        if self._env_bytes > self._max_env_bytes:
+            raise ProtocolError("environment too large")
         if not raw:
             self._env_done()
             return
         self._env_lines += 1
-        self._env_bytes += len(raw) + 1
-        if self._env_lines > self._max_env_lines or self._env_bytes > self._max_env_bytes:
+        if self._env_lines > self._max_env_lines:
             raise ProtocolError("environment too large")
         self._env_pair(raw.decode("utf-8", "replace"))
 
@@ -237,6 +242,8 @@ def _reply(code: int, text: str) -> Reply:
     match = _RESULT.match(rest)
     assert match is not None  # `result=` followed by anything matches
     endpos = match.group(3)
+    if endpos and len(endpos) > _MAX_ENDPOS_DIGITS:
+        raise ProtocolError(f"endpos out of range in reply {text[:60]!r}")
     return Reply(code, match.group(1), match.group(2), int(endpos) if endpos else None, text)
 
 

@@ -47,3 +47,29 @@ def test_unusable_files_are_refused(data: bytes, needle: str) -> None:
     with pytest.raises(InvalidInput) as err:
         parse_contacts(data, DISTRICTS)
     assert needle in err.value.message
+
+
+def test_an_unclosed_quote_loses_no_later_row() -> None:
+    lines = ["name,phone"] + [f"Person {i},98123456{i:02d}" for i in range(11)]
+    lines[4] = '"Person 3,9812345603'  # the quote is never closed
+    data = ("\n".join(lines) + "\n").encode()
+    parsed = parse_contacts(data, {})
+    assert parsed.data_rows == 11
+    assert [r.row for r in parsed.rejected] == [5]
+    assert "quote" in parsed.rejected[0].reason
+    assert len(parsed.rows) == 10
+    assert [r.row for r in parsed.rows] == [2, 3, 4, 6, 7, 8, 9, 10, 11, 12]
+
+
+def test_an_unclosed_quote_closed_rows_later_is_still_one_bad_row() -> None:
+    data = ('name,phone\n"Ram,9812345601\nSita,9812345602\nGita",9812345603\nMohan,9812345604\n').encode()
+    parsed = parse_contacts(data, {})
+    assert parsed.data_rows == 4
+    assert [r.row for r in parsed.rejected] == [2]
+    assert [(r.row, r.name) for r in parsed.rows] == [(3, "Sita"), (4, 'Gita"'), (5, "Mohan")]
+
+
+def test_a_real_multi_line_cell_in_an_extra_column_is_one_row() -> None:
+    data = ('name,phone,address\nRam,9812345601,"House 4\nVillage Rampur"\nSita,9812345602,x\n').encode()
+    parsed = parse_contacts(data, {})
+    assert [(r.row, r.extra["address"]) for r in parsed.rows] == [(2, "House 4\nVillage Rampur"), (3, "x")]

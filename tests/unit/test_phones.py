@@ -32,3 +32,24 @@ def test_dial_digits_and_mask() -> None:
     assert mask_phone("919812345678") == "XXXXXXXX5678"
     assert mask_phone("12") == "XX"
     assert mask_phone(None) == ""
+
+
+@pytest.mark.parametrize("raw", ["+91९८१२३४५६७८", "९८१२३ ४५६७८", "０９８１２３４５６７８", "＋９１ ９８１２３-４５６７８",
+                                 "+91٩٨١٢٣٤٥٦٧٨"])
+def test_digits_of_other_scripts_become_ascii(raw: str) -> None:
+    assert normalise_phone(raw) == "+919812345678"
+
+
+@pytest.mark.parametrize("raw", ["98123456७८a", "²812345678", "98123456७", "①②③④⑤⑥⑦⑧⑨⑩"])
+def test_digit_lookalikes_are_refused(raw: str) -> None:
+    with pytest.raises(InvalidInput):
+        normalise_phone(raw)
+
+
+def test_complaint_numbers_typed_in_devanagari_are_validated_as_ascii() -> None:
+    from grievance import numbers
+
+    number = numbers.make("2611", 17)
+    hindi = "".join("०१२३४५६७८९"[int(d)] for d in number)
+    assert numbers.validate(hindi) == number
+    assert not numbers.is_valid(hindi)  # only canonical ASCII numbers are valid stored numbers

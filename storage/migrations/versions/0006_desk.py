@@ -1,7 +1,7 @@
 """agent desk: wrap-up per queue, disposition reasons, callbacks served (attempts, abandoned calls)
 
 Revision ID: 0006
-Revises: 0003
+Revises: 0004 (written on 0003; re-chained after main brought 0004)
 """
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from alembic import op
 import storage.models
 
 revision = "0006"
-down_revision = "0003"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
