@@ -275,3 +275,21 @@ def js_table(lang: str, prefixes: tuple[str, ...]) -> dict[str, str]:
     """The texts a page's script needs (keys starting with one of `prefixes`)."""
     table = TABLES.get(lang, TABLES[DEFAULT_LANGUAGE])
     return {k: v for k, v in table.items() if k.startswith(prefixes)}
+
+
+def _merge_desk_texts() -> None:
+    from agent_console.i18n_desk import DESK_EN, DESK_HI
+
+    EN.update(DESK_EN)
+    HI.update(DESK_HI)
+
+
+_merge_desk_texts()
+
+
+def error_message(lang: str, error_id: str, message: str) -> str:
+    """A server refusal for a page in `lang`: on Hindi pages the Hindi meaning first, the detail after."""
+    if lang == "en":
+        return message
+    text = TABLES.get(lang, HI).get(f"err.{error_id}")
+    return f"{text} ({message})" if text else message

@@ -31,8 +31,10 @@ NAV = {
     "agent": [("/agent", "nav.agent"), ("/agent/whatsapp", "nav.whatsapp")],
     "officer": [("/officer", "nav.officer")],
     "supervisor": [("/supervisor", "nav.supervisor"), ("/supervisor/reports", "nav.reports"),
+                   ("/supervisor/calls", "nav.calls"), ("/supervisor/complaints", "nav.complaints"),
                    ("/supervisor/campaigns", "nav.campaigns"), ("/supervisor/messages", "nav.messages")],
     "admin": [("/admin", "nav.admin"), ("/supervisor", "nav.supervisor"), ("/supervisor/reports", "nav.reports"),
+              ("/supervisor/calls", "nav.calls"), ("/supervisor/complaints", "nav.complaints"),
               ("/supervisor/campaigns", "nav.campaigns"), ("/supervisor/messages", "nav.messages")],
 }
 
@@ -136,7 +138,8 @@ def render(request: Request, template: str, lang: str, *, pu: PageUser | None = 
     context = {
         "t": t, "lang": lang, "pu": pu, "user": pu.user if pu else None, "csrf": pu.csrf if pu else "",
         "nav": NAV.get(pu.role, []) if pu else [], "name": name, "fmt_dt": fmt_dt, "as_json": as_json,
-        "path": request.url.path, "csrf_field": CSRF_FIELD, **values,
+        "path": request.url.path, "csrf_field": CSRF_FIELD,
+        "here": request.url.path + (f"?{request.url.query}" if request.url.query else ""), **values,
     }
     return TEMPLATES.TemplateResponse(request, template, context, status_code=status)
 

@@ -153,6 +153,10 @@ class AbandonedCall(BaseModel):
     waited_s: int | float | None
     outcome: str | None
     at: str
+    calls: int = Field(description="how often this number rang and hung up in the period")
+    callback: Literal["open", "taken", "done", "failed", "merged"] | None = Field(
+        description="where its callback stands; null: none asked for since")
+    callback_id: int | None
 
 
 class AbandonedList(BaseModel):
@@ -232,3 +236,70 @@ class OfficerSaved(BaseModel):
 class CategorySaved(Named):
     department: str
     sla_days: int
+
+
+# --- agent desk (issue 12) -------------------------------------------------------------------------
+
+
+class CallbackTry(BaseModel):
+    at: str | None
+    agent: str
+    outcome: str
+    note: str
+
+
+class CallbackOut(Open):
+    id: int
+    kind: Literal["request", "abandoned"]
+    phone: str
+    state: str
+    joined_at: str | None
+    attempts: int
+    last_outcome: str | None
+    taken_by: str | None
+    tries: list[CallbackTry]
+
+
+class CallbackList(BaseModel):
+    callbacks: list[CallbackOut]
+
+
+class TransferTargets(BaseModel):
+    agents: list[dict[str, object]]
+    queues: list[str]
+    officers: list[dict[str, object]]
+
+
+class DispositionChoice(BaseModel):
+    code: str
+    name_en: str
+    name_hi: str
+
+
+class DispositionList(BaseModel):
+    dispositions: list[DispositionChoice]
+
+
+class DispositionSaved(DispositionChoice):
+    active: bool
+
+
+class QueueSettingOut(BaseModel):
+    queue: str
+    wrapup_s: int
+
+
+class HandoverOut(BaseModel):
+    from_: str = Field(alias="from")
+    to: str
+    complaints: list[str]
+    model_config = ConfigDict(populate_by_name=True)
+
+
+class CallsReport(Open):
+    total: dict[str, object]
+    queues: list[dict[str, object]]
+    by_hour: list[dict[str, int]]
+    lost_by_wait: dict[str, int]
+    agents: list[dict[str, object]]
+    dispositions: list[dict[str, object]]

@@ -7,12 +7,14 @@ after an Asterisk restart.
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
+from cti import dispositions
 from cti import screen_pop as sp
 from cti.ami.client import AmiClient
 from cti.ami.errors import ActionFailed, ActionTimeout, AmiError, NotConnected
@@ -29,7 +31,7 @@ log = logging.getLogger(__name__)
 
 AGENT_CONTEXT = "helpline-agents"
 CLICK_TO_CALL_TIMEOUT_MS = 30_000
-SPY_OPTIONS = {"listen": "qE", "whisper": "qwE"}
+SPY_OPTIONS = {"listen": "qE", "whisper": "qwE", "barge": "qBE"}
 
 
 class PbxUnavailable(DomainError):
@@ -163,27 +165,60 @@ class AgentActions:
         await self._pause_all(clients, row, True, reason)
         async with self.cti.db.session_scope() as session:
             await agent_q.set_paused(session, row.extension, True, reason, _now())
+        await self._confirm(clients, row.extension, paused=True)
         return {"extension": row.extension, "paused": True, "reason": reason}
 
     async def ready(self, actor: Actor) -> dict[str, Any]:
         clients = self._clients()
         row = await self._require_login(actor)
-        await self._pause_all(clients, row, False, None)
         assert self.cti is not None
+        async with self.cti.db.sessions() as session:
+            await dispositions.require_coded(session, row.extension, _now())
+        await self._pause_all(clients, row, False, None)
         async with self.cti.db.session_scope() as session:
             await agent_q.set_paused(session, row.extension, False, None, _now())
         return {"extension": row.extension, "paused": False, "reason": None}
 
+    def _member_queues(self, client: AmiClient, row: Any) -> list[str]:
+        """The queues Helpline put the agent in, and any other the PBX has it in (a static member)."""
+        own = [q for q in row.queues.split(",") if q]
+        assert self.cti is not None
+        server = self.cti.servers.get(client.name)
+        known = server.agents.memberships(sp.interface_of(row.extension)) if server is not None else {}
+        return own + sorted(q for q in known if q not in own)
+
+    async def _confirm(self, clients: list[AmiClient], extension: str, *, paused: bool,
+                       timeout: float = 2.0) -> None:
+        """Wait for the PBX's QueueMemberPause events; refuse if a queue still has the agent ready."""
+        assert self.cti is not None
+        interface = sp.interface_of(extension)
+        left: list[str] = []
+        try:
+            async with asyncio.timeout(timeout):
+                while True:
+                    left = sorted({q for c in clients if (s := self.cti.servers.get(c.name)) is not None
+                                   for q, p in s.agents.memberships(interface).items() if p != paused})
+                    if not left:
+                        return
+                    await asyncio.sleep(0.02)
+        except TimeoutError:
+            pass
+        raise PbxRefused(f"the PBX still has you taking calls in {', '.join(left)}: the pause did not take "
+                         "effect there; ask a supervisor to check that queue's members")
+
     async def _pause_all(self, clients: list[AmiClient], row: Any, paused: bool, reason: str | None) -> None:
         interface = sp.interface_of(row.extension)
+        own = [q for q in row.queues.split(",") if q]
         for client in clients:
-            for queue in [q for q in row.queues.split(",") if q]:
+            for queue in self._member_queues(client, row):
                 try:
                     await client.send("QueuePause", Queue=queue, Interface=interface, Paused=paused,
                                       Reason=reason if paused else None)
                 except ActionFailed as exc:
                     if "Interface not found" not in exc.message:
-                        raise PbxRefused(f"the PBX refused QueuePause: {exc.message}") from exc
+                        raise PbxRefused(f"the PBX refused QueuePause in {queue}: {exc.message}") from exc
+                    if queue not in own:  # not ours to add back; the confirmation below tells the agent
+                        continue
                     await self._send(client, "QueueAdd", **queue_add_headers(
                         queue, row.extension, row.member_name, paused, reason))
                 except ActionTimeout as exc:
@@ -248,28 +283,10 @@ class AgentActions:
         await self._send(client, "Hangup", Channel=record.channel, Cause=16)
         return {"call_id": call_id, "hangup": True}
 
-    async def transfer(self, actor: Actor, call_id: str, extension: str) -> dict[str, Any]:
-        """Blind transfer: the caller's channel goes to `extension` in helpline-agents."""
-        if not AGENT_EXTENSION.fullmatch(extension or ""):
-            raise InvalidInput("extension: lowercase letters and digits starting with a letter, or 2XXX", field="extension")
-        client, record = self._call(actor, call_id, own=True)
-        if record.agent is None:
-            raise Conflict("the call is not answered yet; only an answered call can be transferred")
-        if extension == sp.extension_of(record.agent):
-            raise InvalidInput("the call is already with that extension", field="extension")
-        assert self.cti is not None
-        async with self.cti.db.sessions() as session:
-            target = await user_q.by_extension(session, extension)
-        if target is None or not target.active:
-            raise NotFound(f"no active user has extension {extension!r}", field="extension")
-        await self._send(client, "Redirect", Channel=record.channel, Context=AGENT_CONTEXT,
-                         Exten=extension, Priority=1)
-        return {"call_id": call_id, "transferred_to": extension}
-
     async def spy(self, actor: Actor, call_id: str, mode: str) -> dict[str, Any]:
         """Supervisor listen/whisper: ring the supervisor's phone into ChanSpy on the agent."""
         if mode not in SPY_OPTIONS:
-            raise InvalidInput("mode must be listen or whisper", field="mode")
+            raise InvalidInput("mode must be listen, whisper or barge", field="mode")
         if actor.role not in ("supervisor", "admin"):
             raise Forbidden("only supervisors may listen to calls")
         own = self._own_extension(actor)

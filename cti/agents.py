@@ -23,6 +23,7 @@ ON_CALL = "on_call"
 WRAP_UP = "wrap_up"
 STATES = (LOGGED_OUT, READY, PAUSED, RINGING, ON_CALL, WRAP_UP)
 DIRECT = "direct"
+WRAPUP_REASON = "wrap-up"  # Helpline pauses an agent with this reason after a queue call (cti.wrapup)
 
 _BUSY_DEVICE = frozenset({2, 3, 8})  # in use, busy, on hold
 _IDLE_DEVICE = frozenset({0, 1, 4, 5})  # unknown, not in use, invalid, unavailable
@@ -105,6 +106,16 @@ class AgentTracker:
         agent = self._agents.get(interface)
         return agent.state if agent is not None else LOGGED_OUT
 
+    def memberships(self, interface: str) -> dict[str, bool]:
+        """Queue -> paused, for every queue the agent is a member of (static members too)."""
+        agent = self._agents.get(interface)
+        return dict(agent.queues) if agent is not None else {}
+
+    def channel_of(self, interface: str) -> str | None:
+        """The agent's leg of the queue call ringing or connected to it."""
+        agent = self._agents.get(interface)
+        return agent.channel if agent is not None else None
+
     def apply(self, event: object) -> list[AgentChange]:
         handler = self._dispatch.get(type(event))
         if handler is None:
@@ -124,6 +135,8 @@ class AgentTracker:
         if phase == DIRECT:
             return ON_CALL, DIRECT
         if all(agent.queues.values()):
+            if agent.pause_reason == WRAPUP_REASON:
+                return WRAP_UP, None
             return PAUSED, agent.pause_reason
         if now < agent.wrap_until:
             return WRAP_UP, None

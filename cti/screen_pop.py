@@ -42,6 +42,7 @@ ANSWERED = "call.answered"
 ENDED = "call.ended"
 AGENT_STATE = "agent.state"
 MISSED = "missed"
+TRANSFERRED = "transferred"
 ANSWERED_ELSEWHERE = "answered_elsewhere"
 EMPTY_CONTEXT: dict[str, list[dict[str, Any]]] = {"citizens": [], "complaints": [], "callbacks": []}
 
@@ -201,6 +202,13 @@ class PopPlanner:
                 out.append(self._end(agent, record, change.at, MISSED))
         out.append(Pop(AGENT_STATE, agent, change.at, state=change.new, reason=change.reason))
         return out
+
+    def left(self, agent: str, record: cl.CallRecord, at: float, outcome: str) -> list[Pop]:
+        """The agent left a call that goes on (a transfer): its pop ends now, with `outcome`."""
+        if agent not in self._popped.get(record.id, set()):
+            return []
+        self._popped[record.id].discard(agent)
+        return [self._end(agent, record, at, outcome)]
 
     def _end(self, agent: str, record: cl.CallRecord, at: float, outcome: str | None,
              waited_s: int | None = None) -> Pop:

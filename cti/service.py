@@ -25,7 +25,9 @@ from cti import calls as cl
 from cti import events as ev
 from cti import screen_pop as sp
 from cti import wallboard as wb
+from cti.callbacks import note_call_rows
 from cti.pbx_clock import PbxClock
+from cti.wrapup import Wrapup
 from cti.ami.client import AmiClient
 from cti.ami.errors import ActionFailed, AmiError, NotConnected
 from cti.ami.framing import AmiMessage
@@ -88,6 +90,7 @@ class CtiService:
         self.context_timeout = context_timeout
         self.call_max_age = call_max_age
         self.planner = sp.PopPlanner()
+        self.wrapup = Wrapup(db)
         self.servers = {c.name: _Server(c, cl.CallTracker(outbound_contexts), ag.AgentTracker(wrapup_s),
                                         PbxClock(clock))
                         for c in pool.clients}
@@ -111,6 +114,10 @@ class CtiService:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Run the AMI connections, the row writer and the wallboard until `stop`."""
+        try:
+            await self.wrapup.refresh(force=True)
+        except Exception:  # noqa: BLE001 - the default length until the database answers
+            log.warning("wrap-up lengths could not be read at start; using %d s", self.wrapup.default_s)
         try:
             async with asyncio.TaskGroup() as tg:
                 tg.create_task(self.pool.run())
@@ -149,7 +156,7 @@ class CtiService:
         if type(event) is ev.Newchannel and event.uniqueid == event.linkedid:
             self._early_lookup(server, event)
         for agent_change in server.agents.apply(event):
-            self._agent_change(agent_change)
+            self._agent_change(agent_change, client)
 
     def _call_change(self, server: _Server, change: cl.CallChange) -> None:
         record = change.call
@@ -162,15 +169,32 @@ class CtiService:
             self._contexts.pop(record.id, None)
             self._call_rows.append(call_row(server.client.name, record))
 
-    def _agent_change(self, change: ag.AgentChange) -> None:
+    def _agent_change(self, change: ag.AgentChange, client: AmiClient | None = None) -> None:
         self._dirty = True
         self._views = None
+        if client is not None and change.old == ag.ON_CALL and change.new in (ag.WRAP_UP, ag.READY):
+            self._after_call(client, change)
         for pop in self.planner.agent_change(change):
             self._emit(pop)
         extension = sp.extension_of(change.interface)
         if extension is not None:
             self._state_rows.append({"agent": extension, "at": utc(change.at), "state": change.new,
                                      "reason": change.reason})
+
+    def _after_call(self, client: AmiClient, change: ag.AgentChange) -> None:
+        """A queue call of this agent ended: wrap-up (cti.wrapup) on the server that had the call."""
+        extension = sp.extension_of(change.interface)
+        call = self.planner.current_call(extension) if extension else None
+        if extension is None or call is None:
+            return
+        live = self.servers[client.name].calls.get(call.id)
+        if live is not None and live.complete_reason == "transfer":  # the call goes on without this agent
+            for pop in self.planner.left(extension, live, change.at, sp.TRANSFERRED):
+                self._emit(pop)
+        if call.queue:
+            self.wrapup.note(extension, call.queue)
+            also = self.servers[client.name].agents.memberships(change.interface)
+            self._spawn(self.wrapup.after_call(client, extension, also, datetime.now(timezone.utc)))
 
     def _emit(self, pop: sp.Pop) -> None:
         """Publish now when nothing is pending for this agent, else after what is (per-agent order)."""
@@ -201,7 +225,7 @@ class CtiService:
 
     def _message(self, pop: sp.Pop, context: dict[str, Any] | None) -> dict[str, Any]:
         if pop.record is None:
-            extra = {"wrapup_s": self.wrapup_s} if pop.state == "wrap_up" else {}
+            extra = {"wrapup_s": self.wrapup.seconds_for(pop.agent)} if pop.state == "wrap_up" else {}
             return sp.agent_state_message(pop.agent, pop.state or "", pop.reason, pop.at, **extra)
         return sp.call_message(pop.kind, pop.agent, pop.record, context, pop.waited_s, pop.outcome)
 
@@ -339,6 +363,7 @@ class CtiService:
                         row.setdefault("user_id", ids.get(row["agent"]))
                     await agent_q.add_state_changes(session, states)
                 await call_q.add_many(session, calls)
+                await note_call_rows(session, calls)
             if calls:
                 self._today_at = 0.0
                 self._dirty = True
@@ -361,6 +386,7 @@ class CtiService:
                     async with self.db.session_scope() as session:
                         if kind == "call":
                             await call_q.add_many(session, [row])
+                            await note_call_rows(session, [row])
                         else:
                             await agent_q.add_state_changes(session, [row])
                 except Exception as exc:  # noqa: BLE001 - logged and dropped: it would fail forever
@@ -431,11 +457,11 @@ class CtiService:
     async def agent_snapshot(self, extension: str) -> list[dict[str, Any]]:
         """What a newly connected agent socket gets: its state, then its current call."""
         view = self.agent_view(extension)
-        extra = {"wrapup_s": self.wrapup_s} if view["state"] == "wrap_up" else {}
+        extra = {"wrapup_s": self.wrapup.seconds_for(extension)} if view["state"] == "wrap_up" else {}
         out = [{**sp.agent_state_message(extension, view["state"], view["reason"], None,
                                          queues=view["queues"], snapshot=True, **extra), "since": view["since"]}]
         call = self.planner.current_call(extension)
-        if call is not None:
+        if call is not None and self.pool.any_connected:  # with the PBX gone the call is not known to be live
             kind = sp.ANSWERED if sp.extension_of(call.agent) == extension else sp.RINGING
             context = await self._context_for(call)
             out.append(sp.call_message(kind, extension, call, context))
@@ -444,7 +470,11 @@ class CtiService:
     async def wallboard(self) -> dict[str, Any]:
         now = self.clock()
         waiting = wb.waiting_calls((s.calls, s.clock) for s in self.servers.values())
-        return wb.build(waiting, self._agent_views(), await self.day_counts(), self.pool.status(), now)
+        board = wb.build(waiting, self._agent_views(), await self.day_counts(), self.pool.status(), now)
+        for agent in board["agents"]:  # the call a supervisor may listen to, whisper into or barge in on
+            call = self.planner.current_call(agent["agent"])
+            agent["call_id"] = call.id if call is not None and sp.extension_of(call.agent) == agent["agent"] else None
+        return board
 
 
 def queue_add_headers(queue: str, extension: str, member_name: str, paused: bool,

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -56,13 +57,26 @@ async def report(session: AsyncSession, start: date, end: date, by: str, tz: Zon
     return {"from": start.isoformat(), "to": end.isoformat(), "by": by, "rows": rows, "total": total}
 
 
+def disposal_score(disposed: int, received: int, z: float = 1.96) -> float:
+    """The Wilson lower bound (95 %) of the share disposed, in %: the rate a district can be trusted to
+    have. One complaint disposed of one scores about 21; 279 of 310 about 86 — volume counts."""
+    if not received:
+        return 0.0
+    p = disposed / received
+    centre = p + z * z / (2 * received)
+    margin = z * math.sqrt(p * (1 - p) / received + z * z / (4 * received * received))
+    return round(100.0 * (centre - margin) / (1 + z * z / received), 1)
+
+
 def ranking(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Districts best first: highest share disposed, then fewest overdue, then most satisfied."""
+    """Districts best first by the disposal score (share disposed, weighted by volume), then fewest
+    overdue per complaint, then most satisfied."""
     ranked = []
     for row in rows:
         rate = round(100.0 * row["disposed"] / row["received"], 1) if row["received"] else 0.0
-        ranked.append({**row, "disposal_pct": rate})
-    ranked.sort(key=lambda r: (-r["disposal_pct"], r["overdue"], -(r["satisfaction_pct"] or 0), r["name"]))
+        ranked.append({**row, "disposal_pct": rate, "score": disposal_score(row["disposed"], row["received"])})
+    ranked.sort(key=lambda r: (-r["score"], r["overdue"] / (r["received"] or 1), -(r["satisfaction_pct"] or 0),
+                               r["name"]))
     for i, row in enumerate(ranked, start=1):
         row["rank"] = i
     return ranked

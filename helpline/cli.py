@@ -48,7 +48,8 @@ def guarded(func: Callable[..., T]) -> Callable[..., T]:
         except typer.Exit:
             raise
         except (CliError, DomainError) as exc:
-            fail(getattr(exc, "message", None) or str(exc))
+            details = getattr(exc, "details", None) or {}
+            fail(details.get("cli_message") or getattr(exc, "message", None) or str(exc))
         except ValidationError as exc:
             first = exc.errors()[0]
             fail(f"bad setting {'.'.join(str(p) for p in first['loc'])}: {first['msg']}")

@@ -31,13 +31,17 @@ async def create_user(session: AsyncSession, username: str, role: str, password:
         raise InvalidInput(f"the password needs at least {MIN_PASSWORD} characters", field="password")
     if role == "officer":
         if not officer:
-            raise InvalidInput("an officer user needs --officer CODE", field="officer")
+            raise InvalidInput("an officer user needs an officer code", field="officer",
+                               cli_message="an officer user needs --officer CODE")
         if await reference.get_officer(session, officer) is None:
             raise InvalidInput(f"unknown officer code {officer!r}", field="officer")
     elif officer:
-        raise InvalidInput("--officer applies to officer users only", field="officer")
+        raise InvalidInput("only officer users have an officer code", field="officer",
+                           cli_message="--officer applies to officer users only")
     if role == "agent" and not extension:
-        raise InvalidInput("an agent user needs --extension (its PJSIP endpoint)", field="extension")
+        raise InvalidInput("an agent user needs an extension: the name of its phone's PJSIP endpoint, "
+                           "such as agent1001", field="extension",
+                           cli_message="an agent user needs --extension (its PJSIP endpoint)")
     if extension is not None and not AGENT_EXTENSION.fullmatch(extension):
         raise InvalidInput("extension: lowercase letters and digits starting with a letter (agent1001), or 2XXX (the PJSIP endpoint name)", field="extension")
     if await user_q.by_username(session, username) is not None:

@@ -27,10 +27,10 @@ IVR_PATH = "HELPLINE_IVR_PATH"
 # the screen pop. Steps `menu:key` joined by ">", oldest first, e.g. "lang:hi>main:2>main:0";
 # key is the digit pressed, "t" for no input, "i" for an invalid key; the language step records
 # the language chosen (lang:hi / lang:en). Menus: lang, main, info (schemes), queue (key pressed
-# while waiting), cbk (callback offer), fail (n-th application failure). Stops growing past
-# 200 characters.
+# while waiting), cbk (callback offer), fail (n-th application failure), desk (an agent sent
+# the caller to a flow: desk:feedback). Stops growing past 200 characters.
 IVR_PATH_SEPARATOR = ">"
-IVR_MENUS = ("lang", "main", "info", "queue", "cbk", "fail")
+IVR_MENUS = ("lang", "main", "info", "queue", "cbk", "fail", "desk")
 
 TRIES = "HELPLINE_TRIES"                # dialplan only: wrong or missing choices in the current menu
 FAILURES = "HELPLINE_FAILURES"          # dialplan only: application failures in this call (loop guard)

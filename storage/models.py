@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -249,7 +250,12 @@ class AgentLogin(Base):
 
 class CallbackRequest(Base):
     __tablename__ = "callback_requests"
-    __table_args__ = (Index("ix_callback_requests_state", "state", "requested_at"),)
+    __table_args__ = (
+        Index("ix_callback_requests_state", "state", "requested_at"),
+        # one open request per number, whatever its kind (an abandoned call and a press-1 request merge)
+        Index("uq_callback_requests_open_phone", "phone", unique=True,
+              postgresql_where=text("state = 'open'"), sqlite_where=text("state = 'open'")),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     phone: Mapped[str] = mapped_column(String(16), index=True)
     language: Mapped[str] = mapped_column(String(2), default="hi")
@@ -260,6 +266,13 @@ class CallbackRequest(Base):
     state: Mapped[str] = mapped_column(String(16), default="open")
     handled_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
     handled_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    # Agent desk (issue 12): abandoned calls are served from the same list as IVR requests.
+    kind: Mapped[str] = mapped_column(String(16), default="request", server_default="request")
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_outcome: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    last_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    taken_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    taken_until: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
 
 # --- outbound campaigns ----------------------------------------------------------------------
@@ -482,3 +495,38 @@ class RateCounter(Base):
     window: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     count: Mapped[int] = mapped_column(Integer, default=0)
     expires: Mapped[int] = mapped_column(BigInteger, index=True)  # unix seconds
+
+
+# --- agent desk and call-centre reports (issue 12) -------------------------------------------
+
+
+class QueueSetting(Base):
+    """Per-queue settings the administrator edits: the wrap-up after each call, in seconds."""
+
+    __tablename__ = "queue_settings"
+    queue: Mapped[str] = mapped_column(String(64), primary_key=True)
+    wrapup_s: Mapped[int] = mapped_column(Integer, default=30)
+
+
+class DispositionReason(Base):
+    """The call dispositions agents choose from (administrator's list; retired codes stay for history)."""
+
+    __tablename__ = "disposition_reasons"
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name_hi: Mapped[str] = mapped_column(String(100))
+    name_en: Mapped[str] = mapped_column(String(100))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class CallbackAttempt(Base):
+    """One try at calling a callback request (or an abandoned caller) back, and its outcome."""
+
+    __tablename__ = "callback_attempts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("callback_requests.id"), index=True)
+    agent: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    outcome: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str] = mapped_column(String(500), default="")
+    call_id: Mapped[str | None] = mapped_column(String(64), nullable=True)

@@ -11,6 +11,7 @@ from agent_console.schemas import CallIdPath, SIGNED_IN, errors
 from agent_console.deps import CurrentUser, get_ctx, require
 from agent_console.responses import AgentMe, CallAction, Originated, QueueLogin, Wallboard
 from cti.agent_actions import Actor, AgentActions, PbxUnavailable
+from cti.call_control import CallControl
 
 router = APIRouter(prefix="/api/v1", tags=["agents"], responses=errors(400, *SIGNED_IN, 404, 409, 502, 503, 504))
 AGENTS = ("agent", "supervisor", "admin")
@@ -34,7 +35,7 @@ class TransferIn(BaseModel):
 
 
 class SpyIn(BaseModel):
-    mode: Literal["listen", "whisper"]
+    mode: Literal["listen", "whisper", "barge"]
 
 
 def _actions(ctx: AppContext) -> AgentActions:
@@ -87,7 +88,7 @@ async def hangup(call_id: CallIdPath, ctx: AppContext = Depends(get_ctx),
 @router.post("/calls/{call_id}/transfer", response_model=CallAction)
 async def transfer(call_id: CallIdPath, body: TransferIn, ctx: AppContext = Depends(get_ctx),
                    user: CurrentUser = Depends(require(*AGENTS))) -> dict[str, Any]:
-    return await _actions(ctx).transfer(_actor(user), call_id, body.extension)
+    return await CallControl(ctx.services.get("cti")).transfer(_actor(user), call_id, body.extension)
 
 
 @router.post("/calls/{call_id}/spy", response_model=CallAction)

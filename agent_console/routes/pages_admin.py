@@ -16,11 +16,11 @@ from agent_console.sessions import announce_signed_out
 from agent_console import admin
 from grievance.errors import DomainError, InvalidInput
 from helpline.users import create_user
-from storage.queries import reference
+from storage.queries import desk_settings, reference
 from storage.queries import users as user_q
 
 router = APIRouter(include_in_schema=False)
-SECTIONS = ("users", "officers", "departments", "categories", "pause_reasons")
+SECTIONS = ("users", "officers", "departments", "categories", "pause_reasons", "queues", "dispositions", "handover")
 
 
 def _int(value: str, field: str) -> int:
@@ -36,6 +36,8 @@ async def _page(request: Request, pu: PageUser, ctx: AppContext, *, status: int 
             "users": await user_q.all_users(session), "officers": await reference.officers(session),
             "departments": await reference.departments(session), "categories": await reference.categories(session),
             "pause_reasons": await reference.pause_reasons(session), "districts": await reference.districts(session),
+            "queue_settings": await desk_settings.queue_settings(session),
+            "disposition_list": await desk_settings.dispositions(session),
         }
     return render(request, "admin.html", pu.lang, pu=pu, status=status, roles=ROLES, sections=SECTIONS,
                   **data, **values)

@@ -1,7 +1,7 @@
 """The agent desk (`/agent`) and the call-disposition API its script uses."""
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
@@ -16,7 +16,7 @@ from agent_console.routes.api_reference import reference_json
 from agent_console.schemas import CallIdPath, SIGNED_IN, Strict, errors
 from agent_console.responses import DispositionOut
 from cti import dispositions
-from cti.dispositions import DISPOSITIONS
+from cti.dispositions import DISPOSITIONS  # noqa: F401 - the shipped list (tests read it here)
 from grievance import service
 from grievance.errors import DomainError, NotFound
 from grievance.search import search_complaints
@@ -36,6 +36,7 @@ async def _desk(request: Request, pu: PageUser, ctx: AppContext, *, q: str = "",
                 **values: Any) -> Response:
     async with ctx.db.session_scope() as session:
         ref = await reference_json(session)
+        choices = await dispositions.choices(session)
         results: list[dict[str, Any]] | None = None
         error = values.pop("error", None)
         if q.strip():
@@ -44,11 +45,13 @@ async def _desk(request: Request, pu: PageUser, ctx: AppContext, *, q: str = "",
             except NotFound:
                 results = []
             except DomainError as exc:
-                error, status = exc.message, exc.status
+                error, status = i18n.error_message(pu.lang, exc.error_id, exc.message), exc.status
     return render(request, "agent.html", pu.lang, pu=pu, status=status, ref=ref, q=q, results=results,
-                  error=error, dispositions=DISPOSITIONS,
+                  error=error, dispositions=choices,
                   texts=i18n.js_table(pu.lang, ("agent.", "call.", "c2c.", "state.", "col.", "citizens.",
-                                                "complaints.", "register.", "search.", "disposition.", "lang.")),
+                                                "complaints.", "register.", "search.", "disposition.", "lang.",
+                                                "ctl.", "cb.", "recent.", "cp.", "ring.", "err.", "event.",
+                                                "officer.", "detail.", "queue.")),
                   **values)
 
 
@@ -73,12 +76,13 @@ async def register_form(request: Request, ctx: AppContext = Depends(get_ctx),
             complaint = await service.register(session, data, pu.user.who, ctx.policy)
             created = await complaint_json(session, complaint, ctx.tz, service.utcnow())
     except DomainError as exc:
-        return await _desk(request, pu, ctx, status=exc.status, error=exc.message, form=data)
+        return await _desk(request, pu, ctx, status=exc.status, form=data,
+                           error=i18n.error_message(pu.lang, exc.error_id, exc.message))
     return await _desk(request, pu, ctx, status=201, created=created)
 
 
 class DispositionIn(Strict):
-    disposition: Literal[DISPOSITIONS]  # type: ignore[valid-type]
+    disposition: str = Field(min_length=1, max_length=32)
     complaint_number: str | None = Field(default=None, max_length=11)
 
 

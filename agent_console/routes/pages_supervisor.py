@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from agent_console import i18n
@@ -15,13 +15,17 @@ from agent_console.schemas import SIGNED_IN, errors
 from agent_console.responses import AbandonedList
 from grievance import report_pages, service
 from grievance.errors import DomainError, InvalidInput
-from storage.queries import call_stats
+from cti import callbacks
 from storage.queries import calls as call_q
+from storage.queries import reference
 
 router = APIRouter(include_in_schema=False)
 api_router = APIRouter(prefix="/api/v1", tags=["calls"], responses=errors(*SIGNED_IN))
 ROLES = ("supervisor", "admin")
 SERVICE_LEVEL_S = 20
+# Wallboard colours (docs/decisions.md): amber at `warn`, red at `alarm`.
+THRESHOLDS = {"wait_warn_s": 60, "wait_alarm_s": 120, "sl_warn_pct": 80, "sl_alarm_pct": 60,
+              "paused_warn_s": 900, "wrap_warn_s": 120, "call_warn_s": 600}
 
 
 def _today_start(ctx: AppContext) -> datetime:
@@ -35,31 +39,37 @@ async def wallboard(request: Request, ctx: AppContext = Depends(get_ctx),
     since = _today_start(ctx)
     async with ctx.db.session_scope() as session:
         figures = await call_q.day_counts(session, since, SERVICE_LEVEL_S)
-        abandoned = await call_stats.abandoned_since(session, since)
+        abandoned = await callbacks.abandoned(session, since, ctx.tz)
+        reasons = [{"code": r.code, "name_en": r.name_en, "name_hi": r.name_hi}
+                   for r in await reference.pause_reasons(session)]
     sl = round(100.0 * figures["answered_in_sl"] / figures["offered"], 1) if figures["offered"] else None
     return render(request, "supervisor.html", pu.lang, pu=pu, figures=figures, service_level=sl,
-                  sl_seconds=SERVICE_LEVEL_S, abandoned=abandoned, tz=ctx.tz,
-                  texts=i18n.js_table(pu.lang, ("sup.", "agent.state.", "call.", "c2c.")))
+                  sl_seconds=SERVICE_LEVEL_S, abandoned=abandoned, tz=ctx.tz, pause_reasons=reasons,
+                  thresholds=THRESHOLDS, can_monitor=bool(pu.user.extension),
+                  texts=i18n.js_table(pu.lang, ("sup.", "agent.state.", "call.", "c2c.", "lang.", "queue.", "cb.",
+                                                "err.", "spy.")))
 
 
 @api_router.get("/calls/abandoned", response_model=AbandonedList)
-async def abandoned_today(ctx: AppContext = Depends(get_ctx),
+async def abandoned_today(days: int = Query(default=0, ge=0, le=30), ctx: AppContext = Depends(get_ctx),
                           _user: CurrentUser = Depends(require(*ROLES))) -> dict[str, Any]:
-    """Inbound calls abandoned or timed out in queue today (local day), newest first, to call back."""
+    """Inbound calls abandoned or timed out in queue today (local day; `days=N`: and the N days
+    before), one line per number, newest first: `calls` how often it rang, `callback` where its
+    callback stands (open, taken, done = called back, failed = three tries failed; null: none)."""
     async with ctx.db.sessions() as session:
-        calls = await call_stats.abandoned_since(session, _today_start(ctx))
-    return {"calls": [{"id": c.linkedid, "caller": c.caller, "queue": c.queue, "waited_s": c.wait_s,
-                       "outcome": c.outcome, "at": c.started_at.astimezone(ctx.tz).isoformat(timespec="seconds")}
-                      for c in calls]}
+        lines = await callbacks.abandoned(session, _today_start(ctx) - timedelta(days=days), ctx.tz)
+    return {"calls": lines}
 
 
-def _dates(ctx: AppContext, start: str | None, end: str | None) -> tuple[date, date]:
+def _dates(ctx: AppContext, start: str | None, end: str | None, default_days: int = 29) -> tuple[date, date]:
     today = datetime.now(ctx.tz).date()
     try:
         hi = date.fromisoformat(end) if end else today
-        lo = date.fromisoformat(start) if start else hi - timedelta(days=29)
+        lo = date.fromisoformat(start) if start else hi - timedelta(days=default_days)
     except ValueError as exc:
         raise InvalidInput("dates must look like 2026-11-22", field="from") from exc
+    if not (2000 <= lo.year <= 2100 and 2000 <= hi.year <= 2100):
+        raise InvalidInput("dates must be between 2000 and 2100", field="from")
     return lo, hi
 
 

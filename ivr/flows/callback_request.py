@@ -64,7 +64,8 @@ async def request_callback(session: AsyncSession, phone: str, lang: str, queue: 
     if existing is not None:
         if joined_at is not None and (existing.queue_joined_at is None or joined_at < existing.queue_joined_at):
             existing.queue_joined_at = joined_at
-            await session.flush()
+        existing.kind = "request"  # an abandoned call of this number, now asked for explicitly
+        await session.flush()
         return CallbackResult(existing, created=False)
     request = await callback_q.add(session, CallbackRequest(
         phone=phone, language=lang, queue=queue, linkedid=linkedid, queue_joined_at=joined_at or now,

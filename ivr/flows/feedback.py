@@ -18,6 +18,7 @@ tries sends the caller to an agent (HELPLINE_NEXT=agent).
 from __future__ import annotations
 
 from dialer.answers import AWAITING_FEEDBACK, FEEDBACK_DIGITS
+from grievance import numbers
 from grievance.errors import TransitionRefused
 from grievance.lifecycle import Actor
 from grievance.service import Who, record_feedback
@@ -49,11 +50,13 @@ async def run(channel: AgiChannel, deps: FlowDeps) -> None:
 
 async def _run(channel: AgiChannel, deps: FlowDeps) -> None:
     await channel.answer()
-    entry = await ask_complaint_number(channel, deps, p("feedback-enter-number"))
-    number = entry.number
-    if number is None:
-        await _finish(channel, entry.failure, "agent")
-        return
+    number = preset_number(channel.args[0] if channel.args else None)
+    if number is None:  # the agent's desk gives the number (helpline-desk-feedback); else the caller types it
+        entry = await ask_complaint_number(channel, deps, p("feedback-enter-number"))
+        number = entry.number
+        if number is None:
+            await _finish(channel, entry.failure, "agent")
+            return
     status = await lookup(deps, number)
     if status is None:
         await _finish(channel, "not-found", "menu", [p("complaint-not-found")])
@@ -81,6 +84,14 @@ async def _run(channel: AgiChannel, deps: FlowDeps) -> None:
         return
     logger.info("feedback %s: complaint %s %s: %s -> %s", channel.uniqueid, number, result, status.state, after)
     await _finish(channel, result, "hangup", [p(feedback_prompt(result, status.state, after))])
+
+
+def preset_number(value: str | None) -> str | None:
+    """The script's argument: HELPLINE_COMPLAINT_NO set by the desk before the redirect, if valid."""
+    try:
+        return numbers.validate(value) if value else None
+    except numbers.BadComplaintNumber:
+        return None
 
 
 async def _finish(channel: AgiChannel, result: str, next_step: str, prompts: list[str] | None = None) -> None:

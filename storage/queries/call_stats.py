@@ -30,3 +30,10 @@ async def set_disposition(session: AsyncSession, linkedid: str, disposition: str
         stmt = stmt.where(Call.agent == agent)
     result = await session.execute(stmt.values(**values))
     return int(result.rowcount or 0)
+
+
+async def last_answered(session: AsyncSession, agent: str, since: datetime) -> Call | None:
+    """The agent's latest answered call that ended after `since` (its disposition may be missing)."""
+    stmt = (select(Call).where(Call.agent == agent, Call.outcome == "answered", Call.ended_at >= since)
+            .order_by(Call.ended_at.desc(), Call.id.desc()).limit(1))
+    return (await session.scalars(stmt)).first()

@@ -128,9 +128,6 @@ async def test_click_to_call(sqlite_url: str, ami: FakeAmiServer) -> None:
 
 
 async def test_hangup_transfer_spy(sqlite_url: str, ami: FakeAmiServer) -> None:
-    # The fake answers only the actions of the captures; Hangup and Redirect answer as Asterisk does.
-    ami._action_hangup = lambda session, action, aid: ami._success(session, aid, "Channel Hungup")  # type: ignore[attr-defined]
-    ami._action_redirect = lambda session, action, aid: ami._success(session, aid, "Redirect successful")  # type: ignore[attr-defined]
     from tests.fakes.ami_server import capture
 
     events = [m for m in capture("inbound-answered") if m.event is not None

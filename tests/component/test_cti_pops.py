@@ -77,7 +77,7 @@ async def test_answered_call_pops_only_its_agent(db_url: str, ami: FakeAmiServer
         sequence = [m["type"] if m["type"] != "agent.state" else m["state"] for m in rest]
         assert sequence[:5] == ["ringing", "call.answered", "on_call", "wrap_up", "call.ended"]
         wrap_up = next(m for m in rest if m["type"] == "agent.state" and m["state"] == "wrap_up")
-        assert wrap_up["wrapup_s"] == 5.0  # the desk counts it down
+        assert wrap_up["wrapup_s"] == 15  # helpline-hi's wrap-up (queue_settings, seeded 15 s): the desk counts it down
 
         assert [m["type"] for m in await drain(other)] == []
 

@@ -20,7 +20,7 @@ AGENT = Who(Actor.AGENT, "a1")
 
 
 def _cells(row_html: str) -> list[str]:
-    return re.findall(r"<td[^>]*>([^<]*)</td>", row_html)
+    return [re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", row_html, re.S)]
 
 
 async def _seed(db: Database, policy: object) -> None:

@@ -28,8 +28,11 @@ error messages and events, members tracked; QueueStatus / QueueSummary / CoreSho
 (QueueStatus also lists waiting callers as QueueEntry, CoreShowChannels the live channels, both
 tracked from every event the server sent); Originate (async and sync) replays
 `originate-<outcome>.txt` with ActionID, ChannelId / Uniqueid, channel name, dial string and
-`Variable`s substituted (busy with a ChannelId uses `originate-busy-channelid.txt`); an
-unknown action gets the captured error and a RequestBadFormat event; Logoff: Goodbye, close.
+`Variable`s substituted (busy with a ChannelId uses `originate-busy-channelid.txt`); Hangup,
+Redirect (with ExtraChannel), Atxfer, CancelAtxfer, Setvar and Bridge answer Success with the
+messages of Asterisk's manager.c, or `No such channel` for a channel the fake does not hold (no
+capture has them; they send no events: a test replays what follows); an unknown action gets the
+captured error and a RequestBadFormat event; Logoff: Goodbye, close.
 
 Control (sync unless marked async):
 - `await replay(name_or_bytes, time_scale=0.0) -> int`: the events of a capture
@@ -542,6 +545,42 @@ class FakeAmiServer:
                                      ("ApplicationData", channel["data"]), ("Duration", duration),
                                      ("BridgeId", channel["bridge"])]))
         self._list(session, aid, "Channels will follow", items, "CoreShowChannelsComplete")
+
+    # -- call control (answers as manager.c / res_parking send them; no capture has these) ------
+
+    def _has_channel(self, name: str | None) -> bool:
+        return any(dict(c["snapshot"]).get("Channel") == name for c in self.channels.values())
+
+    def _channel_action(self, session: Session, action: AmiMessage, aid: str | None, message: str,
+                        *headers: str) -> None:
+        for header in headers or ("Channel",):
+            if not action.get(header):
+                return self._error(session, aid, f"No {header.lower()} specified" if header == "Channel"
+                                   else f"{header} not specified")
+            if header.startswith("Channel") and not self._has_channel(action.get(header)):
+                return self._error(session, aid, "No such channel")
+        self._success(session, aid, message)
+
+    def _action_hangup(self, session: Session, action: AmiMessage, aid: str | None) -> None:
+        self._channel_action(session, action, aid, "Channel Hungup")
+
+    def _action_redirect(self, session: Session, action: AmiMessage, aid: str | None) -> None:
+        extra = action.get("ExtraChannel")
+        if extra and not self._has_channel(extra):
+            return self._error(session, aid, "ExtraChannel does not exist!")
+        self._channel_action(session, action, aid, "Dual Redirect successful" if extra else "Redirect successful")
+
+    def _action_atxfer(self, session: Session, action: AmiMessage, aid: str | None) -> None:
+        self._channel_action(session, action, aid, "Atxfer successfully queued")
+
+    def _action_cancelatxfer(self, session: Session, action: AmiMessage, aid: str | None) -> None:
+        self._channel_action(session, action, aid, "CancelAtxfer successfully queued")
+
+    def _action_setvar(self, session: Session, action: AmiMessage, aid: str | None) -> None:
+        self._channel_action(session, action, aid, "Variable Set")
+
+    def _action_bridge(self, session: Session, action: AmiMessage, aid: str | None) -> None:
+        self._channel_action(session, action, aid, "Channels have been bridged", "Channel1", "Channel2")
 
     # -- originate ---------------------------------------------------------------------------
 

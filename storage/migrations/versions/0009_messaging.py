@@ -2,7 +2,7 @@
 notifier's cursor, daily job runs, officers' e-mail (issue 15)
 
 Revision ID: 0009
-Revises: 0004
+Revises: 0006
 Create Date: 2026-12-04 20:37:21.534984
 """
 from __future__ import annotations
@@ -14,7 +14,7 @@ import storage.models
 
 
 revision = '0009'
-down_revision = '0004'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,55 @@
+"""What the administrator sets for the desk (wrap-up per queue, the disposition list, an officer's
+phone for transfers), and the transfer targets an agent can pick from."""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from agent_console.admin import Names, code
+from cti.call_control import QUEUES
+from grievance.errors import InvalidInput, NotFound
+from grievance.phones import normalise_phone
+from storage.models import DispositionReason, QueueSetting
+from storage.queries import desk_settings, reference
+from storage.queries import users as user_q
+
+MAX_WRAPUP_S = 600
+
+
+async def put_queue(session: AsyncSession, queue: str, wrapup_s: int) -> QueueSetting:
+    if queue not in QUEUES:
+        raise InvalidInput(f"queue must be one of {', '.join(QUEUES)}", field="queue")
+    if not 0 <= wrapup_s <= MAX_WRAPUP_S:
+        raise InvalidInput(f"wrap-up is 0 to {MAX_WRAPUP_S} seconds", field="wrapup_s")
+    return await desk_settings.put_queue_setting(session, queue, wrapup_s)
+
+
+async def put_disposition(session: AsyncSession, key: str, name_en: str, name_hi: str,
+                          active: bool) -> DispositionReason:
+    names = Names(name_en, name_hi).checked()
+    key = code(key).lower()
+    if not active and len([r for r in await desk_settings.dispositions(session, active_only=True)
+                           if r.code != key]) == 0:
+        raise InvalidInput("keep at least one disposition active", field="active")
+    return await desk_settings.put_disposition(session, key, names["name_en"], names["name_hi"], active)
+
+
+async def set_officer_phone(session: AsyncSession, officer_code: str, phone: str) -> None:
+    officer = await reference.get_officer(session, officer_code)
+    if officer is None:
+        raise NotFound(f"no officer {officer_code!r}", field="code")
+    officer.phone = normalise_phone(phone) if phone.strip() else None
+    await session.flush()
+
+
+async def transfer_targets(session: AsyncSession, cti: Any) -> dict[str, Any]:
+    agents = []
+    for user in await user_q.all_users(session):
+        if user.active and user.extension and user.role in ("agent", "supervisor"):
+            state = cti.agent_view(user.extension)["state"] if cti is not None else "logged_out"
+            agents.append({"extension": user.extension, "name": user.username, "state": state})
+    officers = [{"code": o.code, "name_en": o.name_en, "name_hi": o.name_hi, "department": o.department_code,
+                 "district": o.district_code, "level": o.level}
+                for o in await reference.officers(session) if o.active and o.phone]
+    return {"agents": agents, "queues": list(QUEUES), "officers": officers}

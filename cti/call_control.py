@@ -1,0 +1,148 @@
+"""Call control from the desk, through AMI: blind and attended transfer (to an agent, a queue, an
+officer or a typed number), hold and resume, and handing the caller to the IVR feedback flow.
+
+Every action names the live call by its id (the Linkedid of the screen pop) and is allowed to
+the agent on the call, or to a supervisor. The dialplan side is in dialplans/extensions_helpline.conf
+([helpline-agents], [helpline-transfer-queue], [helpline-hold], [helpline-desk-feedback]); an
+attended transfer needs an `atxfer` feature code in features.conf (dialplans/README.md).
+
+- Blind transfer: `Redirect` of the caller's channel. The agent's leg ends; the call moves.
+- Attended transfer: `Atxfer` on the agent's leg: the agent talks to the target first, then hangs
+  up its own leg to complete it (`Hangup` of the agent's leg), or `CancelAtxfer` goes back to the caller.
+- Hold: `Redirect` of both legs (caller to music on hold, the agent's phone to a quiet wait);
+  resume: `Bridge` of the two channels again.
+- Feedback: `Setvar HELPLINE_COMPLAINT_NO` then `Redirect` of the caller to the feedback flow,
+  which then asks only "1 satisfied / 2 not satisfied" — the citizen answers, not the agent.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from cti import screen_pop as sp
+from cti.agent_actions import AGENT_CONTEXT, Actor, AgentActions
+from grievance import numbers
+from grievance.errors import Conflict, InvalidInput, NotFound
+from grievance.phones import dial_digits, normalise_phone
+from helpline.privacy import mask_phone
+from ivr.scripts import AGENT_EXTENSION
+from storage.queries import reference
+from storage.queries import users as user_q
+
+log = logging.getLogger(__name__)
+
+QUEUE_CONTEXT = "helpline-transfer-queue"
+HOLD_CONTEXT = "helpline-hold"
+FEEDBACK_CONTEXT = "helpline-desk-feedback"
+QUEUES = {"helpline-hi": "hi", "helpline-en": "en", "helpline-video": "video"}
+TARGET_KINDS = ("agent", "queue", "officer", "number")
+
+
+@dataclass(frozen=True)
+class Target:
+    kind: str
+    context: str
+    exten: str
+    label: str
+
+
+class CallControl(AgentActions):
+    """Transfers, hold, and the feedback hand-over, on top of the agent actions' checks."""
+
+    async def target(self, kind: str, value: str, current_agent: str | None) -> Target:
+        value = (value or "").strip()
+        if kind == "agent":
+            if not AGENT_EXTENSION.fullmatch(value):
+                raise InvalidInput("extension: lowercase letters and digits starting with a letter, or 2XXX",
+                                   field="target")
+            if value == current_agent:
+                raise InvalidInput("the call is already with that extension", field="target")
+            assert self.cti is not None
+            async with self.cti.db.sessions() as session:
+                user = await user_q.by_extension(session, value)
+            if user is None or not user.active:
+                raise NotFound(f"no active user has extension {value!r}", field="target")
+            return Target(kind, AGENT_CONTEXT, value, f"{user.username} ({value})")
+        if kind == "queue":
+            if value not in QUEUES:
+                raise InvalidInput(f"queue must be one of {', '.join(QUEUES)}", field="target")
+            return Target(kind, QUEUE_CONTEXT, QUEUES[value], value)
+        if kind == "officer":
+            assert self.cti is not None
+            async with self.cti.db.sessions() as session:
+                officer = await reference.get_officer(session, value)
+            if officer is None or not officer.active:
+                raise NotFound(f"no active officer {value!r}", field="target")
+            if not officer.phone:
+                raise Conflict(f"officer {value} has no phone number; an administrator can add it", field="target")
+            return Target(kind, AGENT_CONTEXT, dial_digits(normalise_phone(officer.phone)),
+                          f"{officer.name_en} ({officer.code})")
+        if kind == "number":
+            phone = normalise_phone(value)
+            return Target(kind, AGENT_CONTEXT, dial_digits(phone), mask_phone(phone))
+        raise InvalidInput(f"transfer to one of: {', '.join(TARGET_KINDS)}", field="kind")
+
+    def _agent_leg(self, client_name: str, record: Any) -> str:
+        """The channel of the agent's leg of an answered queue call (from the agent tracker)."""
+        if record.agent is None:
+            raise Conflict("the call is not answered yet; only an answered call can be moved")
+        assert self.cti is not None
+        channel = self.cti.servers[client_name].agents.channel_of(record.agent)
+        if channel is None:
+            raise Conflict("the agent's leg of this call is not known (yet); try again in a moment")
+        return channel
+
+    async def transfer(self, actor: Actor, call_id: str, extension: str) -> dict[str, Any]:
+        """The first-round API (`POST /calls/{id}/transfer {"extension"}`): blind, to an agent."""
+        return await self.move(actor, call_id, "agent", extension, attended=False)
+
+    async def move(self, actor: Actor, call_id: str, kind: str, value: str, *, attended: bool) -> dict[str, Any]:
+        client, record = self._call(actor, call_id, own=True)
+        if record.agent is None:
+            raise Conflict("the call is not answered yet; only an answered call can be transferred")
+        target = await self.target(kind, value, sp.extension_of(record.agent))
+        if attended:
+            leg = self._agent_leg(client.name, record)
+            await self._send(client, "Atxfer", Channel=leg, Exten=target.exten, Context=target.context)
+        else:
+            await self._send(client, "Redirect", Channel=record.channel, Context=target.context,
+                             Exten=target.exten, Priority=1)
+        log.info("call %s %s transfer to %s %s by %s", call_id, "attended" if attended else "blind", kind,
+                 target.label if kind != "number" else mask_phone(target.exten), actor.username)
+        return {"call_id": call_id, "kind": kind, "target": value if kind != "number" else target.label,
+                "attended": attended, "transferred_to": target.exten if kind == "agent" else target.label}
+
+    async def complete_transfer(self, actor: Actor, call_id: str) -> dict[str, Any]:
+        """The agent leaves an attended transfer: its own leg hangs up, the caller stays with the target."""
+        client, record = self._call(actor, call_id, own=True)
+        await self._send(client, "Hangup", Channel=self._agent_leg(client.name, record), Cause=16)
+        return {"call_id": call_id, "completed": True}
+
+    async def cancel_transfer(self, actor: Actor, call_id: str) -> dict[str, Any]:
+        client, record = self._call(actor, call_id, own=True)
+        await self._send(client, "CancelAtxfer", Channel=self._agent_leg(client.name, record))
+        return {"call_id": call_id, "cancelled": True}
+
+    async def hold(self, actor: Actor, call_id: str) -> dict[str, Any]:
+        client, record = self._call(actor, call_id, own=True)
+        leg = self._agent_leg(client.name, record)
+        await self._send(client, "Redirect", Channel=record.channel, Context=HOLD_CONTEXT, Exten="s", Priority=1,
+                         ExtraChannel=leg, ExtraContext=HOLD_CONTEXT, ExtraExten="agent", ExtraPriority=1)
+        return {"call_id": call_id, "held": True}
+
+    async def resume(self, actor: Actor, call_id: str) -> dict[str, Any]:
+        client, record = self._call(actor, call_id, own=True)
+        leg = self._agent_leg(client.name, record)
+        await self._send(client, "Bridge", Channel1=record.channel, Channel2=leg, Tone="no")
+        return {"call_id": call_id, "held": False}
+
+    async def to_feedback(self, actor: Actor, call_id: str, complaint_number: str) -> dict[str, Any]:
+        try:
+            number = numbers.validate(complaint_number)
+        except numbers.BadComplaintNumber as exc:
+            raise InvalidInput(str(exc), field="complaint_number") from exc
+        client, record = self._call(actor, call_id, own=True)
+        await self._send(client, "Setvar", Channel=record.channel, Variable="HELPLINE_COMPLAINT_NO", Value=number)
+        await self._send(client, "Redirect", Channel=record.channel, Context=FEEDBACK_CONTEXT, Exten="s", Priority=1)
+        return {"call_id": call_id, "feedback_for": number}
