@@ -3,7 +3,7 @@ backlog), Hindi and English; merged into agent_console.i18n's tables."""
 from __future__ import annotations
 
 EN: dict[str, str] = {
-    "nav.whatsapp": "WhatsApp", "nav.messages": "Messages",
+    "nav.whatsapp": "WhatsApp", "nav.messages": "Messages", "admin.email": "E-mail (reminders)",
     "wa.title": "WhatsApp conversations", "wa.queue": "Waiting and mine", "wa.none": "No conversation is waiting.",
     "wa.take": "Take", "wa.taken_by": "with {agent}", "wa.reply": "Your reply", "wa.send": "Send",
     "wa.close": "Close conversation", "wa.pick": "Choose a conversation from the list.",
@@ -27,7 +27,7 @@ EN: dict[str, str] = {
 }
 
 HI: dict[str, str] = {
-    "nav.whatsapp": "व्हाट्सऐप", "nav.messages": "संदेश",
+    "nav.whatsapp": "व्हाट्सऐप", "nav.messages": "संदेश", "admin.email": "ई-मेल (अनुस्मारक)",
     "wa.title": "व्हाट्सऐप बातचीत", "wa.queue": "प्रतीक्षा में और मेरी", "wa.none": "कोई बातचीत प्रतीक्षा में नहीं है।",
     "wa.take": "लें", "wa.taken_by": "{agent} के पास", "wa.reply": "आपका उत्तर", "wa.send": "भेजें",
     "wa.close": "बातचीत समाप्त करें", "wa.pick": "सूची से एक बातचीत चुनें।",

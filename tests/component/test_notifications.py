@@ -365,3 +365,24 @@ async def test_two_processes_deliver_each_message_once(db_url: str) -> None:
         references = Counter(m["reference"] for m in stack.sms.messages)
         assert len(references) == 24 and set(references.values()) == {1}
         assert all(sum(n in m["text"] for m in stack.sms.messages) == 1 for n in numbers)
+
+
+async def test_admin_sets_an_officers_phone_and_email_for_reminders(db_url: str) -> None:
+    from tests.fakes.console import form_login, page_csrf
+    from tests.helpers import make_user
+
+    async with MessagingStack(db_url, run=False) as stack:
+        await make_user(stack.db, "root", "admin")
+        assert (await form_login(stack.client, "root")).status_code in (302, 303)
+        csrf = await page_csrf(stack.client, "/admin")
+        saved = await stack.client.post("/admin/officers/ELE-LKO-L1/phone", data={
+            "csrf_token": csrf, "phone": "98900 00001", "email": "ee.lucknow@example.in"})
+        assert saved.status_code < 400, saved.text[:300]
+        refused = await stack.client.post("/admin/officers/ELE-LKO-L1/phone", data={
+            "csrf_token": csrf, "phone": "98900 00001", "email": "not an address"})
+        assert refused.status_code == 422 and "name@example.in" in refused.text
+        async with stack.db.session_scope() as session:
+            officer = await session.get(Officer, "ELE-LKO-L1")
+        assert (officer.phone, officer.email) == ("+919890000001", "ee.lucknow@example.in")
+        page = await stack.client.get("/admin")
+        assert 'value="ee.lucknow@example.in"' in page.text
