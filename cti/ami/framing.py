@@ -340,15 +340,17 @@ class AmiFramer:
     def _well_formed(self, block: str) -> bool:
         """Check of one message, used only when the whole text was suspect.
 
-        Lines are separated by CRLF; each non-blank line needs a header name before its first
-        ':' (no CR or LF in the name). A lone CR or LF inside a value is kept as it is.
+        Lines are separated by CRLF; each non-blank line needs a header name (no CR or LF in
+        it) where `_split_headers` will cut it: before its first ': ', else its first ':'.
+        A lone CR or LF inside a value is kept as it is.
         """
         for line in block.split("\r\n"):
             if not line:
                 continue
-            colon = line.find(":")
-            name = line[:colon]
-            if colon <= 0 or "\r" in name or "\n" in name:
+            name, sep, _ = line.partition(": ")
+            if not sep:
+                name, sep, _ = line.partition(":")
+            if not sep or not name or "\r" in name or "\n" in name:
                 self.errors += 1
                 log.warning("malformed AMI message skipped (line %r)", _masked(line))
                 return False
