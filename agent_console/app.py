@@ -13,6 +13,7 @@ from agent_console.routes import api_campaigns
 from agent_console.routes import api_callbacks, api_desk, pages_desk
 from agent_console.routes import pages_campaigns
 from agent_console.routes import api_admin, pages_admin, pages_agent, pages_auth, pages_officer, pages_supervisor
+from agent_console.routes import api_messages, api_whatsapp, pages_messaging, webhooks_whatsapp, ws_whatsapp
 
 ROUTERS = [
     api_health.router,
@@ -34,6 +35,11 @@ ROUTERS = [
     pages_supervisor.router,
     pages_admin.router,
     pages_campaigns.router,
+    webhooks_whatsapp.router,
+    api_whatsapp.router,
+    api_messages.router,
+    ws_whatsapp.router,
+    pages_messaging.router,
     pages_desk.router,
 ]
 

@@ -2,6 +2,7 @@
 phone for transfers), and the transfer targets an agent can pick from."""
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -35,11 +36,20 @@ async def put_disposition(session: AsyncSession, key: str, name_en: str, name_hi
     return await desk_settings.put_disposition(session, key, names["name_en"], names["name_hi"], active)
 
 
-async def set_officer_phone(session: AsyncSession, officer_code: str, phone: str) -> None:
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+
+async def set_officer_phone(session: AsyncSession, officer_code: str, phone: str, email: str | None = None) -> None:
+    """The officer's phone (transfers, WhatsApp/SMS reminders) and, when given, e-mail (reminders)."""
     officer = await reference.get_officer(session, officer_code)
     if officer is None:
         raise NotFound(f"no officer {officer_code!r}", field="code")
     officer.phone = normalise_phone(phone) if phone.strip() else None
+    if email is not None:
+        email = email.strip()
+        if email and (len(email) > 254 or not EMAIL.fullmatch(email)):
+            raise InvalidInput("an e-mail address looks like name@example.in", field="email")
+        officer.email = email or None
     await session.flush()
 
 

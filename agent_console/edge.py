@@ -25,6 +25,7 @@ from urllib.parse import parse_qsl, unquote
 from agent_console.errors import error_body
 from dialer.csv_import import MAX_BYTES as CSV_MAX_BYTES
 from grievance.text import has_control
+from messaging.whatsapp.webhook import MAX_BODY as WEBHOOK_MAX_BYTES
 
 log = logging.getLogger("helpline.api")
 
@@ -40,8 +41,12 @@ LIMITS: list[tuple[str, re.Pattern[str], int]] = [
     ("POST", re.compile(r"/api/v1/auth/token\Z"), 4 * KIB),
     ("POST", re.compile(r"/login\Z"), 4 * KIB),
     ("POST", re.compile(r"/api/v1/campaigns/[^/]+/contacts\Z"), CSV_MAX_BYTES + 64 * KIB),
+    ("POST", re.compile(r"/webhooks/whatsapp\Z"), WEBHOOK_MAX_BYTES),
 ]
-STREAMED = (re.compile(r"/api/v1/campaigns/[^/]+/contacts\Z"),)
+# Streamed through, counted, never decoded here: uploads, and the WhatsApp webhook, whose exact
+# bytes carry Meta's signature (it drops control characters itself: a refusal would be retried
+# by Meta for days).
+STREAMED = (re.compile(r"/api/v1/campaigns/[^/]+/contacts\Z"), re.compile(r"/webhooks/whatsapp\Z"))
 
 
 def body_limit(method: str, path: str) -> int:

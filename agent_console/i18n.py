@@ -245,6 +245,11 @@ HI: dict[str, str] = {
     "camp.dnc_removed": "{phone} हटाया गया।",
 }
 
+# Messaging pages (WhatsApp conversations, message backlog) keep their texts in their own module.
+from agent_console.i18n_messaging import EN as _MESSAGING_EN, HI as _MESSAGING_HI  # noqa: E402
+
+EN.update(_MESSAGING_EN)
+HI.update(_MESSAGING_HI)
 TABLES = {"en": EN, "hi": HI}
 
 

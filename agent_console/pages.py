@@ -28,14 +28,14 @@ HERE = Path(__file__).resolve().parent
 TEMPLATES = Jinja2Templates(directory=str(HERE / "templates"))
 HOME = {"agent": "/agent", "officer": "/officer", "supervisor": "/supervisor", "admin": "/admin"}
 NAV = {
-    "agent": [("/agent", "nav.agent")],
+    "agent": [("/agent", "nav.agent"), ("/agent/whatsapp", "nav.whatsapp")],
     "officer": [("/officer", "nav.officer")],
     "supervisor": [("/supervisor", "nav.supervisor"), ("/supervisor/reports", "nav.reports"),
                    ("/supervisor/calls", "nav.calls"), ("/supervisor/complaints", "nav.complaints"),
-                   ("/supervisor/campaigns", "nav.campaigns")],
+                   ("/supervisor/campaigns", "nav.campaigns"), ("/supervisor/messages", "nav.messages")],
     "admin": [("/admin", "nav.admin"), ("/supervisor", "nav.supervisor"), ("/supervisor/reports", "nav.reports"),
               ("/supervisor/calls", "nav.calls"), ("/supervisor/complaints", "nav.complaints"),
-              ("/supervisor/campaigns", "nav.campaigns")],
+              ("/supervisor/campaigns", "nav.campaigns"), ("/supervisor/messages", "nav.messages")],
 }
 
 

@@ -75,6 +75,26 @@ class Settings(BaseSettings):
     max_complaints_per_phone_per_month: int = 10
     feedback_max_attempts: int = 3
     session_hours: int = 12
+    # --- messaging (WhatsApp Business Cloud API, SMS gateway, e-mail): off until configured ---
+    whatsapp_token: str = ""
+    whatsapp_phone_number_id: str = ""
+    whatsapp_app_secret: str = ""
+    whatsapp_verify_token: str = ""
+    whatsapp_api_url: str = "https://graph.facebook.com/v21.0"
+    # Messages outside WhatsApp's 24 h window go as approved templates named PREFIX + purpose.
+    whatsapp_template_prefix: str = "helpline_"
+    whatsapp_messages_per_second: float = 40.0
+    sms_url: str = ""
+    sms_api_key: str = ""
+    sms_sender: str = ""
+    sms_dlt_entity_id: str = ""
+    # purpose=template id pairs, comma-separated: "registered=1107...,disposed=1107..."
+    sms_dlt_templates: str = ""
+    smtp_url: str = ""
+    mail_from: str = ""
+    # No notification is sent in these local hours (replies to a citizen who wrote are).
+    quiet_hours: str = "21:00-08:00"
+    officer_digest_at: str = "08:00"
     # Hardening: password checks per second in all processes together (a login spray's ceiling),
     # and the reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed
     # (comma-separated addresses or networks; empty: none, the socket's peer is the client).
@@ -97,6 +117,25 @@ class Settings(BaseSettings):
     @classmethod
     def _check_window(cls, value: str) -> str:
         parse_window(value)
+        return value
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _check_quiet(cls, value: str) -> str:
+        if value.strip():
+            parse_span(value)
+        return value
+
+    @field_validator("officer_digest_at")
+    @classmethod
+    def _check_digest(cls, value: str) -> str:
+        parse_clock(value)
+        return value
+
+    @field_validator("sms_dlt_templates")
+    @classmethod
+    def _check_dlt(cls, value: str) -> str:
+        parse_pairs(value)
         return value
 
     @field_validator("ami_urls")
@@ -124,6 +163,18 @@ class Settings(BaseSettings):
     @property
     def window(self) -> tuple[time, time]:
         return parse_window(self.calling_window)
+
+    @property
+    def whatsapp_enabled(self) -> bool:
+        return bool(self.whatsapp_token and self.whatsapp_phone_number_id)
+
+    @property
+    def sms_enabled(self) -> bool:
+        return bool(self.sms_url)
+
+    @property
+    def email_enabled(self) -> bool:
+        return bool(self.smtp_url and self.mail_from)
 
 
 class _PrefixedToml(TomlConfigSettingsSource):
@@ -156,3 +207,37 @@ def parse_window(value: str) -> tuple[time, time]:
     if start >= end:
         raise ValueError(f"calling window must end after it starts: {value!r}")
     return start, end
+
+
+def parse_clock(value: str) -> time:
+    match = re.fullmatch(r"\s*(\d{1,2}):(\d{2})\s*", value)
+    if not match:
+        raise ValueError(f"a time of day looks like 08:00, got {value!r}")
+    try:
+        return time(int(match.group(1)), int(match.group(2)))
+    except ValueError as exc:
+        raise ValueError(f"impossible time of day: {value!r}") from exc
+
+
+def parse_span(value: str) -> tuple[time, time]:
+    """`21:00-08:00` → (21:00, 08:00); the span may cross midnight."""
+    start, sep, end = value.partition("-")
+    if not sep:
+        raise ValueError(f"quiet hours look like 21:00-08:00, got {value!r}")
+    first, last = parse_clock(start), parse_clock(end)
+    if first == last:
+        raise ValueError(f"quiet hours must not start and end at the same time: {value!r}")
+    return first, last
+
+
+def parse_pairs(value: str) -> dict[str, str]:
+    """`a=1,b=2` → {"a": "1", "b": "2"}."""
+    out: dict[str, str] = {}
+    for part in value.split(","):
+        if not part.strip():
+            continue
+        key, sep, val = part.partition("=")
+        if not sep or not key.strip() or not val.strip():
+            raise ValueError(f"expected name=value pairs separated by commas, got {part.strip()!r}")
+        out[key.strip()] = val.strip()
+    return out

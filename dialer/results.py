@@ -19,8 +19,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from dialer import answers
 from dialer.campaigns import retry_delay
 from grievance.errors import DomainError
+from grievance.feedback import note_unanswered_call
 from grievance.service import Policy, record_feedback
 from storage.models import CampaignContact
+from storage.queries import complaints as complaint_q
 from storage.queries import dialer as dialer_q
 
 log = logging.getLogger(__name__)
@@ -64,11 +66,24 @@ async def settle(session: AsyncSession, attempt_id: int, outcome: str, cause: in
     if state == "queued":
         due = now + retry_delay(campaign.retry_minutes or {}, retry_as)
         await dialer_q.finish_contact(session, contact.id, state="queued", outcome=last, next_attempt_at=due)
+        if campaign.kind == "feedback" and contact.attempts == 1:
+            await note_unanswered(session, contact, now, {"attempt": attempt_id, "outcome": last})
     else:
         await dialer_q.finish_contact(session, contact.id, state=state, outcome=last)
         if state == "failed" and campaign.kind == "feedback":
             await close_unreachable(session, contact, policy, now, {"attempt": attempt_id, "attempts": contact.attempts})
     return Settled(attempt_id, outcome, attempt.result, state)
+
+
+async def note_unanswered(session: AsyncSession, contact: CampaignContact, now: datetime,
+                          detail: dict[str, object]) -> None:
+    """The first feedback call went unanswered: say so in the complaint's history (a citizen on
+    WhatsApp is then asked there, with buttons)."""
+    if contact.complaint_id is None:
+        return
+    complaint = await complaint_q.by_id(session, contact.complaint_id)
+    if complaint is not None and complaint.state in answers.AWAITING_FEEDBACK:
+        await note_unanswered_call(session, complaint, now, detail)
 
 
 async def close_unreachable(session: AsyncSession, contact: CampaignContact, policy: Policy, now: datetime,

@@ -53,3 +53,15 @@ async def enqueue_feedback_call(session: AsyncSession, complaint: Complaint, due
         language=citizen.language if citizen else "hi", state="queued", attempts=0,
         next_attempt_at=due, extra={"complaint": complaint.number},
     ))
+
+
+async def note_unanswered_call(session: AsyncSession, complaint: Complaint, now: datetime,
+                               detail: dict[str, object]) -> None:
+    """Write `feedback_call_failed` in the complaint's history (no change of state): the first
+    feedback call went unanswered. The notifier turns it into a feedback request by WhatsApp."""
+    from storage.models import ComplaintEvent
+    from storage.queries import complaints as complaint_q
+
+    await complaint_q.add_event(session, ComplaintEvent(
+        complaint_id=complaint.id, at=now, actor_kind="dialer", actor="dialer", action="feedback_call_failed",
+        from_state=complaint.state, to_state=complaint.state, detail=detail))

@@ -45,6 +45,7 @@ class Actor(StrEnum):
     IVR = "ivr"
     DIALER = "dialer"
     SYSTEM = "system"
+    CHAT = "chat"  # the WhatsApp bot, acting on what the citizen chose
 
 
 class Effect(StrEnum):
@@ -61,7 +62,7 @@ class Effect(StrEnum):
     CHANGE_DEPARTMENT = "change_department"
 
 
-FEEDBACK_ACTORS = frozenset({Actor.AGENT, Actor.SUPERVISOR, Actor.ADMIN, Actor.IVR, Actor.DIALER})
+FEEDBACK_ACTORS = frozenset({Actor.AGENT, Actor.SUPERVISOR, Actor.ADMIN, Actor.IVR, Actor.DIALER, Actor.CHAT})
 
 
 @dataclass(frozen=True, slots=True)

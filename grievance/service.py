@@ -22,7 +22,9 @@ from storage.queries import citizens as citizen_q
 from storage.queries import complaints as complaint_q
 from storage.queries import reference
 
-CHANNELS = ("phone", "ivr", "web", "walk_in", "email", "app")
+# The ways a complaint comes in (DESIGN §9). Staff enter walk-ins, tehsil diwas hearings, the
+# district portal and letters by hand or by import.
+CHANNELS = ("phone", "ivr", "web", "whatsapp", "walk_in", "tehsil_diwas", "portal", "letter", "email", "app")
 LANGUAGES = ("hi", "en")
 MAX_DESCRIPTION = 4000
 

@@ -95,6 +95,7 @@ class Officer(Base):
     level: Mapped[int] = mapped_column(Integer)
     phone: Mapped[str | None] = mapped_column(String(16), nullable=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    email: Mapped[str | None] = mapped_column(String(254), nullable=True)  # issue 15: reminders by e-mail
 
 
 class PauseReason(Base):
@@ -355,6 +356,132 @@ class DncNumber(Base):
     phone: Mapped[str] = mapped_column(String(16), primary_key=True)
     reason: Mapped[str] = mapped_column(String(150), default="")
     added_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+# --- messaging: WhatsApp chat, notifications, the delivery outbox (issue 15) ------------------
+
+
+class MessageContact(Base):
+    """What we know of a phone number as a messaging contact: language, WhatsApp, consent (STOP)."""
+
+    __tablename__ = "message_contacts"
+    phone: Mapped[str] = mapped_column(String(16), primary_key=True)
+    language: Mapped[str | None] = mapped_column(String(2), nullable=True)
+    whatsapp: Mapped[bool] = mapped_column(Boolean, default=False)
+    last_inbound_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    stopped: Mapped[bool] = mapped_column(Boolean, default=False)
+    stopped_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class ChatConversation(Base):
+    """One WhatsApp conversation: with the bot (a step and its data), queued for an agent, with an
+    agent, or closed."""
+
+    __tablename__ = "chat_conversations"
+    __table_args__ = (Index("ix_chat_conversations_state", "state", "queued_at"),
+                      Index("ix_chat_conversations_phone", "phone", "state"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone: Mapped[str] = mapped_column(String(16))
+    profile_name: Mapped[str] = mapped_column(String(150), default="")
+    state: Mapped[str] = mapped_column(String(16), default="bot")
+    step: Mapped[str] = mapped_column(String(32), default="start")
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    language: Mapped[str] = mapped_column(String(2), default="hi")
+    agent_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    agent_name: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    opened_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    queued_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    taken_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    last_inbound_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    close_reason: Mapped[str | None] = mapped_column(String(32), nullable=True)
+
+
+class ChatMessage(Base):
+    """A message of a conversation, either way. Inbound ones carry WhatsApp's id (unique: Meta
+    retries a webhook, the same message is taken once)."""
+
+    __tablename__ = "chat_messages"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("chat_conversations.id"), index=True)
+    direction: Mapped[str] = mapped_column(String(3))
+    wa_id: Mapped[str | None] = mapped_column(String(128), unique=True, nullable=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(Text, default="")
+    media: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    author: Mapped[str] = mapped_column(String(64))
+    outbound_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class ChatMedia(Base):
+    """A photo or voice note sent in a chat, fetched from the Graph API and kept on the complaint."""
+
+    __tablename__ = "chat_media"
+    __table_args__ = (Index("ix_chat_media_state", "state", "next_attempt_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("chat_conversations.id"), index=True)
+    complaint_id: Mapped[int | None] = mapped_column(ForeignKey("complaints.id"), nullable=True, index=True)
+    media_id: Mapped[str] = mapped_column(String(128), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    mime: Mapped[str] = mapped_column(String(64), default="")
+    state: Mapped[str] = mapped_column(String(16), default="waiting")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    attachment_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    last_error: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class OutboundMessage(Base):
+    """The delivery outbox: every message to a citizen or officer (chat reply, notification),
+    written in the transaction that decided it, sent by whichever process claims it, retried.
+    `dedupe_key` makes a decision idempotent (one row per event and recipient)."""
+
+    __tablename__ = "outbound_messages"
+    __table_args__ = (Index("ix_outbound_messages_due", "state", "next_attempt_at"),
+                      Index("ix_outbound_messages_provider", "provider_id"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dedupe_key: Mapped[str] = mapped_column(String(160), unique=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    recipient: Mapped[str] = mapped_column(String(254))
+    recipient_kind: Mapped[str] = mapped_column(String(16))
+    purpose: Mapped[str] = mapped_column(String(32))
+    language: Mapped[str] = mapped_column(String(2), default="hi")
+    body: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    event_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+    complaint_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    state: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    lease_owner: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    provider_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    status: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    status_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    last_error: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class NotifierCursor(Base):
+    """How far a reader of the audit trail has got (the highest event id it has decided on)."""
+
+    __tablename__ = "notifier_cursors"
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    last_event_id: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class ScheduledRun(Base):
+    """A daily job that ran (job, local date): the first process to insert the row runs it."""
+
+    __tablename__ = "scheduled_runs"
+    job: Mapped[str] = mapped_column(String(32), primary_key=True)
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 # --- hardening: login throttle counters (shared by every `helpline serve` process) --------------

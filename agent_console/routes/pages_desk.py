@@ -228,8 +228,9 @@ async def put_disposition(request: Request, ctx: AppContext = Depends(get_ctx),
 
 @router.post("/admin/officers/{code}/phone")
 async def officer_phone(request: Request, code: str, ctx: AppContext = Depends(get_ctx),
-                        pu: PageUser = Depends(form_user("admin")), phone: str = Form(default="")) -> Response:
-    return await _apply(request, pu, ctx, "officers", lambda s: desk_admin.set_officer_phone(s, code, phone))
+                        pu: PageUser = Depends(form_user("admin")), phone: str = Form(default=""),
+                        email: str | None = Form(default=None)) -> Response:
+    return await _apply(request, pu, ctx, "officers", lambda s: desk_admin.set_officer_phone(s, code, phone, email))
 
 
 @router.post("/admin/handover")

@@ -8,7 +8,7 @@ import pytest
 from grievance.errors import TransitionRefused
 from grievance.lifecycle import Action, Actor, Effect, State, allowed_actions, decide
 
-FEEDBACK = {Actor.AGENT, Actor.SUPERVISOR, Actor.ADMIN, Actor.IVR, Actor.DIALER}
+FEEDBACK = {Actor.AGENT, Actor.SUPERVISOR, Actor.ADMIN, Actor.IVR, Actor.DIALER, Actor.CHAT}
 CLOSERS = {Actor.DIALER, Actor.SYSTEM, Actor.SUPERVISOR, Actor.ADMIN, Actor.AGENT}
 MOVERS = {Actor.OFFICER, Actor.SUPERVISOR, Actor.ADMIN}
 

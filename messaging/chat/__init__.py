@@ -1,0 +1,1 @@
+"""The WhatsApp chat: the bot's steps (register, status, feedback), hand-over to agents."""

@@ -1,0 +1,115 @@
+"""The WhatsApp webhook: Meta's handshake, the signature over the raw body, one take per message id,
+delivery statuses; refusals change nothing and log no secret."""
+from __future__ import annotations
+
+import json
+import logging
+
+import pytest
+from sqlalchemy import func, select
+
+from storage.models import ChatMessage, OutboundMessage
+from tests.fakes import whatsapp_meta as meta
+from tests.fakes.messaging_stack import APP_SECRET, VERIFY_TOKEN, MessagingStack
+
+CITIZEN = "919812345678"
+
+
+async def _count(stack: MessagingStack, model: type) -> int:
+    async with stack.db.session_scope() as session:
+        return await session.scalar(select(func.count()).select_from(model)) or 0
+
+
+async def test_verification_handshake(db_url: str) -> None:
+    async with MessagingStack(db_url, run=False) as stack:
+        ok = await stack.client.get("/webhooks/whatsapp", params={
+            "hub.mode": "subscribe", "hub.verify_token": VERIFY_TOKEN, "hub.challenge": "1158201444"})
+        assert ok.status_code == 200 and ok.text == "1158201444"
+        for params in ({"hub.mode": "subscribe", "hub.verify_token": "wrong", "hub.challenge": "1"},
+                       {"hub.mode": "unsubscribe", "hub.verify_token": VERIFY_TOKEN, "hub.challenge": "1"},
+                       {}):
+            refused = await stack.client.get("/webhooks/whatsapp", params=params)
+            assert refused.status_code == 403
+            assert refused.json()["error"]["id"] == "forbidden"
+
+
+async def test_bad_signature_refused_and_logged_without_secrets(db_url: str, caplog: pytest.LogCaptureFixture) -> None:
+    async with MessagingStack(db_url, run=False) as stack:
+        payload = meta.text(CITIZEN, "नमस्ते")
+        caplog.set_level(logging.INFO)
+        forged = meta.post(stack.client, "not-the-secret", payload)
+        for response in (await forged, await stack.send(payload, signature=""),
+                         await stack.send(payload, signature="sha256=" + "0" * 64),
+                         await stack.send(payload, signature="md5=abc")):
+            assert response.status_code == 403, response.text
+            assert response.json()["error"]["id"] == "bad_signature"
+        # a body changed after signing is refused too
+        body = json.dumps(payload).encode()
+        from messaging.whatsapp.signature import HEADER, sign
+
+        tampered = await stack.client.post("/webhooks/whatsapp", content=body.replace(b"\\u0928", b"\\u0929"),
+                                           headers={HEADER: sign(APP_SECRET, body)})
+        assert tampered.status_code == 403
+        assert await _count(stack, ChatMessage) == 0 and await _count(stack, OutboundMessage) == 0
+        logged = caplog.text
+        assert "whatsapp webhook refused" in logged
+        assert APP_SECRET not in logged and CITIZEN not in logged and "sha256=" not in logged
+
+
+async def test_malformed_and_oversized_bodies(db_url: str) -> None:
+    async with MessagingStack(db_url, run=False) as stack:
+        from messaging.whatsapp.signature import HEADER, sign
+
+        for body in (b"not json", b'{"object":"page","entry":[]}', b'{"object":"whatsapp_business_account"}'):
+            response = await stack.client.post("/webhooks/whatsapp", content=body, headers={HEADER: sign(APP_SECRET, body)})
+            assert response.status_code == 400, body
+            assert response.json()["error"]["id"] == "bad_request"
+        big = b"x" * 1_000_001
+        response = await stack.client.post("/webhooks/whatsapp", content=big, headers={HEADER: sign(APP_SECRET, big)})
+        assert response.status_code == 413
+        assert await _count(stack, ChatMessage) == 0
+
+
+async def test_unconfigured_webhook_refuses(db_url: str) -> None:
+    async with MessagingStack(db_url, run=False, settings={"whatsapp_app_secret": ""}) as stack:
+        response = await stack.send(meta.text(CITIZEN, "hi"))
+        assert response.status_code == 503
+
+
+async def test_same_message_twice_is_taken_once(db_url: str) -> None:
+    async with MessagingStack(db_url) as stack:
+        payload = meta.text(CITIZEN, "नमस्ते", msg_id="wamid.RETRIED-1")
+        first = await stack.send(payload)
+        again = await stack.send(payload)
+        assert first.json() == {"messages": 1, "duplicates": 0, "statuses": 0}
+        assert again.json() == {"messages": 0, "duplicates": 1, "statuses": 0}
+        await stack.graph.wait_for(lambda got: len(got) >= 1)
+        assert await _count(stack, ChatMessage) == 2  # the message and one reply (language choice)
+        assert len(stack.graph.to(CITIZEN)) == 1
+        sent = stack.graph.to(CITIZEN)[0]
+        assert sent["type"] == "interactive" and sent["interactive"]["type"] == "button"
+        assert [b["reply"]["id"] for b in sent["interactive"]["action"]["buttons"]] == ["lang:hi", "lang:en"]
+
+
+async def test_statuses_are_stored_and_only_move_forward(db_url: str) -> None:
+    async with MessagingStack(db_url, run=False) as stack:
+        await stack.send(meta.text(CITIZEN, "hello"))
+        assert await stack.deliver() == 1
+        wamid = stack.graph.received[0]["id"]
+        for state in ("delivered", "read", "delivered"):
+            response = await stack.send(meta.status(wamid, state, CITIZEN))
+            assert response.json()["statuses"] == 1
+        unknown = await stack.send(meta.status("wamid.NOT-OURS", "read", CITIZEN))
+        assert unknown.json()["statuses"] == 0
+        async with stack.db.session_scope() as session:
+            row = (await session.scalars(select(OutboundMessage))).one()
+        assert row.provider_id == wamid and row.state == "sent" and row.status == "read"
+
+
+async def test_control_characters_from_a_phone_pass_the_edge_and_are_dropped(db_url: str) -> None:
+    async with MessagingStack(db_url, run=False) as stack:
+        response = await stack.send(meta.text(CITIZEN, "help\u0007 me\x00 please\nthanks"))
+        assert response.status_code == 200 and response.json()["messages"] == 1
+        async with stack.db.session_scope() as session:
+            stored = (await session.scalars(select(ChatMessage).where(ChatMessage.direction == "in"))).one()
+        assert stored.text == "help me please\nthanks"
