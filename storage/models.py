@@ -300,6 +300,9 @@ class Campaign(Base):
     scheduled_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     created_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # the dialer runner that dials it (one at a time, so its limits hold across processes)
+    runner: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    runner_until: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
 
 class CampaignContact(Base):
