@@ -38,6 +38,7 @@ from cti.callbacks import note_call_rows
 from cti.pbx_clock import PbxClock
 from cti.wrapup import Wrapup
 from cti.lease import Lease, Leases
+from cti.registrations import Registrations
 from cti.ami.client import AmiClient
 from cti.ami.errors import ActionFailed, AmiError, NotConnected
 from cti.ami.framing import AmiMessage
@@ -116,6 +117,7 @@ class CtiService:
                         for c in pool.clients}
         self.resyncs = 0
         self.events = 0
+        self.registrations = Registrations()  # where each agent's phone is registered
         self.takeovers = 0
         self.replay_s = replay_s
         self.leases: Leases | None = None
@@ -193,6 +195,8 @@ class CtiService:
         pbx_now = received - server.clock.offset
         event = ev.from_ami(msg, pbx_now)
         if event is None:
+            if msg.event == "ContactStatus":  # a phone registered, left, or stopped answering
+                self._contact_status(server, msg)
             return
         if event.ts != pbx_now:  # stamped by Asterisk
             server.clock.observe(event.ts, received)
@@ -306,6 +310,45 @@ class CtiService:
         log.info("AMI %s: took the event stream over (%d pop(s)/row(s) replayed)", server.client.name,
                  len(missed))
 
+    # -- where agents' phones are ------------------------------------------------------------
+
+    def agent_servers(self, extension: str) -> list[str]:
+        """The servers to send this agent's actions to: those its phone is registered on, and
+        those whose contacts could not be read (no PJSIP); the only server when there is one."""
+        registered = set(self.registrations.servers_of(extension))
+        names = [n for n in self.servers if n in registered or n not in self.registrations.known]
+        if not names and len(self.servers) == 1:
+            names = list(self.servers)
+        return names
+
+    def _contact_status(self, server: _Server, msg: AmiMessage) -> None:
+        name = server.client.name
+        if not self.registrations.apply(name, msg):
+            return
+        self._dirty = True
+        extension = msg.get("EndpointName") or msg.get("AOR")
+        if server.owner and extension and name in self.registrations.servers_of(extension):
+            self._spawn(self._readd_one(server, extension))  # a phone that (re)registered here
+
+    async def _readd_one(self, server: _Server, extension: str) -> None:
+        try:
+            members_msgs = await server.client.send_list("QueueStatus")
+        except AmiError as exc:
+            log.warning("AMI %s: could not list queue members for %s: %s", server.client.name, extension, exc)
+            return
+        now = server.clock.now()
+        members = [e for m in members_msgs if isinstance(e := ev.from_ami(m, now), ev.QueueMember)]
+        await self._readd_agents(server.client, members, only=extension)
+
+    async def _read_contacts(self, client: AmiClient) -> None:
+        try:
+            contacts = await client.send_list("PJSIPShowContacts")
+        except ActionFailed as exc:  # no chan_pjsip here: every agent may be on this server
+            log.warning("AMI %s: PJSIPShowContacts refused (%s); agents' actions go to every server",
+                        client.name, exc.message)
+            return
+        self.registrations.reset(client.name, contacts)
+
     def owners(self) -> dict[str, bool]:
         """Whether this process owns each server's event stream (for /health and /metrics)."""
         return {name: server.owner for name, server in self.servers.items()}
@@ -395,6 +438,7 @@ class CtiService:
         asked_at = server.calls.seq  # events applied after this are newer than the lists
         members_msgs = await client.send_list("QueueStatus")
         channel_msgs = await client.send_list("CoreShowChannels")
+        await self._read_contacts(client)
         now = server.clock.now()
         members: list[ev.QueueMember] = []
         entries: list[ev.QueueEntry] = []
@@ -435,11 +479,14 @@ class CtiService:
             log.warning("AMI %s: Asterisk's clock is %+.1f s from this host's; times are corrected",
                         client.name, -clock.offset)
 
-    async def _readd_agents(self, client: AmiClient, members: list[ev.QueueMember]) -> None:
+    async def _readd_agents(self, client: AmiClient, members: list[ev.QueueMember], only: str | None = None) -> None:
+        """Put back the agents Helpline logged in whose phone is on this server."""
         async with self.db.sessions() as session:
             logins = await agent_q.logins(session)
         present = {(m.queue, m.interface): m for m in members}
         for login in logins:
+            if (only is not None and login.extension != only) or client.name not in self.agent_servers(login.extension):
+                continue
             interface = sp.interface_of(login.extension)
             for queue in [q for q in login.queues.split(",") if q]:
                 member = present.get((queue, interface))

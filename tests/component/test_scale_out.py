@@ -122,50 +122,51 @@ async def test_owner_killed_mid_call_another_takes_over(pg_url: str, tmp_path: P
     await make_user(db, AGENT, "agent", extension=EXTENSION)
     before_end, rest = _split("inbound-answered", "HangupRequest")
     try:
-        async with FakeAmiServer(auth_fail_delay=0.05) as pod_a, FakeAmiServer(auth_fail_delay=0.05) as pod_b, \
-                ServeCluster(3, pg_url, [pod_a, pod_b], tmp_path, redis_url=REDIS_URL) as cluster:
-            name = ami_name(pod_a)
-            owner = (await cluster.owners())[name]
-            desk = next(p for p in cluster.processes if p is not owner)  # the agent's browser is elsewhere
-            token = await _token(desk)
-            async with httpx.AsyncClient(base_url=desk.base, timeout=10) as http:
-                auth = {"Authorization": f"Bearer {token}"}
-                r = await http.post("/api/v1/agents/me/login", json={"extension": EXTENSION}, headers=auth)
-                assert r.status_code == 200, r.text
-                r = await http.post("/api/v1/agents/me/pause", json={"reason": "lunch"}, headers=auth)
-                assert r.status_code == 200, r.text
-            ws = await _socket(desk, token)
-            await pod_a.replay(before_end)
-            first = await _collect(ws, {"call.ringing": 1, "call.answered": 1})
-            call_id = next(m for m in first if m["type"] == "call.answered")["call"]["id"]
-            removes = len(pod_a.actions_named("QueueRemove"))
+        async with FakeAmiServer(auth_fail_delay=0.05) as pod_a, FakeAmiServer(auth_fail_delay=0.05) as pod_b:
+            pod_a.register(EXTENSION)  # the agent's phone is on pod A
+            async with ServeCluster(3, pg_url, [pod_a, pod_b], tmp_path, redis_url=REDIS_URL) as cluster:
+                name = ami_name(pod_a)
+                owner = (await cluster.owners())[name]
+                desk = next(p for p in cluster.processes if p is not owner)  # the agent's browser is elsewhere
+                token = await _token(desk)
+                async with httpx.AsyncClient(base_url=desk.base, timeout=10) as http:
+                    auth = {"Authorization": f"Bearer {token}"}
+                    r = await http.post("/api/v1/agents/me/login", json={"extension": EXTENSION}, headers=auth)
+                    assert r.status_code == 200, r.text
+                    r = await http.post("/api/v1/agents/me/pause", json={"reason": "lunch"}, headers=auth)
+                    assert r.status_code == 200, r.text
+                ws = await _socket(desk, token)
+                await pod_a.replay(before_end)
+                first = await _collect(ws, {"call.ringing": 1, "call.answered": 1})
+                call_id = next(m for m in first if m["type"] == "call.answered")["call"]["id"]
+                removes = len(pod_a.actions_named("QueueRemove"))
 
-            owner.kill()  # mid-call: the caller and the agent are talking
-            await pod_a.replay(rest)  # the call ends while nobody owns the stream, or just after
-            new_owner, took = await cluster.wait_owner(name, timeout=30)
-            assert took <= TAKEOVER_LIMIT_S, f"takeover took {took:.1f} s"
-            assert new_owner is not owner and new_owner.alive
+                owner.kill()  # mid-call: the caller and the agent are talking
+                await pod_a.replay(rest)  # the call ends while nobody owns the stream, or just after
+                new_owner, took = await cluster.wait_owner(name, timeout=30)
+                assert took <= TAKEOVER_LIMIT_S, f"takeover took {took:.1f} s"
+                assert new_owner is not owner and new_owner.alive
 
-            ended = await _collect(ws, {"call.ended": 1})  # the agent's pop still arrives
-            end = next(m for m in ended if m["type"] == "call.ended")
-            assert end["call"]["id"] == call_id and end.get("outcome") in (None, "answered"), end
-            calls = await _rows(db, Call, 1)
-            await asyncio.sleep(1.0)  # a second writer would have flushed by now
-            calls = await _rows(db, Call, 1)
-            assert [(c.linkedid, c.outcome, c.agent) for c in calls] == [(call_id, "answered", EXTENSION)]
+                ended = await _collect(ws, {"call.ended": 1})  # the agent's pop still arrives
+                end = next(m for m in ended if m["type"] == "call.ended")
+                assert end["call"]["id"] == call_id and end.get("outcome") in (None, "answered"), end
+                calls = await _rows(db, Call, 1)
+                await asyncio.sleep(1.0)  # a second writer would have flushed by now
+                calls = await _rows(db, Call, 1)
+                assert [(c.linkedid, c.outcome, c.agent) for c in calls] == [(call_id, "answered", EXTENSION)]
 
-            # the agent is still logged in and paused, in Asterisk and in Helpline
-            assert len(pod_a.actions_named("QueueRemove")) == removes
-            async with asyncio.timeout(15):
-                while not all(pod_a.members.get(q, {}).get(f"PJSIP/{EXTENSION}", {}).get("Paused") == "1"
-                              for q in ("helpline-hi", "helpline-en")):
-                    await asyncio.sleep(0.05)
-            async with db.sessions() as session:
-                login = (await session.scalars(select(AgentLogin))).one()
-            assert login.extension == EXTENSION and login.paused and login.pause_reason == "lunch"
-            async with httpx.AsyncClient(base_url=desk.base, timeout=10) as http:
-                me = (await http.get("/api/v1/agents/me", headers={"Authorization": f"Bearer {token}"})).json()
-            assert me["login"]["paused"] is True
-            await ws.close()
+                # the agent is still logged in and paused, in Asterisk and in Helpline
+                assert len(pod_a.actions_named("QueueRemove")) == removes
+                async with asyncio.timeout(15):
+                    while not all(pod_a.members.get(q, {}).get(f"PJSIP/{EXTENSION}", {}).get("Paused") == "1"
+                                  for q in ("helpline-hi", "helpline-en")):
+                        await asyncio.sleep(0.05)
+                async with db.sessions() as session:
+                    login = (await session.scalars(select(AgentLogin))).one()
+                assert login.extension == EXTENSION and login.paused and login.pause_reason == "lunch"
+                async with httpx.AsyncClient(base_url=desk.base, timeout=10) as http:
+                    me = (await http.get("/api/v1/agents/me", headers={"Authorization": f"Bearer {token}"})).json()
+                assert me["login"]["paused"] is True
+                await ws.close()
     finally:
         await db.dispose()
