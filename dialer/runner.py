@@ -27,7 +27,7 @@ import logging
 import math
 import secrets
 import socket
-from collections import deque
+from collections import Counter, deque
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -87,6 +87,7 @@ class DialerRunner:
         self._queued: set[int] = set()
         self._warned_offline = False
         self.started = 0
+        self.outcomes: Counter[str] = Counter()  # settled calls by outcome (/metrics)
 
     # -- main loop -------------------------------------------------------------------------
 
@@ -320,6 +321,7 @@ class DialerRunner:
         async with self._txn() as session:
             settled = await results.settle(session, attempt_id, outcome, cause, self.clock(), self.policy)
         if settled is not None:
+            self.outcomes[outcome] += 1
             log.info("dialer: attempt %d %s%s -> contact %s", attempt_id, outcome,
                      f" ({settled.result})" if settled.result else "", settled.contact_state)
 
