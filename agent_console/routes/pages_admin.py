@@ -16,11 +16,15 @@ from agent_console.sessions import announce_signed_out
 from agent_console import admin
 from grievance.errors import DomainError, InvalidInput
 from helpline.users import create_user
+from grievance.service import utcnow
+from ivr import hours_admin
 from storage.queries import desk_settings, reference
+from storage.queries import hours as hours_q
 from storage.queries import users as user_q
 
 router = APIRouter(include_in_schema=False)
-SECTIONS = ("users", "officers", "departments", "categories", "pause_reasons", "queues", "dispositions", "handover")
+SECTIONS = ("users", "officers", "departments", "categories", "pause_reasons", "queues", "dispositions", "handover",
+            "hours", "holidays")
 
 
 def _int(value: str, field: str) -> int:
@@ -38,6 +42,8 @@ async def _page(request: Request, pu: PageUser, ctx: AppContext, *, status: int 
             "pause_reasons": await reference.pause_reasons(session), "districts": await reference.districts(session),
             "queue_settings": await desk_settings.queue_settings(session),
             "disposition_list": await desk_settings.dispositions(session),
+            "hours": await hours_admin.hours_view(session, hours_admin.DEFAULT_QUEUE, utcnow(), ctx.tz),
+            "all_holidays": await hours_q.holidays(session),
         }
     return render(request, "admin.html", pu.lang, pu=pu, status=status, roles=ROLES, sections=SECTIONS,
                   **data, **values)

@@ -1,0 +1,40 @@
+"""Console texts of issue 14 (service hours, holidays, the emergency message, recorded voices,
+campaign changes and announcements), Hindi and English; merged into agent_console.i18n."""
+from __future__ import annotations
+
+EN: dict[str, str] = {
+    "admin.hours": "Service hours", "admin.holidays": "Holidays",
+    "admin.hours_hint": "When agents answer each queue. Outside these hours, and on holidays, callers hear the "
+                        "after-hours message, can still check a status or give feedback, and can ask for a "
+                        "callback or record their complaint. A closing time before the opening time runs past midnight.",
+    "admin.holidays_hint": "One calendar: the agent queues close and campaigns do not call on these dates.",
+    "hours.now": "Now", "hours.rule": "Hours", "hours.open": "Open", "hours.closed": "Closed",
+    "hours.holiday": "Closed (holiday)", "hours.until": "until {at}", "hours.opens_at": "opens {at}",
+    "hours.always": "Open all the time", "hours.days": "Days", "hours.opens": "Opens", "hours.closes": "Closes",
+    "hours.date": "Date", "hours.no_holidays": "No holidays set.", "hours.agents": "Agents",
+    "emg.title": "Emergency message", "emg.on": "On: every caller hears it before the menu.",
+    "emg.off": "Off.", "emg.text_hi": "Message (Hindi)", "emg.text_en": "Message (English)",
+    "emg.switch_on": "Switch on", "emg.switch_off": "Switch off", "emg.update": "Save new text",
+    "emg.hint": "For a flood, an outage, an epidemic: the text is spoken in Hindi and English when you save "
+                "(a recording uploaded by the administrator replaces the voice).",
+    "cb.kind.voicemail": "Recorded after hours", "cb.recording": "Recording",
+}
+
+HI: dict[str, str] = {
+    "admin.hours": "सेवा का समय", "admin.holidays": "अवकाश",
+    "admin.hours_hint": "हर कतार में एजेंट कब उत्तर देते हैं। इस समय के बाहर और अवकाश पर कॉल करने वाले सेवा-समय "
+                        "के बाद का संदेश सुनते हैं, शिकायत की स्थिति जान सकते हैं या राय दे सकते हैं, और वापस कॉल "
+                        "माँग सकते हैं या अपनी शिकायत रिकॉर्ड करा सकते हैं। बंद होने का समय खुलने से पहले हो तो "
+                        "समय आधी रात के पार जाता है।",
+    "admin.holidays_hint": "एक ही कैलेंडर: इन तिथियों पर एजेंट कतारें बंद रहती हैं और अभियान कॉल नहीं करते।",
+    "hours.now": "अभी", "hours.rule": "समय", "hours.open": "खुला", "hours.closed": "बंद",
+    "hours.holiday": "बंद (अवकाश)", "hours.until": "{at} तक", "hours.opens_at": "{at} पर खुलेगा",
+    "hours.always": "हर समय खुला", "hours.days": "दिन", "hours.opens": "खुलता है", "hours.closes": "बंद होता है",
+    "hours.date": "तिथि", "hours.no_holidays": "कोई अवकाश तय नहीं।", "hours.agents": "एजेंट",
+    "emg.title": "आपात संदेश", "emg.on": "चालू: हर कॉल करने वाला इसे मेनू से पहले सुनता है।",
+    "emg.off": "बंद।", "emg.text_hi": "संदेश (हिन्दी)", "emg.text_en": "संदेश (अंग्रेज़ी)",
+    "emg.switch_on": "चालू करें", "emg.switch_off": "बंद करें", "emg.update": "नया पाठ सहेजें",
+    "emg.hint": "बाढ़, बिजली कटौती, महामारी के लिए: सहेजते ही पाठ हिन्दी और अंग्रेज़ी में बोला जाता है "
+                "(प्रशासक की अपलोड की गई रिकॉर्डिंग आवाज़ की जगह लेती है)।",
+    "cb.kind.voicemail": "सेवा-समय के बाद रिकॉर्ड", "cb.recording": "रिकॉर्डिंग",
+}
