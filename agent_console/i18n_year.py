@@ -18,6 +18,13 @@ EN: dict[str, str] = {
     "emg.hint": "For a flood, an outage, an epidemic: the text is spoken in Hindi and English when you save "
                 "(a recording uploaded by the administrator replaces the voice).",
     "cb.kind.voicemail": "Recorded after hours", "cb.recording": "Recording",
+    "camp.edit": "Change the rules", "camp.edit_save": "Save changes", "camp.daily_cap": "Calls per number per day",
+    "camp.edit_saved": "Saved: {n} change(s), kept in the log below.", "camp.edit_same": "Nothing changed.",
+    "camp.changes": "Changes", "camp.no_changes": "No changes since the campaign was created.",
+    "camp.field.window": "calling window", "camp.field.days": "days", "camp.field.holidays": "holidays",
+    "camp.field.max_channels": "channels", "camp.field.calls_per_second": "calls per second",
+    "camp.field.max_attempts": "attempts", "camp.field.daily_cap": "daily cap", "camp.field.retry_minutes": "retry delays",
+    "camp.field.name": "name", "camp.field.scheduled_at": "start time",
 }
 
 HI: dict[str, str] = {
@@ -37,4 +44,11 @@ HI: dict[str, str] = {
     "emg.hint": "बाढ़, बिजली कटौती, महामारी के लिए: सहेजते ही पाठ हिन्दी और अंग्रेज़ी में बोला जाता है "
                 "(प्रशासक की अपलोड की गई रिकॉर्डिंग आवाज़ की जगह लेती है)।",
     "cb.kind.voicemail": "सेवा-समय के बाद रिकॉर्ड", "cb.recording": "रिकॉर्डिंग",
+    "camp.edit": "नियम बदलें", "camp.edit_save": "बदलाव सहेजें", "camp.daily_cap": "प्रति नंबर प्रति दिन कॉल",
+    "camp.edit_saved": "सहेजा गया: {n} बदलाव, नीचे के लॉग में दर्ज।", "camp.edit_same": "कुछ नहीं बदला।",
+    "camp.changes": "बदलाव", "camp.no_changes": "अभियान बनने के बाद कोई बदलाव नहीं।",
+    "camp.field.window": "कॉल का समय", "camp.field.days": "दिन", "camp.field.holidays": "अवकाश",
+    "camp.field.max_channels": "चैनल", "camp.field.calls_per_second": "प्रति सेकंड कॉल",
+    "camp.field.max_attempts": "प्रयास", "camp.field.daily_cap": "दैनिक सीमा", "camp.field.retry_minutes": "दोबारा कॉल का अंतराल",
+    "camp.field.name": "नाम", "camp.field.scheduled_at": "शुरू होने का समय",
 }

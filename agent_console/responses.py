@@ -190,6 +190,22 @@ class CampaignOut(Open):
     progress: Progress
 
 
+class CampaignChangeOut(BaseModel):
+    id: int
+    at: str
+    by: str
+    before: dict[str, object]
+    after: dict[str, object]
+
+
+class CampaignEdited(CampaignOut):
+    change: CampaignChangeOut | None
+
+
+class CampaignChanges(BaseModel):
+    changes: list[CampaignChangeOut]
+
+
 class CampaignList(BaseModel):
     campaigns: list[CampaignOut]
 

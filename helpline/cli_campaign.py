@@ -1,4 +1,4 @@
-"""`helpline campaign create|import|start|pause|cancel|status`: survey campaigns from the shell.
+"""`helpline campaign create|import|edit|changes|start|pause|cancel|status`: campaigns from the shell.
 
 Each command exits non-zero with a one-line reason on bad input.
 """
@@ -148,6 +148,61 @@ def pause(campaign_id: int) -> None:
 def cancel(campaign_id: int) -> None:
     """Cancel a campaign: queued contacts are not called."""
     _move(campaign_id, "cancel")
+
+
+@campaign_app.command("edit")
+@guarded
+def edit(
+    campaign_id: int,
+    name: str | None = typer.Option(None, "--name"),
+    window: str | None = typer.Option(None, "--window", help="calling window HH:MM-HH:MM"),
+    days: str | None = typer.Option(None, "--days", help="calling days, e.g. mon,tue,wed,thu,fri,sat"),
+    holidays: str | None = typer.Option(None, "--holidays", help="the campaign's own dates without calls (replaces them)"),
+    max_channels: int | None = typer.Option(None, "--max-channels"),
+    calls_per_second: float | None = typer.Option(None, "--cps", help="calls started per second"),
+    max_attempts: int | None = typer.Option(None, "--max-attempts"),
+    retry: str | None = typer.Option(None, "--retry", help="minutes per outcome, e.g. no_answer=120,busy=30"),
+    daily_cap: int | None = typer.Option(None, "--daily-cap"),
+    schedule: str | None = typer.Option(None, "--schedule", help="a draft's start time, ISO 8601 with offset"),
+    by: str = typer.Option("cli", "--by", help="who makes the change (kept in the audit log)"),
+) -> None:
+    """Change a campaign's rules (also the standing feedback campaign's); prints each change."""
+    from dialer import edit as campaign_edit
+    from grievance.service import utcnow
+
+    changes = {k: v for k, v in {"name": name, "window": window, "days": days, "holidays": holidays,
+                                 "max_channels": max_channels, "calls_per_second": calls_per_second,
+                                 "max_attempts": max_attempts, "retry_minutes": retry, "daily_cap": daily_cap,
+                                 "scheduled_at": schedule}.items() if v is not None}
+    if not changes:
+        raise CliError("nothing to change: give at least one option (see --help)")
+
+    async def work(session: Any, ctx: Any) -> dict[str, Any] | None:
+        _, change = await campaign_edit.edit_campaign(session, campaign_id, changes, by[:64], utcnow(), ctx.tz)
+        return campaign_edit.change_json(change, ctx.tz) if change else None
+
+    change = _with_db(work)
+    if change is None:
+        typer.echo(f"campaign {campaign_id}: unchanged")
+        return
+    for field, after in change["after"].items():
+        typer.echo(f"campaign {campaign_id}: {field} {json.dumps(change['before'][field], ensure_ascii=False)}"
+                   f" -> {json.dumps(after, ensure_ascii=False)}")
+
+
+@campaign_app.command("changes")
+@guarded
+def changes(campaign_id: int) -> None:
+    """The audit log of a campaign's rules: when, who, what before and after."""
+    from dialer import edit as campaign_edit
+
+    async def work(session: Any, ctx: Any) -> list[dict[str, Any]]:
+        return await campaign_edit.history(session, campaign_id, ctx.tz)
+
+    for change in _with_db(work):
+        for field, after in change["after"].items():
+            typer.echo(f"{change['at']} {change['by']}: {field} {json.dumps(change['before'][field], ensure_ascii=False)}"
+                       f" -> {json.dumps(after, ensure_ascii=False)}")
 
 
 @campaign_app.command("status")

@@ -14,8 +14,8 @@ from agent_console.context import AppContext
 from agent_console.schemas import CSV_UPLOAD, CSV_RESPONSE, DncAdded, DncList, DncRemoved, PhoneText, PhonePath, RowId, SIGNED_IN, errors
 from agent_console.deps import CurrentUser, get_ctx, get_session, require
 from agent_console.errors import ApiError
-from agent_console.responses import CampaignList, CampaignOut, ImportOut
-from dialer import admin
+from agent_console.responses import CampaignChanges, CampaignEdited, CampaignList, CampaignOut, ImportOut
+from dialer import admin, edit
 from dialer.csv_import import MAX_BYTES
 from grievance.errors import InvalidInput
 from grievance.service import utcnow
@@ -47,6 +47,21 @@ class CampaignIn(BaseModel):
     retry_minutes: dict[str, int] | None = Field(default=None, description="no_answer, busy, congestion, failed")
     daily_cap: int | None = None
     scheduled_at: datetime | None = None
+
+
+class CampaignPatch(BaseModel):
+    """Only the fields sent change; each change is logged (GET /campaigns/{id}/changes)."""
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    name: str | None = Field(default=None, min_length=1, max_length=150)
+    window: str | None = Field(default=None, max_length=11, description="HH:MM-HH:MM in the helpline's time zone")
+    days: list[str] | None = Field(default=None, max_length=7, description="mon … sun")
+    holidays: list[str] | None = Field(default=None, max_length=400, description="YYYY-MM-DD")
+    max_channels: int | None = None
+    calls_per_second: float | None = None
+    max_attempts: int | None = None
+    retry_minutes: dict[str, int] | None = Field(default=None, description="no_answer, busy, congestion, failed")
+    daily_cap: int | None = None
+    scheduled_at: datetime | None = Field(default=None, description="a draft's start time; null clears it")
 
 
 class DncIn(BaseModel):
@@ -82,6 +97,27 @@ async def get_campaign(campaign_id: RowId, ctx: AppContext = Depends(get_ctx),
                        user: CurrentUser = Depends(SUPERVISORS)) -> dict[str, Any]:
     campaign = await admin.get_campaign(session, campaign_id)
     return {**admin.campaign_json(campaign, ctx.tz), "progress": await admin.progress(session, campaign)}
+
+
+@router.patch("/campaigns/{campaign_id}", response_model=CampaignEdited)
+async def edit_campaign(campaign_id: RowId, body: CampaignPatch, ctx: AppContext = Depends(get_ctx),
+                        session: AsyncSession = Depends(get_session, scope="function"),
+                        user: CurrentUser = Depends(SUPERVISORS)) -> dict[str, Any]:
+    """Change a campaign's rules (the standing feedback campaign's too) until it is completed or
+    cancelled; `change` is the audit entry (who, when, each field before and after), null when
+    nothing changed."""
+    changes = body.model_dump(exclude_unset=True, mode="json")
+    campaign, change = await edit.edit_campaign(session, campaign_id, changes, user.username, utcnow(), ctx.tz)
+    return {**admin.campaign_json(campaign, ctx.tz), "progress": await admin.progress(session, campaign),
+            "change": edit.change_json(change, ctx.tz) if change else None}
+
+
+@router.get("/campaigns/{campaign_id}/changes", response_model=CampaignChanges)
+async def campaign_changes(campaign_id: RowId, ctx: AppContext = Depends(get_ctx),
+                           session: AsyncSession = Depends(get_session, scope="function"),
+                           user: CurrentUser = Depends(SUPERVISORS)) -> dict[str, Any]:
+    """Every change of the campaign's rules, oldest first."""
+    return {"changes": await edit.history(session, campaign_id, ctx.tz)}
 
 
 @router.post("/campaigns/{campaign_id}/contacts", response_model=ImportOut, openapi_extra=CSV_UPLOAD)

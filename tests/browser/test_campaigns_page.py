@@ -12,7 +12,7 @@ from playwright.async_api import expect
 
 from storage.queries import campaign_admin as admin_q
 from tests.fakes.ami_server import FakeAmiServer
-from tests.fakes.browser import chromium, login, new_page, shot
+from tests.fakes.browser import SCREENSHOTS, chromium, login, new_page, shot
 from tests.fakes.cti_stack import CtiStack
 from tests.helpers import make_user
 
@@ -84,6 +84,22 @@ async def test_supervisor_runs_a_survey_campaign(sqlite_url: str) -> None:
         await expect(page.locator("#p-queued")).to_have_text("2")
         await expect(page.locator("#d-failed tbody tr td").first).to_have_text("busy")
         await expect(page.locator("#p-dialled")).to_have_text("0")
+
+        # --- the rules change while it runs; the change is logged -----------------------------
+        await page.click("#edit-box summary")
+        await expect(page.locator("#e-window")).to_have_value("10:00-18:00")
+        await page.fill("#e-window", "10:00-19:30")
+        await page.fill("#e-attempts", "4")
+        await page.click("#edit-submit")
+        await expect(page.locator("#edit-msg")).to_contain_text("2 change(s)")
+        await expect(page.locator("#d-window")).to_contain_text("10:00-19:30")
+        await expect(page.locator("#edit-log li").first).to_contain_text("super")
+        await expect(page.locator("#edit-log")).to_contain_text("calling window: 10:00-18:00 → 10:00-19:30")
+        await page.fill("#e-window", "19:00-10:00")
+        await page.click("#edit-submit")
+        await expect(page.locator("#edit-error")).to_contain_text("19:00-10:00")
+        await page.locator("#edit-box").screenshot(path=str(SCREENSHOTS / "supervisor-campaign-edit.png"))
+        await page.click("#edit-box summary")
 
         # --- do-not-call list ----------------------------------------------------------------
         await page.fill("#dnc-phone", "98123 00000")
