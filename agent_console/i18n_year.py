@@ -25,6 +25,14 @@ EN: dict[str, str] = {
     "camp.field.max_channels": "channels", "camp.field.calls_per_second": "calls per second",
     "camp.field.max_attempts": "attempts", "camp.field.daily_cap": "daily cap", "camp.field.retry_minutes": "retry delays",
     "camp.field.name": "name", "camp.field.scheduled_at": "start time",
+    "camp.kind.announcement": "Announcement", "camp.message": "Message", "camp.new": "New campaign",
+    "camp.message_hi": "Message (Hindi)", "camp.message_en": "Message (English)",
+    "camp.confirm_hi": "Confirmation question (Hindi)", "camp.confirm_en": "Confirmation question (English)",
+    "camp.optional": "optional", "camp.announce_hint": "Callers hear the message, can press 1 to hear it again, "
+    "then the confirmation question if there is one (the first digit confirms).",
+    "camp.announce_counts": "Answered {answered} · heard to the end {heard} · confirmed {confirmed}",
+    "camp.prompts_spoken": "The questions or the message are spoken (text-to-speech) when the campaign is created; "
+                           "a recording uploaded by the administrator replaces the voice.",
 }
 
 HI: dict[str, str] = {
@@ -51,4 +59,12 @@ HI: dict[str, str] = {
     "camp.field.max_channels": "चैनल", "camp.field.calls_per_second": "प्रति सेकंड कॉल",
     "camp.field.max_attempts": "प्रयास", "camp.field.daily_cap": "दैनिक सीमा", "camp.field.retry_minutes": "दोबारा कॉल का अंतराल",
     "camp.field.name": "नाम", "camp.field.scheduled_at": "शुरू होने का समय",
+    "camp.kind.announcement": "घोषणा", "camp.message": "संदेश", "camp.new": "नया अभियान",
+    "camp.message_hi": "संदेश (हिन्दी)", "camp.message_en": "संदेश (अंग्रेज़ी)",
+    "camp.confirm_hi": "पुष्टि का प्रश्न (हिन्दी)", "camp.confirm_en": "पुष्टि का प्रश्न (अंग्रेज़ी)",
+    "camp.optional": "वैकल्पिक", "camp.announce_hint": "सुनने वाले संदेश सुनते हैं, 1 दबाकर फिर से सुन सकते हैं, "
+    "फिर पुष्टि का प्रश्न हो तो वह (पहला अंक पुष्टि करता है)।",
+    "camp.announce_counts": "उत्तर दिया {answered} · पूरा सुना {heard} · पुष्टि की {confirmed}",
+    "camp.prompts_spoken": "अभियान बनाते ही प्रश्न या संदेश आवाज़ में (टेक्स्ट-टू-स्पीच) तैयार हो जाते हैं; "
+                           "प्रशासक की अपलोड की गई रिकॉर्डिंग आवाज़ की जगह लेती है।",
 }

@@ -20,7 +20,7 @@ from grievance.errors import InvalidInput, TransitionRefused
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 STATES = ("draft", "scheduled", "running", "paused", "completed", "cancelled")
 FINAL_STATES = ("completed", "cancelled")
-KINDS = ("feedback", "survey")
+KINDS = ("feedback", "survey", "announcement")
 #: Outcomes of a call that did not reach anyone, and the retry delay each uses.
 RETRY_KEYS = ("no_answer", "busy", "congestion", "failed")
 RETRY_KEY_OF = {
@@ -138,6 +138,9 @@ class CampaignSpec:
     daily_cap: int = 2
     survey: list[dict[str, Any]] = field(default_factory=list)
     scheduled_at: datetime | None = None
+    kind: str = "survey"
+    message: dict[str, str] = field(default_factory=dict)
+    confirm: dict[str, Any] = field(default_factory=dict)
 
 
 def parse_days(value: Any) -> str:

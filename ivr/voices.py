@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -40,14 +40,23 @@ class PromptRenderer:
 
     async def render(self, name: str, texts: Mapping[str, str]) -> None:
         """Speak each language's text into the prompt `name` (both languages, or PromptError)."""
-        jobs = [(text, lang, str(self.path(name, lang))) for lang, text in texts.items() if text.strip()]
+        await self.render_all({lang: {name: text} for lang, text in texts.items()})
+
+    async def render_all(self, manifest: Mapping[str, Mapping[str, str]],
+                         recorded: Collection[tuple[str, str]] = ()) -> None:
+        """Speak every prompt of `manifest` (lang → name → text) except the (name, lang) pairs an
+        administrator recorded; one worker process for all of them."""
+        jobs = [(text, lang, str(self.path(name, lang))) for lang, prompts in manifest.items()
+                for name, text in prompts.items() if text.strip() and (name, lang) not in recorded]
         if not jobs:
             return
+        name = ", ".join(sorted({n for prompts in manifest.values() for n in prompts}))[:200]
+        texts = {lang: "" for lang in manifest}
         loop = asyncio.get_running_loop()
         async with self._lock:  # one espeak worker at a time: the machine also answers calls
             with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
                 try:
-                    async with asyncio.timeout(RENDER_TIMEOUT_S):
+                    async with asyncio.timeout(RENDER_TIMEOUT_S + 2 * len(jobs)):
                         await loop.run_in_executor(pool, _render_many, jobs)
                 except TimeoutError:
                     raise PromptError(f"{name}: text-to-speech took longer than {RENDER_TIMEOUT_S:.0f} s") from None

@@ -82,11 +82,14 @@
     for (const [question, counts] of Object.entries(p.answers || {})) {
       for (const [answer, n] of Object.entries(counts)) answers.push([question, answer, n]);
     }
-    document.getElementById("d-answers-box").hidden = c.kind !== "survey";
+    document.getElementById("d-answers-box").hidden = c.kind === "feedback";
     fillCounts("d-answers", answers, 3);
     const now = new Date();
     H.setText("d-updated", t("camp.updated", {at: now.toTimeString().slice(0, 8)}));
-    document.getElementById("upload-form").hidden = c.kind !== "survey";
+    document.getElementById("upload-form").hidden = c.kind === "feedback";
+    const a = (c.progress || {}).announcement;
+    document.getElementById("d-announce").hidden = !a;
+    if (a) H.setText("d-announce", t("camp.announce_counts", a));
   }
 
   function replace(c) {
@@ -221,9 +224,37 @@
     return v === "" ? null : Number(v);
   }
 
+  // survey or announcement: the form shows the questions or the message
+  const kindOf = () => (form.querySelector('input[name="kind"]:checked') || {value: "survey"}).value;
+  function showKind() {
+    const announcing = kindOf() === "announcement";
+    document.getElementById("survey-part").hidden = announcing;
+    document.getElementById("announce-part").hidden = !announcing;
+  }
+  for (const radio of form.querySelectorAll('input[name="kind"]')) radio.addEventListener("change", showKind);
+  showKind();
+
+  function announcementBody() {
+    const val = (id) => document.getElementById(id).value.trim();
+    const body = {message: {hi: val("m-hi"), en: val("m-en")}};
+    if (val("c-hi") || val("c-en")) {
+      body.confirm = {prompt_hi: val("c-hi"), prompt_en: val("c-en"), digits: parseDigits(val("c-digits"), 1)};
+    }
+    return body;
+  }
+
   function formBody() {
+    if (kindOf() === "announcement") {
+      const body = Object.assign(baseBody(), {kind: "announcement"}, announcementBody());
+      delete body.survey;
+      return body;
+    }
+    return baseBody();
+  }
+
+  function baseBody() {
     const survey = [];
-    form.querySelectorAll(".question").forEach((row, i) => {
+    if (kindOf() === "survey") form.querySelectorAll(".question").forEach((row, i) => {
       const get = (name) => row.querySelector('input[name="' + name + '"]').value.trim();
       if (i > 0 && !get("q_hi") && !get("q_en")) return;  // an added row left empty
       survey.push({id: get("q_id"), prompt_hi: get("q_hi"), prompt_en: get("q_en"), digits: parseDigits(get("q_digits"), i + 1)});
@@ -240,6 +271,7 @@
       survey: survey,
     };
     for (const k of Object.keys(body)) if (body[k] === null) delete body[k];
+    if (kindOf() === "announcement") delete body.survey;
     return body;
   }
 

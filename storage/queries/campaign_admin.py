@@ -161,3 +161,12 @@ async def add_change(session: AsyncSession, change: CampaignChange) -> CampaignC
 async def changes(session: AsyncSession, campaign_id: int) -> Sequence[CampaignChange]:
     stmt = select(CampaignChange).where(CampaignChange.campaign_id == campaign_id).order_by(CampaignChange.id)
     return (await session.scalars(stmt)).all()
+
+
+async def answered_contacts(session: AsyncSession, contact_ids: Sequence[int]) -> set[int]:
+    """The contacts with at least one answered attempt."""
+    if not contact_ids:
+        return set()
+    stmt = (select(CallAttempt.contact_id).distinct()
+            .where(CallAttempt.contact_id.in_(list(contact_ids)), CallAttempt.answered_at.is_not(None)))
+    return set((await session.scalars(stmt)).all())

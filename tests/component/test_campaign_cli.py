@@ -13,7 +13,8 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def helpline(*args: str, db: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "HELPLINE_DATABASE_URL": f"sqlite+aiosqlite:///{db}"}
+    env = {**os.environ, "HELPLINE_DATABASE_URL": f"sqlite+aiosqlite:///{db}",
+           "HELPLINE_SOUNDS_DIR": str(db.parent / "sounds")}
     return subprocess.run([sys.executable, "-m", "helpline.cli", "campaign", *args], capture_output=True, text=True,
                           env=env, cwd=REPO, timeout=120)
 
