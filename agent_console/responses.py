@@ -372,3 +372,26 @@ class EmergencyState(BaseModel):
     text_en: str
     updated_by: str | None
     updated_at: str | None
+
+
+# --- recorded voices (issue 14) ----------------------------------------------------------------------
+
+
+class PromptRecordingOut(BaseModel):
+    name: str
+    language: str
+    duration_s: float
+    sha256: str
+    uploaded_by: str | None
+    uploaded_at: str
+    audio: str
+
+
+class PromptRecordingList(BaseModel):
+    recordings: list[PromptRecordingOut]
+    prompts: list[str]
+
+
+class PromptRemoved(BaseModel):
+    name: str
+    language: str

@@ -18,6 +18,7 @@ from ivr import hours
 from ivr.scripts import QUEUES
 from storage.models import EmergencyMessage
 from storage.queries import hours as hours_q
+from storage.queries import prompts as prompt_q
 
 log = logging.getLogger(__name__)
 
@@ -155,7 +156,10 @@ async def set_emergency(session: AsyncSession, active: bool, text_hi: str | None
     changed = {lang: text for lang, text, old in (("hi", new_hi, row.text_hi), ("en", new_en, row.text_en))
                if text and (text != old or row.version == 0)}
     if changed and render is not None:
-        await render(EMERGENCY_PROMPT, changed)
+        recorded = {lang for name, lang in await prompt_q.recorded_prompts(session) if name == EMERGENCY_PROMPT}
+        spoken = {lang: text for lang, text in changed.items() if lang not in recorded}
+        if spoken:
+            await render(EMERGENCY_PROMPT, spoken)
     if changed:
         row.version += 1
     row.text_hi, row.text_en, row.active, row.updated_by, row.updated_at = new_hi, new_en, active, by, now

@@ -33,7 +33,24 @@ async def test_admin_hours_holidays_and_the_supervisors_emergency_message(sqlite
         async with page.expect_navigation():
             await page.click("#add-holiday button[type=submit]")
         await expect(page.locator('#holidays tr[data-day="2027-01-26"]')).to_contain_text("गणतंत्र दिवस")
+        # a recorded voice for one prompt, then listened to
+        from tests.component.test_recorded_voices import tone
+
+        await page.fill('#voice-upload input[name="name"]', "closed-hours")
+        await page.select_option('#voice-upload select[name="language"]', "hi")
+        await page.set_input_files('#voice-upload input[name="file"]',
+                                   files=[{"name": "closed.wav", "mimeType": "audio/wav", "buffer": tone()}])
+        async with page.expect_navigation():
+            await page.click("#voice-upload button[type=submit]")
+        await expect(page.locator('#recordings tr[data-prompt="closed-hours/hi"]')).to_contain_text("1.0 s")
+        await page.fill('#voice-listen input[name="listen"]', "closed-hours")
+        async with page.expect_navigation():
+            await page.click("#voice-listen button[type=submit]")
+        audio = page.locator("#listen-audio")
+        await expect(audio).to_have_attribute("src", "/api/v1/admin/prompts/closed-hours/hi/audio")
+        assert await audio.evaluate("a => fetch(a.src).then(r => r.status)") == 200
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        await page.locator("#voices").screenshot(path=str(SCREENSHOTS / "admin-voices.png"))
         await page.locator("#hours").screenshot(path=str(SCREENSHOTS / "admin-hours.png"))
         await page.locator("#holidays").screenshot(path=str(SCREENSHOTS / "admin-holidays.png"))
         assert page.problems == []  # type: ignore[attr-defined]
