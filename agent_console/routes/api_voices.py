@@ -25,8 +25,10 @@ ADMIN = require("admin")
 PromptName = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[a-z0-9-]+$")]
 Lang = Annotated[Literal["hi", "en"], Path()]
 AUDIO_UPLOAD = {"requestBody": {"required": True, "content": {
-    "audio/wav": {"schema": {"type": "string", "format": "binary"}},
-    "audio/mpeg": {"schema": {"type": "string", "format": "binary"}}}}}
+    "application/octet-stream": {"schema": {"type": "string", "format": "binary",
+                                            "description": "the WAV or MP3 file (any content type: audio/wav, audio/mpeg)"}},
+    "multipart/form-data": {"schema": {"type": "object", "required": ["file"],
+                                       "properties": {"file": {"type": "string", "format": "binary"}}}}}}}
 AUDIO = {200: {"content": {"audio/wav": {}}, "description": "the prompt as Asterisk plays it (8 kHz mono WAV)"}}
 
 
@@ -50,13 +52,23 @@ async def list_recordings(ctx: AppContext = Depends(get_ctx), session: AsyncSess
 async def upload_recording(name: PromptName, lang: Lang, request: Request, ctx: AppContext = Depends(get_ctx),
                            session: AsyncSession = Depends(get_session, scope="function"),
                            user: CurrentUser = Depends(ADMIN)) -> dict[str, Any]:
-    """A WAV or MP3 recording (the raw body, up to 20 MB): converted to 8 kHz mono, normalised,
+    """A WAV or MP3 recording (the raw body or a form's `file`, up to 20 MB): converted to 8 kHz mono, normalised,
     and played instead of the text-to-speech of that prompt in that language."""
+    too_large = ApiError(413, "too_large", f"the recording is larger than {UPLOAD_MAX_BYTES // (1024 * 1024)} MB")
     data = bytearray()
-    async for chunk in request.stream():
-        data += chunk
-        if len(data) > UPLOAD_MAX_BYTES:
-            raise ApiError(413, "too_large", f"the recording is larger than {UPLOAD_MAX_BYTES // (1024 * 1024)} MB")
+    if request.headers.get("content-type", "").startswith("multipart/form-data"):
+        form = await request.form()
+        upload = form.get("file")
+        if upload is None or isinstance(upload, str):
+            raise InvalidInput("send the recording as the form field 'file'", field="file")
+        data += await upload.read(UPLOAD_MAX_BYTES + 1)
+    else:
+        async for chunk in request.stream():
+            data += chunk
+            if len(data) > UPLOAD_MAX_BYTES:
+                raise too_large
+    if len(data) > UPLOAD_MAX_BYTES:
+        raise too_large
     row = await voice_admin.upload(session, renderer(ctx), name, lang, bytes(data), user.username, utcnow())
     return voice_admin.recording_json(row, ctx.tz)
 
