@@ -45,12 +45,14 @@ LIMITS: list[tuple[str, re.Pattern[str], int]] = [
     ("POST", re.compile(r"/webhooks/whatsapp\Z"), WEBHOOK_MAX_BYTES),
     ("PUT", re.compile(r"/api/v1/admin/prompts/[^/]+/[^/]+\Z"), UPLOAD_MAX_BYTES + 64 * KIB),
     ("POST", re.compile(r"/admin/prompts\Z"), UPLOAD_MAX_BYTES + 64 * KIB),
+    ("POST", re.compile(r"/supervisor/emergency/recording\Z"), UPLOAD_MAX_BYTES + 64 * KIB),
 ]
 # Streamed through, counted, never decoded here: uploads, and the WhatsApp webhook, whose exact
 # bytes carry Meta's signature (it drops control characters itself: a refusal would be retried
 # by Meta for days).
 STREAMED = (re.compile(r"/api/v1/campaigns/[^/]+/contacts\Z"), re.compile(r"/webhooks/whatsapp\Z"),
-            re.compile(r"/api/v1/admin/prompts/[^/]+/[^/]+\Z"), re.compile(r"/admin/prompts\Z"))
+            re.compile(r"/api/v1/admin/prompts/[^/]+/[^/]+\Z"), re.compile(r"/admin/prompts\Z"),
+            re.compile(r"/supervisor/emergency/recording\Z"))
 
 
 def body_limit(method: str, path: str) -> int:

@@ -16,7 +16,8 @@ EN: dict[str, str] = {
     "emg.off": "Off.", "emg.text_hi": "Message (Hindi)", "emg.text_en": "Message (English)",
     "emg.switch_on": "Switch on", "emg.switch_off": "Switch off", "emg.update": "Save new text",
     "emg.hint": "For a flood, an outage, an epidemic: the text is spoken in Hindi and English when you save "
-                "(a recording uploaded by the administrator replaces the voice).",
+                "(a recording uploaded here replaces the voice in its language).",
+    "emg.record": "Or a recording of the message in",
     "cb.kind.voicemail": "Recorded after hours", "cb.recording": "Recording",
     "camp.edit": "Change the rules", "camp.edit_save": "Save changes", "camp.daily_cap": "Calls per number per day",
     "camp.edit_saved": "Saved: {n} change(s), kept in the log below.", "camp.edit_same": "Nothing changed.",
@@ -57,7 +58,8 @@ HI: dict[str, str] = {
     "emg.off": "बंद।", "emg.text_hi": "संदेश (हिन्दी)", "emg.text_en": "संदेश (अंग्रेज़ी)",
     "emg.switch_on": "चालू करें", "emg.switch_off": "बंद करें", "emg.update": "नया पाठ सहेजें",
     "emg.hint": "बाढ़, बिजली कटौती, महामारी के लिए: सहेजते ही पाठ हिन्दी और अंग्रेज़ी में बोला जाता है "
-                "(प्रशासक की अपलोड की गई रिकॉर्डिंग आवाज़ की जगह लेती है)।",
+                "(यहाँ अपलोड की गई रिकॉर्डिंग उस भाषा में आवाज़ की जगह लेती है)।",
+    "emg.record": "या संदेश की रिकॉर्डिंग, भाषा",
     "cb.kind.voicemail": "सेवा-समय के बाद रिकॉर्ड", "cb.recording": "रिकॉर्डिंग",
     "camp.edit": "नियम बदलें", "camp.edit_save": "बदलाव सहेजें", "camp.daily_cap": "प्रति नंबर प्रति दिन कॉल",
     "camp.edit_saved": "सहेजा गया: {n} बदलाव, नीचे के लॉग में दर्ज।", "camp.edit_same": "कुछ नहीं बदला।",

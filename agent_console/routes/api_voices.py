@@ -15,7 +15,7 @@ from agent_console.responses import PromptRecordingList, PromptRecordingOut, Pro
 from agent_console.schemas import SIGNED_IN, errors
 from grievance.errors import InvalidInput, NotFound
 from grievance.service import utcnow
-from ivr import voice_admin
+from ivr import hours_admin, voice_admin
 from ivr.prompts import PromptError
 from ivr.voices import UPLOAD_MAX_BYTES, PromptRenderer
 from storage.queries import prompts as prompt_q
@@ -51,9 +51,12 @@ async def list_recordings(ctx: AppContext = Depends(get_ctx), session: AsyncSess
             responses=errors(503))
 async def upload_recording(name: PromptName, lang: Lang, request: Request, ctx: AppContext = Depends(get_ctx),
                            session: AsyncSession = Depends(get_session, scope="function"),
-                           user: CurrentUser = Depends(ADMIN)) -> dict[str, Any]:
+                           user: CurrentUser = Depends(require("admin", "supervisor"))) -> dict[str, Any]:
     """A WAV or MP3 recording (the raw body or a form's `file`, up to 20 MB): converted to 8 kHz mono, normalised,
-    and played instead of the text-to-speech of that prompt in that language."""
+    and played instead of the text-to-speech of that prompt in that language. Supervisors may
+    record the `emergency` prompt (the emergency message) only."""
+    if user.role != "admin" and name != hours_admin.EMERGENCY_PROMPT:
+        raise ApiError(403, "forbidden", "supervisors record the emergency message only; other prompts are the administrator's")
     too_large = ApiError(413, "too_large", f"the recording is larger than {UPLOAD_MAX_BYTES // (1024 * 1024)} MB")
     data = bytearray()
     if request.headers.get("content-type", "").startswith("multipart/form-data"):

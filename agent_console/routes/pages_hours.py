@@ -10,9 +10,10 @@ from agent_console.deps import get_ctx
 from agent_console.pages import PageUser, form_user, redirect
 from agent_console.routes.pages_admin import _apply
 from agent_console.routes.pages_supervisor import wallboard_page
-from grievance.errors import DomainError
+from grievance.errors import DomainError, InvalidInput
 from grievance.service import utcnow
-from ivr import hours_admin
+from ivr import hours_admin, voice_admin
+from ivr.voices import UPLOAD_MAX_BYTES
 from ivr.prompts import PromptError
 
 router = APIRouter(include_in_schema=False)
@@ -55,4 +56,25 @@ async def emergency(request: Request, ctx: AppContext = Depends(get_ctx),
         return await wallboard_page(request, ctx, pu, status=exc.status, emergency_error=exc.message)
     except PromptError as exc:
         return await wallboard_page(request, ctx, pu, status=503, emergency_error=str(exc))
+    return redirect("/supervisor?saved=emergency#emergency")
+
+
+@router.post("/supervisor/emergency/recording")
+async def emergency_recording(request: Request, ctx: AppContext = Depends(get_ctx),
+                              pu: PageUser = Depends(form_user("supervisor", "admin")),
+                              language: str = Form(default="")) -> Response:
+    """A recorded emergency message in one language (replaces its text-to-speech)."""
+    form = await request.form()
+    file = form.get("file")
+    data = await file.read(UPLOAD_MAX_BYTES + 1) if file is not None and not isinstance(file, str) else b""
+    try:
+        if not data:
+            raise InvalidInput("choose a WAV or MP3 recording", field="file")
+        async with ctx.db.session_scope() as session:
+            assert ctx.prompts is not None
+            await voice_admin.upload(session, ctx.prompts, hours_admin.EMERGENCY_PROMPT, language, data,
+                                     pu.user.username, utcnow())
+    except DomainError as exc:
+        message = exc.message if exc.status != 404 else "save the message's text first, then its recording"
+        return await wallboard_page(request, ctx, pu, status=exc.status, emergency_error=message)
     return redirect("/supervisor?saved=emergency#emergency")

@@ -59,6 +59,19 @@ async def test_supervisor_switches_the_emergency_message(client: httpx.AsyncClie
     assert row is not None and row.active and row.updated_by == "sup"
     from tests.conftest import TEST_SOUNDS
     assert (Path(TEST_SOUNDS) / "en" / "helpline" / "emergency.wav").is_file()
+    # a recording of the message replaces its Hindi voice; other prompts are the administrator's
+    from tests.component.test_recorded_voices import tone
+
+    spoken = (Path(TEST_SOUNDS) / "hi" / "helpline" / "emergency.wav").read_bytes()
+    r = await client.post("/supervisor/emergency/recording", data={CSRF: token, "language": "hi"},
+                          files={"file": ("flood.wav", tone(), "audio/wav")})
+    assert r.status_code == 303, r.text[:300]
+    assert (Path(TEST_SOUNDS) / "hi" / "helpline" / "emergency.wav").read_bytes() != spoken
+    r = await client.put("/api/v1/admin/prompts/goodbye/hi", content=tone(), headers={"X-CSRF-Token": token})
+    assert r.status_code == 403 and "emergency message only" in r.json()["error"]["message"]
+    r = await client.post("/supervisor/emergency/recording", data={CSRF: token, "language": "hi"},
+                          files={"file": ("notes.txt", b"not audio", "text/plain")})
+    assert r.status_code == 422 and "WAV or MP3" in r.text
     r = await client.post("/supervisor/emergency", data={CSRF: token, "active": "0", "text_hi": row.text_hi,
                                                          "text_en": row.text_en})
     assert r.status_code == 303
