@@ -118,6 +118,8 @@ class TokenOut(BaseModel):
 class PbxLink(BaseModel):
     url: str
     connected: bool
+    owner: bool = Field(False, description="this process owns the server's event stream (writes its call "
+                        "rows, publishes its pops); exactly one process does at a time")
 
 
 class HealthOut(BaseModel):

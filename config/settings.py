@@ -63,6 +63,8 @@ class Settings(BaseSettings):
     agi_port: int = 4573
     ami_urls: str = ""
     redis_url: str = ""
+    # The Redis pub/sub channel of pops and wallboard updates (several helplines on one Redis).
+    redis_channel: str = "helpline:cti"
     # Signs session cookies and API tokens. Empty: `helpline serve` keeps a random key in
     # helpline-secret.key (created once, mode 0600) in the working directory.
     secret_key: str = ""

@@ -197,7 +197,9 @@ class ComplaintEvent(Base):
 
 class Call(Base):
     __tablename__ = "calls"
-    __table_args__ = (Index("ix_calls_started", "started_at"), Index("ix_calls_caller", "caller"))
+    __table_args__ = (Index("ix_calls_started", "started_at"), Index("ix_calls_caller", "caller"),
+                      # one row per call, whichever process wrote it (issue 10: owner failover)
+                      Index("uq_calls_server_linkedid", "server", "linkedid", unique=True))
     id: Mapped[int] = mapped_column(primary_key=True)
     linkedid: Mapped[str] = mapped_column(String(64))
     server: Mapped[str] = mapped_column(String(128), default="")
@@ -222,7 +224,8 @@ class Call(Base):
 
 class AgentStateChange(Base):
     __tablename__ = "agent_state_changes"
-    __table_args__ = (Index("ix_agent_state_changes_agent_at", "agent", "at"),)
+    __table_args__ = (Index("ix_agent_state_changes_agent_at", "agent", "at"),
+                      Index("uq_agent_state_changes_agent_at_state", "agent", "at", "state", unique=True))
     id: Mapped[int] = mapped_column(primary_key=True)
     agent: Mapped[str] = mapped_column(String(64))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
@@ -304,6 +307,9 @@ class Campaign(Base):
     # question {"prompt_hi", "prompt_en", "digits"}; empty for surveys and feedback.
     message: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, server_default="{}")
     confirm: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, server_default="{}")
+    # the dialer runner that dials it (one at a time, so its limits hold across processes)
+    runner: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    runner_until: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
 
 class CampaignContact(Base):
