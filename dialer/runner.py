@@ -42,6 +42,7 @@ from dialer.calls import Ami, Calls, DialerConfig
 from dialer.campaigns import CallingWindow
 from dialer.pacing import Pacer
 from dialer.prepare import Prepared, prepare
+from grievance.holidays import holiday_dates
 from grievance.service import Policy
 from storage.db import Database
 from storage.models import Campaign, CampaignContact
@@ -134,11 +135,13 @@ class DialerRunner:
     async def _refresh(self) -> None:
         now = self.clock()
         loop_now = asyncio.get_running_loop().time()
+        today = now.astimezone(self.tz).date()
         cfg = self.config
         held: dict[int, tuple[bool, int]] = {}
         async with self._txn() as session:
             await dialer_q.start_due_scheduled(session, now)
             rows = await dialer_q.dialable_campaigns(session)
+            calendar = await holiday_dates(session, today - timedelta(days=1), today + timedelta(days=400))
             for row in rows:
                 if row.state != "running":
                     continue
@@ -156,10 +159,10 @@ class DialerRunner:
             current = self.campaigns.get(row.id)
             if current is None:
                 current = self.campaigns[row.id] = _Campaign(
-                    row, Pacer(row.calls_per_second, row.max_channels, loop_now), CallingWindow.of(row))
+                    row, Pacer(row.calls_per_second, row.max_channels, loop_now), CallingWindow.of(row, calendar))
             else:
                 current.row, current.active = row, True
-                current.window = CallingWindow.of(row)
+                current.window = CallingWindow.of(row, calendar)
                 current.pacer.configure(row.calls_per_second, row.max_channels, loop_now)
             mine, others = held[row.id]
             if mine != current.held:

@@ -4,7 +4,7 @@ so a new owner of an Asterisk's event stream may write again what the old one ma
 Rows doubled by two processes tracking the same PBX before this are merged first.
 
 Revision ID: 0008
-Revises: 0009
+Revises: 0010
 """
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from alembic import op
 import storage.models
 
 revision = "0008"
-down_revision = "0009"
+down_revision = "0010"  # after year (0010); numbers were handed out before the merge order was known
 branch_labels = None
 depends_on = None
 
