@@ -60,6 +60,7 @@ class _Campaign:
     idle_until: float = 0.0
     active: bool = True
     held: bool = False  # this runner holds the campaign (only the holder dials it)
+    held_until: float = 0.0  # loop time: a hold not renewed by then is not trusted (the database may be away)
     refill: asyncio.Task[None] | None = None
 
 
@@ -168,6 +169,7 @@ class DialerRunner:
             if mine != current.held:
                 log.info("dialer %s: %s campaign %d", self.id, "dials" if mine else "no longer dials", row.id)
             current.held = mine
+            current.held_until = loop_now + cfg.campaign_lease_s / 2 if mine else 0.0
             current.pacer.channels.reserved = others
             if not mine:
                 await self._release_buffer(current)
@@ -198,7 +200,8 @@ class DialerRunner:
         now = self.clock()
         loop = asyncio.get_running_loop()
         for state in list(self.campaigns.values()):
-            if not state.active or not state.held or not state.window.allows(now, self.tz):
+            held = state.held and loop.time() < state.held_until
+            if not state.active or not held or not state.window.allows(now, self.tz):
                 await self._release_buffer(state)
                 continue
             while True:
