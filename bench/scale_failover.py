@@ -38,18 +38,11 @@ from storage.db import Database
 from storage.models import Call
 from storage.seed import migrate_and_seed
 from tests.fakes.ami_server import FakeAmiServer
-from tests.fakes.serve_cluster import ServeCluster, ami_name
+from tests.fakes.serve_cluster import ServeCluster, ami_name, fresh
 from tests.traces import ami as capture_bytes
 
 PG_ADMIN_URL = os.environ.get("HELPLINE_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("HELPLINE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-ID_RE = re.compile(rb"^((?:Dest)?(?:Uniqueid|Linkedid)): (\d+)\.(\d+)\r$", re.M)
-
-
-def fresh(data: bytes, n: int) -> bytes:
-    """The capture with call ids no other round uses."""
-    return ID_RE.sub(lambda m: m.group(1) + b": " + str(int(m.group(2)) + 1_000_000 * n).encode() + b"." +
-                     m.group(3) + b"\r", data)
 
 
 LINKEDID_RE = re.compile(rb"^Linkedid: (\S+)\r$", re.M)

@@ -212,7 +212,7 @@ class CtiService:
         self.events += 1
         for change in server.calls.apply(event):
             self._call_change(server, change)
-        if type(event) is ev.Newchannel and event.uniqueid == event.linkedid:
+        if server.owner and type(event) is ev.Newchannel and event.uniqueid == event.linkedid:
             self._early_lookup(server, event)
         for agent_change in server.agents.apply(event):
             self._agent_change(server, agent_change, from_event=True)
@@ -302,15 +302,21 @@ class CtiService:
         self._dirty = True
         missed, server.missed = list(server.missed), deque(maxlen=MAX_MISSED)
         cutoff = self.clock() - self.replay_s
+        ended: set[str] = set()
         for at, pops, call, state in missed:
             if at < cutoff:
                 continue
             for pop in pops:
+                if pop.record is not None and pop.kind != sp.ENDED:
+                    self._context_for(pop.record)  # the caller's details, as the owner would have sent
                 self._emit(pop)
             if call is not None:
                 self._call_rows.append(call)
+                ended.add(call["linkedid"])
             if state is not None:
                 self._state_rows.append(state)
+        for call_id in ended:  # the pops above hold their lookups; calls already over need no more
+            self._contexts.pop(call_id, None)
         try:
             if server.client.connected:
                 await self._resync(server)
