@@ -279,9 +279,12 @@ def js_table(lang: str, prefixes: tuple[str, ...]) -> dict[str, str]:
 
 def _merge_desk_texts() -> None:
     from agent_console.i18n_desk import DESK_EN, DESK_HI
+    from agent_console.i18n_officer import OFFICER_EN, OFFICER_HI
 
     EN.update(DESK_EN)
     HI.update(DESK_HI)
+    EN.update(OFFICER_EN)
+    HI.update(OFFICER_HI)
 
 
 _merge_desk_texts()

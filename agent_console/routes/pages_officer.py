@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
 from agent_console import i18n
+from agent_console.labels import designation_for
 from agent_console.context import AppContext
 from agent_console.deps import get_ctx
 from agent_console.pages import PageUser, form_user, page_role, redirect, render
@@ -18,33 +19,52 @@ router = APIRouter(include_in_schema=False)
 VIEWERS = ("officer", "supervisor", "admin")
 
 
-async def _lookups(session: Any) -> dict[str, Any]:
+async def _lookups(session: Any, lang: str = "en") -> dict[str, Any]:
+    departments = {d.code: d for d in await reference.departments(session)}
+    districts = {d.code: d for d in await reference.districts(session)}
     return {
-        "departments": {d.code: d for d in await reference.departments(session)},
-        "districts": {d.code: d for d in await reference.districts(session)},
+        "departments": departments, "districts": districts,
         "categories": {c.code: c for c in await reference.categories(session)},
+        "designation": designation_for(lang, departments, districts),
     }
 
 
 @router.get("/officer")
 async def officer_inbox(request: Request, done: str | None = None, number: str | None = None,
+                        view: str | None = None, state: str | None = None, category: str | None = None,
+                        show: str | None = None, q: str | None = None, page: str | None = None,
                         ctx: AppContext = Depends(get_ctx), pu: PageUser = Depends(page_role("officer"))) -> Response:
-    async with ctx.db.session_scope() as session:
-        items = await inbox.inbox(session, pu.user.officer_code or "", ctx.tz, service.utcnow())
-        officer = await reference.get_officer(session, pu.user.officer_code or "")
-        lookups = await _lookups(session)
     t = i18n.translator(pu.lang)
-    notice = t("detail.transferred_ok", number=number) if done == "transferred" and number else None
-    return render(request, "officer_inbox.html", pu.lang, pu=pu, items=items, officer=officer, notice=notice,
-                  **lookups)
+    error, status = None, 200
+    try:
+        filters = inbox.InboxFilters.parse(view=view, state=state, category=category, show=show, q=q, page=page)
+    except DomainError as exc:
+        filters, error, status = inbox.InboxFilters(), exc.message, exc.status
+    async with ctx.db.session_scope() as session:
+        try:
+            result = await inbox.inbox_page(session, pu.user.officer_code or "", pu.user.username, filters,
+                                            ctx.tz, service.utcnow())
+        except DomainError as exc:
+            filters, error, status = inbox.InboxFilters(), exc.message, exc.status
+            result = await inbox.inbox_page(session, pu.user.officer_code or "", pu.user.username, filters,
+                                            ctx.tz, service.utcnow())
+        officer = await reference.get_officer(session, pu.user.officer_code or "")
+        lookups = await _lookups(session, pu.lang)
+    notices = {"transferred": "detail.transferred_ok", "requested": "detail.transfer_requested_ok",
+               "returned": "detail.returned_ok"}
+    notice = t(notices[done], number=number) if done in notices and number else None
+    own = [c for c in lookups["categories"].values() if officer and c.department_code == officer.department_code]
+    return render(request, "officer_inbox.html", pu.lang, pu=pu, status=status, result=result, items=result.items,
+                  f=filters, officer=officer, notice=notice, error=error, own_categories=own, **lookups)
 
 
 async def _detail(request: Request, pu: PageUser, ctx: AppContext, number: str, *, status: int = 200,
                   **values: Any) -> Response:
     officer_code = pu.user.officer_code if pu.role == "officer" else None
     async with ctx.db.session_scope() as session:
-        data = await inbox.complaint_page(session, number, officer_code, ctx.tz, service.utcnow())
-        lookups = await _lookups(session)
+        data = await inbox.complaint_page(session, number, officer_code, ctx.tz, service.utcnow(),
+                                          username=pu.user.username)
+        lookups = await _lookups(session, pu.lang)
     return render(request, "officer_complaint.html", pu.lang, pu=pu, status=status, c=data, **lookups, **values)
 
 

@@ -1,0 +1,56 @@
+"""Console texts of the officer round (issue 13: the officer's inbox on a phone, disposal, transfer
+requests, deadlines that act, the collector's page, staff entry, data protection), Hindi and
+English; merged into agent_console.i18n."""
+from __future__ import annotations
+
+OFFICER_EN: dict[str, str] = {
+    "officer.views": "Which complaints", "officer.view_open": "Waiting for me", "officer.view_handled": "Handled by me",
+    "officer.search": "Search", "officer.search_hint": "Number, phone, name or words",
+    "officer.any": "Any", "officer.show": "Show", "officer.show.all": "All",
+    "officer.show.overdue": "Overdue", "officer.show.due_soon": "Due in 2 days", "officer.show.reopened": "Reopened",
+    "officer.show.escalated": "Escalated", "officer.filter": "Apply", "officer.clear": "Clear",
+    "officer.count": "{first}–{last} of {total}", "officer.count_none": "0 complaints",
+    "officer.none_match": "No complaint matches.", "officer.handled": "Your action",
+    "officer.due_soon": "Due soon", "officer.flagged": "Flagged: overdue",
+    "officer.pages": "Pages", "officer.prev": "Previous", "officer.next": "Next", "officer.page_of": "Page {page} of {pages}",
+    "detail.transfer_requested_ok": "Transfer of complaint {number} requested; it stays with you until it is accepted.",
+    "detail.returned_ok": "Complaint {number} returned to the L1 officer.",
+    "event.interim": "Interim reply", "event.return": "Returned to L1", "event.transfer_request": "Transfer requested",
+    "event.transfer_accept": "Transfer accepted", "event.transfer_refuse": "Transfer refused",
+    "event.flag": "Flagged overdue", "event.attach": "Attachment added",
+    "event.mask": "Personal data masked",
+    "actor.agent": "agent", "actor.officer": "officer", "actor.supervisor": "supervisor", "actor.admin": "administrator",
+    "actor.ivr": "IVR", "actor.dialer": "feedback call", "actor.system": "system", "actor.chat": "WhatsApp",
+    "actor.collector": "collector", "actor.state_nodal": "state nodal officer",
+    "role.agent": "agent", "role.officer": "officer", "role.supervisor": "supervisor", "role.admin": "administrator",
+    "role.collector": "district collector", "role.state_nodal": "state nodal officer",
+    "feedback.satisfied": "satisfied", "feedback.dissatisfied": "dissatisfied", "feedback.unreachable": "not reachable",
+    "title.District officer": "District officer", "title.Divisional officer": "Divisional officer",
+    "title.State nodal officer": "State nodal officer", "title.State appellate officer": "State appellate officer",
+}
+
+OFFICER_HI: dict[str, str] = {
+    "officer.views": "कौन सी शिकायतें", "officer.view_open": "मेरे पास लंबित", "officer.view_handled": "मेरे द्वारा निपटाई गई",
+    "officer.search": "खोजें", "officer.search_hint": "संख्या, फ़ोन, नाम या शब्द",
+    "officer.any": "सभी", "officer.show": "दिखाएँ", "officer.show.all": "सभी",
+    "officer.show.overdue": "समय-सीमा पार", "officer.show.due_soon": "2 दिन में देय", "officer.show.reopened": "पुनः खोली गई",
+    "officer.show.escalated": "उच्च स्तर पर भेजी गई", "officer.filter": "लागू करें", "officer.clear": "हटाएँ",
+    "officer.count": "{total} में से {first}–{last}", "officer.count_none": "0 शिकायतें",
+    "officer.none_match": "कोई शिकायत मेल नहीं खाती।", "officer.handled": "आपकी कार्यवाही",
+    "officer.due_soon": "जल्द देय", "officer.flagged": "चिह्नित: समय-सीमा पार",
+    "officer.pages": "पृष्ठ", "officer.prev": "पिछला", "officer.next": "अगला", "officer.page_of": "पृष्ठ {page} / {pages}",
+    "detail.transfer_requested_ok": "शिकायत {number} के स्थानांतरण का अनुरोध भेजा गया; स्वीकार होने तक यह आपके पास रहेगी।",
+    "detail.returned_ok": "शिकायत {number} L1 अधिकारी को लौटाई गई।",
+    "event.interim": "अंतरिम उत्तर", "event.return": "L1 को लौटाई गई", "event.transfer_request": "स्थानांतरण का अनुरोध",
+    "event.transfer_accept": "स्थानांतरण स्वीकार", "event.transfer_refuse": "स्थानांतरण अस्वीकार",
+    "event.flag": "समय-सीमा पार चिह्नित", "event.attach": "संलग्नक जोड़ा गया",
+    "event.mask": "व्यक्तिगत जानकारी छिपाई गई",
+    "actor.agent": "एजेंट", "actor.officer": "अधिकारी", "actor.supervisor": "पर्यवेक्षक", "actor.admin": "प्रशासक",
+    "actor.ivr": "आईवीआर", "actor.dialer": "प्रतिपुष्टि कॉल", "actor.system": "सिस्टम", "actor.chat": "व्हाट्सऐप",
+    "actor.collector": "ज़िलाधिकारी", "actor.state_nodal": "राज्य नोडल अधिकारी",
+    "role.agent": "एजेंट", "role.officer": "अधिकारी", "role.supervisor": "पर्यवेक्षक", "role.admin": "प्रशासक",
+    "role.collector": "ज़िलाधिकारी", "role.state_nodal": "राज्य नोडल अधिकारी",
+    "feedback.satisfied": "संतुष्ट", "feedback.dissatisfied": "असंतुष्ट", "feedback.unreachable": "संपर्क नहीं हो सका",
+    "title.District officer": "ज़िला अधिकारी", "title.Divisional officer": "मंडल अधिकारी",
+    "title.State nodal officer": "राज्य नोडल अधिकारी", "title.State appellate officer": "राज्य अपीलीय अधिकारी",
+}
