@@ -218,14 +218,14 @@ class ComplaintAttachment(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id"), index=True)
     kind: Mapped[str] = mapped_column(String(16))  # photo | voice | document | video
-    content_type: Mapped[str] = mapped_column(String(100))
+    mime: Mapped[str] = mapped_column(String(100))
     size: Mapped[int] = mapped_column(Integer)
-    filename: Mapped[str] = mapped_column(String(255))
+    original_name: Mapped[str] = mapped_column(String(255))
     storage_key: Mapped[str] = mapped_column(String(255), unique=True)
     sha256: Mapped[str] = mapped_column(String(64))
-    source: Mapped[str] = mapped_column(String(16))  # officer | whatsapp | staff
-    uploaded_by: Mapped[str] = mapped_column(String(64))
-    uploaded_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    channel: Mapped[str] = mapped_column(String(16))  # officer | whatsapp | staff | …
+    added_by: Mapped[str] = mapped_column(String(64))
+    added_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class TransferRequest(Base):

@@ -45,8 +45,9 @@ def _filtered(stmt: Select, q: InboxQuery, now: datetime) -> Select:  # type: ig
     if q.phone:
         matches.append(Complaint.phone == q.phone)
     if q.text:
-        names = select(Citizen.id).where(Citizen.name.icontains(q.text, autoescape=True)).scalar_subquery()
-        matches.append(Complaint.citizen_id.in_(names))
+        # correlated: looks up only the citizens of the officer's complaints, not every citizen
+        matches.append(select(Citizen.id).where(Citizen.id == Complaint.citizen_id,
+                                                Citizen.name.icontains(q.text, autoescape=True)).exists())
         matches.append(Complaint.description.icontains(q.text, autoescape=True))
     if matches:
         stmt = stmt.where(or_(*matches))
