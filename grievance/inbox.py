@@ -15,7 +15,9 @@ from grievance import service
 from grievance.errors import Forbidden, InvalidInput
 from grievance.phones import normalise_phone
 from grievance.views import complaint_json
+from storage.queries import attachments as attachment_q
 from storage.queries import citizens as citizen_q
+from storage.queries import transfer_requests as request_q
 from storage.queries import officer_inbox as inbox_q
 from storage.queries import reference
 
@@ -141,15 +143,37 @@ async def inbox(session: AsyncSession, officer_code: str, tz: ZoneInfo, now: dat
 
 async def complaint_page(session: AsyncSession, number: str, officer_code: str | None, tz: ZoneInfo,
                          now: datetime, username: str | None = None) -> dict[str, Any]:
-    """One complaint with its history and citizen; an officer sees the complaints they hold, and
-    (read only) those they disposed, transferred or returned."""
+    """One complaint with its history, citizen, attachments and pending transfer request. An
+    officer sees the complaints they hold, those they disposed, transferred or returned (read
+    only), and one whose transfer to them waits for their decision."""
     complaint = await service.get(session, number)
+    pending = await request_q.pending_for_complaint(session, complaint.id)
     if officer_code is not None and complaint.officer_code != officer_code and not (
-            username and await inbox_q.has_handled(session, complaint.id, username)):
+            (pending is not None and pending.to_officer_code == officer_code)
+            or (username and await inbox_q.has_handled(session, complaint.id, username))):
         raise Forbidden(f"complaint {complaint.number} is assigned to another officer", number=complaint.number)
     data = await complaint_json(session, complaint, tz, now, with_events=True)
     citizen = await citizen_q.by_id(session, complaint.citizen_id)
+    data["id"] = complaint.id
     data["citizen"] = {"name": citizen.name, "language": citizen.language} if citizen else None
     data["actionable"] = (officer_code is not None and complaint.state in OPEN_AT_OFFICER
                           and complaint.officer_code == officer_code)
+    data["expected_at"] = complaint.expected_at.astimezone(tz).isoformat(timespec="seconds") if complaint.expected_at else None
+    data["flagged"] = complaint.flagged_at is not None
+    data["disposal_kind"] = complaint.disposal_kind
+    data["attachments"] = [
+        {"id": a.id, "kind": a.kind, "mime": a.mime, "size": a.size, "name": a.original_name, "channel": a.channel,
+         "added_by": a.added_by, "added_at": a.added_at.astimezone(tz).isoformat(timespec="seconds")}
+        for a in await attachment_q.for_complaint(session, complaint.id)]
+    data["transfer_request"] = None if pending is None else {
+        "id": pending.id, "to_officer": pending.to_officer_code, "reason": pending.reason,
+        "requested_by": pending.requested_by,
+        "requested_at": pending.requested_at.astimezone(tz).isoformat(timespec="seconds"),
+        "decidable": officer_code is None or pending.to_officer_code == officer_code}
     return data
+
+
+async def transfer_requests_for(session: AsyncSession, officer_code: str) -> list[dict[str, Any]]:
+    """Transfer requests waiting for this officer's decision (shown at the top of the inbox)."""
+    return [{"id": r.id, "number": c.number, "from_officer": r.from_officer_code, "reason": r.reason}
+            for r, c in await request_q.pending_to(session, officer_code)]

@@ -196,6 +196,13 @@ async def get(session: AsyncSession, number: str, *, for_update: bool = False) -
     return complaint
 
 
+async def get_by_id(session: AsyncSession, complaint_id: int) -> Complaint:
+    complaint = await complaint_q.by_id(session, complaint_id)
+    if complaint is None:
+        raise NotFound(f"no complaint has the id {complaint_id}")
+    return complaint
+
+
 async def dispose(session: AsyncSession, number: str, report: str, who: Who, policy: Policy,
                   now: datetime | None = None, kind: str = "resolved") -> Complaint:
     """The officer holding the complaint disposes it with an action report and how it ended

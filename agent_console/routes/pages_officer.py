@@ -50,12 +50,14 @@ async def officer_inbox(request: Request, done: str | None = None, number: str |
                                             ctx.tz, service.utcnow())
         officer = await reference.get_officer(session, pu.user.officer_code or "")
         lookups = await _lookups(session, pu.lang)
+        requests = await inbox.transfer_requests_for(session, pu.user.officer_code or "")
     notices = {"transferred": "detail.transferred_ok", "requested": "detail.transfer_requested_ok",
                "returned": "detail.returned_ok"}
     notice = t(notices[done], number=number) if done in notices and number else None
     own = [c for c in lookups["categories"].values() if officer and c.department_code == officer.department_code]
     return render(request, "officer_inbox.html", pu.lang, pu=pu, status=status, result=result, items=result.items,
-                  f=filters, officer=officer, notice=notice, error=error, own_categories=own, **lookups)
+                  f=filters, officer=officer, notice=notice, error=error, own_categories=own, requests=requests,
+                  **lookups)
 
 
 async def _detail(request: Request, pu: PageUser, ctx: AppContext, number: str, *, status: int = 200,
@@ -65,7 +67,12 @@ async def _detail(request: Request, pu: PageUser, ctx: AppContext, number: str, 
         data = await inbox.complaint_page(session, number, officer_code, ctx.tz, service.utcnow(),
                                           username=pu.user.username)
         lookups = await _lookups(session, pu.lang)
-    return render(request, "officer_complaint.html", pu.lang, pu=pu, status=status, c=data, **lookups, **values)
+        lookups["l1_officers"] = [o for o in await reference.officers(session)
+                                  if o.level == 1 and o.active and o.code != (data["officer"] or {}).get("code")] \
+            if data["actionable"] else []
+    max_mb = ctx.attachments.max_bytes // 1_000_000 if ctx.attachments else 0
+    return render(request, "officer_complaint.html", pu.lang, pu=pu, status=status, c=data, max_mb=max_mb,
+                  **lookups, **values)
 
 
 @router.get("/officer/complaints/{number}")
@@ -73,7 +80,10 @@ async def complaint_detail(request: Request, number: str, done: str | None = Non
                            ctx: AppContext = Depends(get_ctx),
                            pu: PageUser = Depends(page_role(*VIEWERS))) -> Response:
     t = i18n.translator(pu.lang)
-    notice = t("detail.disposed_ok", number=number) if done == "disposed" else None
+    notices = {"disposed": "detail.disposed_ok", "interim": "detail.interim_ok", "requested": "detail.transfer_requested_ok",
+               "accepted": "detail.transfer_accepted_ok", "refused": "detail.transfer_refused_ok",
+               "attached": "detail.attached_ok"}
+    notice = t(notices[done], number=number) if done in notices else None
     try:
         return await _detail(request, pu, ctx, number, notice=notice)
     except DomainError as exc:
@@ -82,13 +92,13 @@ async def complaint_detail(request: Request, number: str, done: str | None = Non
 
 
 @router.post("/officer/complaints/{number}/dispose")
-async def dispose(request: Request, number: str, report: str = Form(default=""),
+async def dispose(request: Request, number: str, report: str = Form(default=""), kind: str = Form(default="resolved"),
                   ctx: AppContext = Depends(get_ctx), pu: PageUser = Depends(form_user("officer"))) -> Response:
     try:
         async with ctx.db.session_scope() as session:
-            await service.dispose(session, number, report, pu.user.who, ctx.policy)
+            await service.dispose(session, number, report, pu.user.who, ctx.policy, kind=kind)
     except DomainError as exc:
-        return await _refused(request, pu, ctx, number, exc, report=report)
+        return await _refused(request, pu, ctx, number, exc, report=report, kind=kind)
     return redirect(f"/officer/complaints/{number}?done=disposed")
 
 
@@ -98,7 +108,7 @@ async def transfer(request: Request, number: str, department: str = Form(default
                    pu: PageUser = Depends(form_user("officer"))) -> Response:
     try:
         async with ctx.db.session_scope() as session:
-            await service.transfer(session, number, department, reason, pu.user.who)
+            await service.transfer(session, number, department, reason, pu.user.who, policy=ctx.policy)
     except DomainError as exc:
         return await _refused(request, pu, ctx, number, exc, reason=reason)
     return redirect(f"/officer?done=transferred&number={number}")

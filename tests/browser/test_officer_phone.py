@@ -38,7 +38,8 @@ async def fits_phone(page: Page) -> None:
     assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390, box
     small = await page.evaluate("""() => [...document.querySelectorAll('main a, main button, main select, main input:not([type=hidden]), main textarea, header a, header button')]
         .filter(e => e.offsetParent !== null)
-        .map(e => [e.id || e.textContent.trim().slice(0, 30), e.getBoundingClientRect().height])
+        .map(e => [e, (e.type === 'radio' || e.type === 'checkbox') && e.closest('label') ? e.closest('label') : e])
+        .map(([e, target]) => [e.id || e.textContent.trim().slice(0, 30), target.getBoundingClientRect().height])
         .filter(([_, h]) => h < 44)""")
     assert small == [], f"touch targets under 44 px on {page.url}: {small}"
 
@@ -49,6 +50,7 @@ async def test_officer_pages_work_on_a_phone(sqlite_url: str) -> None:
         await make_user(stack.db, "officer.ele", "officer", officer="ELE-LKO-L1")
         first = await _register(stack, "+919812345678")
         second = await _register(stack, "+919812345679", "ELE-BILL", "Sita Devi")
+        third = await _register(stack, "+919812345670", "ELE-TRANS", "Mohan Lal")
 
         async with new_page(browser, PHONE) as page:
             await login(page, base, "officer.ele")
@@ -64,12 +66,29 @@ async def test_officer_pages_work_on_a_phone(sqlite_url: str) -> None:
             await fits_phone(page)
             await shot(page, "officer-phone-complaint")
 
+            await page.fill("#report", ".")  # not an action report: refused with a clear message
+            async with page.expect_navigation():
+                await page.click("#dispose-submit")
+            await expect(page.locator("#form-error")).to_contain_text("too short: say what was done")
+            await fits_phone(page)
+            await shot(page, "officer-phone-report-refused")
+            await page.check("#kind-partially_resolved")
             await page.fill("#report", "ट्रांसफ़ॉर्मर बदल दिया गया, आपूर्ति बहाल। Transformer replaced on site.")
             async with page.expect_navigation():
                 await page.click("#dispose-submit")
             await expect(page.locator("#notice")).to_contain_text(first)
+            await expect(page.locator("#disposal-kind")).to_have_text("Outcome: Partially resolved")
             await fits_phone(page)
             await shot(page, "officer-phone-disposed")
+
+            await page.goto(base + f"/officer/complaints/{third}")  # to another district's officer, on request
+            await page.select_option("#request-officer", "ELE-VNS-L1")
+            await page.fill("#request-reason", "गाँव वाराणसी ज़िले में है")
+            async with page.expect_navigation():
+                await page.click("#request-submit")
+            await expect(page.locator("#transfer-request")).to_contain_text("ELE-VNS-L1")
+            await fits_phone(page)
+            await shot(page, "officer-phone-transfer-requested")
 
             await page.goto(base + f"/officer/complaints/{second}")
             await page.select_option("#department", "REV")
@@ -80,4 +99,20 @@ async def test_officer_pages_work_on_a_phone(sqlite_url: str) -> None:
             await expect(page.locator(".notice")).to_contain_text(second)
             await fits_phone(page)
             await shot(page, "officer-phone-transferred")
+            assert page.problems == []  # type: ignore[attr-defined]
+
+        await make_user(stack.db, "officer.vns", "officer", officer="ELE-VNS-L1")
+        async with new_page(browser, PHONE) as page:  # the receiving officer accepts on the phone
+            await login(page, base, "officer.vns")
+            await expect(page.locator("#requests")).to_contain_text(third)
+            await fits_phone(page)
+            await page.click(f'#requests a[href$="{third}"]')
+            await expect(page.locator("#decide-form")).to_be_visible()
+            await fits_phone(page)
+            await shot(page, "officer-phone-transfer-decide")
+            async with page.expect_navigation():
+                await page.click("#accept-submit")
+            await expect(page.locator("#notice")).to_contain_text("accepted")
+            await expect(page.locator("#dispose-form")).to_be_visible()
+            await fits_phone(page)
             assert page.problems == []  # type: ignore[attr-defined]
