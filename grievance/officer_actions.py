@@ -120,7 +120,7 @@ async def request_transfer(session: AsyncSession, number: str, officer_code: str
     row = await request_q.add(session, TransferRequest(
         complaint_id=complaint.id, from_officer_code=complaint.officer_code, to_officer_code=officer.code,
         reason=reason, state="pending", requested_by=who.name, requested_at=now))
-    await service._event(session, complaint, who, "transfer_request", complaint.state, complaint.state, now,
+    await service._event(session, complaint, who, "request_transfer", complaint.state, complaint.state, now,
                          {"request": row.id, "to_officer": officer.code, "to_district": officer.district_code,
                           "to_department": officer.department_code, "reason": reason})
     return row
@@ -144,7 +144,7 @@ async def decide_transfer(session: AsyncSession, request_id: int, accept: bool, 
     row.decided_by, row.decided_at, row.note = who.name, now, note or None
     if not accept:
         row.state = "refused"
-        await service._event(session, complaint, who, "transfer_refuse", complaint.state, complaint.state, now,
+        await service._event(session, complaint, who, "refuse_transfer", complaint.state, complaint.state, now,
                              {"request": row.id, "to_officer": row.to_officer_code, "note": note})
         return complaint
     if complaint.officer_code != row.from_officer_code:
@@ -172,6 +172,6 @@ async def decide_transfer(session: AsyncSession, request_id: int, accept: bool, 
     complaint.state = transition.to_state.value
     info["due_at"] = complaint.due_at.isoformat()
     row.state = "accepted"
-    await service._event(session, complaint, who, "transfer_accept", transition.from_state, transition.to_state, now,
+    await service._event(session, complaint, who, "accept_transfer", transition.from_state, transition.to_state, now,
                          info)
     return complaint

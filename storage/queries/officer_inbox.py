@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Citizen, Complaint, ComplaintEvent
 
-HANDLED_ACTIONS = ("dispose", "transfer", "transfer_request", "return", "interim")
+HANDLED_ACTIONS = ("dispose", "transfer", "request_transfer", "return", "interim")
 
 
 @dataclass(frozen=True)

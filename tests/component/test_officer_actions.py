@@ -163,7 +163,7 @@ async def test_transfer_request_to_another_district_accepted_or_refused(client: 
     c = await _state(db, one)
     assert (c.officer_code, c.district_code, c.state) == ("ELE-VNS-L1", "VNS", "at_l1")
     actions = [a for a, _ in await _events(db, one)]
-    assert actions[-2:] == ["transfer_request", "transfer_accept"]
+    assert actions[-2:] == ["request_transfer", "accept_transfer"]
     assert (await _events(db, one))[-1][1]["reason"] == "The village is in Varanasi district"
     r = await client.post(f"/officer/transfer-requests/{request_id}",
                           data={"number": one, "decision": "accept", "csrf_token": token})
@@ -178,7 +178,7 @@ async def test_transfer_request_to_another_district_accepted_or_refused(client: 
                                 "csrf_token": token})
     assert r.status_code == 303
     assert (await _state(db, two)).officer_code == "ELE-LKO-L1"
-    assert (await _events(db, two))[-1] == ("transfer_refuse", {"request": request_id, "to_officer": "ELE-VNS-L1",
+    assert (await _events(db, two))[-1] == ("refuse_transfer", {"request": request_id, "to_officer": "ELE-VNS-L1",
                                                                 "note": "Lucknow address on the bill"})
 
 
