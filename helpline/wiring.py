@@ -15,6 +15,7 @@ def components(settings: Settings, run_web: Any) -> list[Any]:
     from cti.run import run_cti
     from dialer.run import run_dialer
     from ivr.service import run_fastagi
+    from helpline.jobs import run_jobs
     from messaging.run import run_messaging
 
-    return [run_cti, run_fastagi, run_web, run_dialer, run_messaging]
+    return [run_cti, run_fastagi, run_web, run_dialer, run_messaging, run_jobs]
