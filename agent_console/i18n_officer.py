@@ -4,6 +4,20 @@ English; merged into agent_console.i18n."""
 from __future__ import annotations
 
 OFFICER_EN: dict[str, str] = {
+    "nav.collector": "District today", "nav.district_complaints": "District complaints",
+    "col.title": "District", "col.all_districts": "All districts", "col.day": "Day", "col.show": "Show",
+    "col.received_today": "Received that day", "col.pending": "Pending", "col.overdue": "Overdue",
+    "col.reopened": "Reopened", "col.escalated": "Escalated", "col.today_list": "Complaints received that day",
+    "col.none_today": "No complaint was received that day.", "col.all_n": "All {n} complaints of the day",
+    "col.pending_by_officer": "Pending by officer", "col.satisfaction": "Satisfaction by department",
+    "col.since": "since {since}", "col.received": "Received", "col.disposed": "Disposed",
+    "col.satisfied": "Satisfied", "col.dissatisfied": "Dissatisfied", "col.ranking": "Officers by on-time disposal",
+    "col.ranking_hint": "Ranked by the lower bound of the on-time rate (95 %), so a few lucky disposals do not outrank a steady record.",
+    "col.on_time": "On time", "col.score": "Score", "col.list_title": "District complaints", "col.back": "Back to the day",
+    "col.from": "From", "col.to": "To", "col.count": "{n} complaints",
+    "channel.phone": "phone", "channel.ivr": "IVR", "channel.web": "web", "channel.whatsapp": "WhatsApp",
+    "channel.walk_in": "walk-in", "channel.tehsil_diwas": "tehsil diwas", "channel.portal": "portal",
+    "channel.letter": "letter", "channel.email": "e-mail", "channel.app": "app",
     "detail.interim_ok": "Interim reply for complaint {number} recorded; the citizen is told.",
     "detail.transfer_accepted_ok": "Transfer of complaint {number} accepted.",
     "detail.transfer_refused_ok": "Transfer of complaint {number} refused.",
@@ -51,6 +65,20 @@ OFFICER_EN: dict[str, str] = {
 }
 
 OFFICER_HI: dict[str, str] = {
+    "nav.collector": "ज़िला आज", "nav.district_complaints": "ज़िले की शिकायतें",
+    "col.title": "ज़िला", "col.all_districts": "सभी ज़िले", "col.day": "दिन", "col.show": "दिखाएँ",
+    "col.received_today": "उस दिन प्राप्त", "col.pending": "लंबित", "col.overdue": "समय-सीमा पार",
+    "col.reopened": "पुनः खोली गई", "col.escalated": "उच्च स्तर पर", "col.today_list": "उस दिन प्राप्त शिकायतें",
+    "col.none_today": "उस दिन कोई शिकायत प्राप्त नहीं हुई।", "col.all_n": "दिन की सभी {n} शिकायतें",
+    "col.pending_by_officer": "अधिकारीवार लंबित", "col.satisfaction": "विभागवार संतुष्टि",
+    "col.since": "{since} से", "col.received": "प्राप्त", "col.disposed": "निस्तारित",
+    "col.satisfied": "संतुष्ट", "col.dissatisfied": "असंतुष्ट", "col.ranking": "समय पर निस्तारण के क्रम में अधिकारी",
+    "col.ranking_hint": "समय पर निस्तारण दर की निचली सीमा (95 %) के क्रम में, ताकि कुछ संयोगवश निस्तारण लगातार अच्छे काम से आगे न निकलें।",
+    "col.on_time": "समय पर", "col.score": "अंक", "col.list_title": "ज़िले की शिकायतें", "col.back": "दिन पर लौटें",
+    "col.from": "से", "col.to": "तक", "col.count": "{n} शिकायतें",
+    "channel.phone": "फ़ोन", "channel.ivr": "आईवीआर", "channel.web": "वेब", "channel.whatsapp": "व्हाट्सऐप",
+    "channel.walk_in": "स्वयं उपस्थित", "channel.tehsil_diwas": "तहसील दिवस", "channel.portal": "पोर्टल",
+    "channel.letter": "पत्र", "channel.email": "ई-मेल", "channel.app": "ऐप",
     "detail.interim_ok": "शिकायत {number} का अंतरिम उत्तर दर्ज; नागरिक को सूचित किया जाएगा।",
     "detail.transfer_accepted_ok": "शिकायत {number} का स्थानांतरण स्वीकार किया गया।",
     "detail.transfer_refused_ok": "शिकायत {number} का स्थानांतरण अस्वीकार किया गया।",

@@ -26,10 +26,13 @@ from storage.queries import users as user_q
 
 HERE = Path(__file__).resolve().parent
 TEMPLATES = Jinja2Templates(directory=str(HERE / "templates"))
-HOME = {"agent": "/agent", "officer": "/officer", "supervisor": "/supervisor", "admin": "/admin"}
+HOME = {"agent": "/agent", "officer": "/officer", "supervisor": "/supervisor", "admin": "/admin",
+        "collector": "/collector", "state_nodal": "/collector"}
 NAV = {
     "agent": [("/agent", "nav.agent"), ("/agent/whatsapp", "nav.whatsapp")],
     "officer": [("/officer", "nav.officer")],
+    "collector": [("/collector", "nav.collector"), ("/collector/complaints", "nav.district_complaints")],
+    "state_nodal": [("/collector", "nav.collector"), ("/collector/complaints", "nav.district_complaints")],
     "supervisor": [("/supervisor", "nav.supervisor"), ("/supervisor/reports", "nav.reports"),
                    ("/supervisor/calls", "nav.calls"), ("/supervisor/complaints", "nav.complaints"),
                    ("/supervisor/campaigns", "nav.campaigns"), ("/supervisor/messages", "nav.messages")],

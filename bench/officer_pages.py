@@ -1,5 +1,9 @@
 """Officer and collector pages at scale (issue 13; target p99 ≤ 200 ms, cold series included).
 
+The collector (district LKO) asks for days inside the loaded months: the day page (today's
+complaints, pending by officer, satisfaction by department, ranking over 30 days) and drill-down
+lists.
+
     python -m bench.officer_pages [--count 1000000] [--officer-open 5000] [--runs 30] [--pg ADMIN_DSN]
 
 Loads `count` complaints with the bench bulk loader, gives one L1 officer (ELE-LKO-L1)
@@ -18,6 +22,7 @@ import statistics
 import tempfile
 import time
 import uuid
+from datetime import timedelta
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -85,6 +90,7 @@ async def load(url: str, count: int, open_count: int) -> None:
 async def _users(db: Database) -> None:
     async with db.session_scope() as session:
         await create_user(session, "bench.officer", "officer", PASSWORD, officer=OFFICER)
+        await create_user(session, "bench.dm", "collector", PASSWORD, district="LKO")
 
 
 async def _client(url: str) -> tuple[Database, httpx.AsyncClient]:
@@ -101,6 +107,13 @@ async def _login(client: httpx.AsyncClient, username: str) -> None:
     assert match, "login form has no csrf token"
     r = await client.post("/login", data={"username": username, "password": PASSWORD, "csrf_token": match.group(1)})
     assert r.status_code == 303, r.text[:300]
+
+
+def collector_paths() -> list[str]:
+    days = [(bulk.START - timedelta(days=d)).date().isoformat() for d in (3, 10, 17, 24, 31)]
+    return [f"/collector?day={d}" for d in days] + [
+        "/collector/complaints?measure=overdue", f"/collector/complaints?from={days[1]}&to={days[1]}",
+        "/collector/complaints?measure=escalated", f"/collector/complaints?from={days[4]}&to={days[0]}&state=closed"]
 
 
 def inbox_paths(open_count: int) -> list[str]:
@@ -136,8 +149,25 @@ async def measure(url: str, count: int, open_count: int, runs: int, warm_series:
     await load(url, count, open_count)
     print(f"  loaded {count:,} complaints ({open_count:,} open with {OFFICER}) in {time.perf_counter() - t0:.1f} s")
     db, client = await _client(url)
+    await _users(db)
+    await client.aclose()
+    await db.dispose()
+    db, client = await _client(url)  # a fresh app and connection pool: the collector's cold series
     try:
-        await _users(db)
+        await _login(client, "bench.dm")
+        paths = collector_paths()
+        print("  " + show("collector day page, cold (first series)", await series(client, paths[:5], runs)))
+        warm = []
+        for _ in range(warm_series):
+            warm += await series(client, paths[:5], runs)
+        print("  " + show("collector day page, warm", warm))
+        for path in paths[5:]:
+            print("    " + show(path, await series(client, [path], 10)))
+    finally:
+        await client.aclose()
+        await db.dispose()
+    db, client = await _client(url)  # and again for the officer's inbox
+    try:
         await _login(client, "bench.officer")
         paths = inbox_paths(open_count)
         print("  " + show("inbox, cold (first series)", await series(client, paths, runs)))

@@ -50,6 +50,7 @@ class Actor(StrEnum):
     DIALER = "dialer"
     SYSTEM = "system"
     CHAT = "chat"  # the WhatsApp bot, acting on what the citizen chose
+    COLLECTOR = "collector"  # district collector / state nodal officer: reads, never moves a complaint
 
 
 class Effect(StrEnum):

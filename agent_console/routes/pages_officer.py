@@ -10,13 +10,14 @@ from agent_console import i18n
 from agent_console.labels import designation_for
 from agent_console.context import AppContext
 from agent_console.deps import get_ctx
-from agent_console.pages import PageUser, form_user, page_role, redirect, render
-from grievance import inbox, service
+from agent_console.pages import HOME, PageUser, form_user, page_role, redirect, render
+from grievance import district as district_view
+from grievance import inbox, privacy, service
 from grievance.errors import DomainError
 from storage.queries import reference
 
 router = APIRouter(include_in_schema=False)
-VIEWERS = ("officer", "supervisor", "admin")
+VIEWERS = ("officer", "supervisor", "admin", "collector", "state_nodal")
 
 
 async def _lookups(session: Any, lang: str = "en") -> dict[str, Any]:
@@ -66,6 +67,10 @@ async def _detail(request: Request, pu: PageUser, ctx: AppContext, number: str, 
     async with ctx.db.session_scope() as session:
         data = await inbox.complaint_page(session, number, officer_code, ctx.tz, service.utcnow(),
                                           username=pu.user.username)
+        district_view.check_complaint(pu.role, pu.user.district_code, data["district"], data["number"])
+        if status == 200:  # a citizen's data seen outside a call: the data-protection audit
+            await privacy.record_access(session, pu.user.username, pu.role, "complaint_page",
+                                        complaint=await service.get_by_id(session, data["id"]))
         lookups = await _lookups(session, pu.lang)
         lookups["l1_officers"] = [o for o in await reference.officers(session)
                                   if o.level == 1 and o.active and o.code != (data["officer"] or {}).get("code")] \
@@ -88,7 +93,7 @@ async def complaint_detail(request: Request, number: str, done: str | None = Non
         return await _detail(request, pu, ctx, number, notice=notice)
     except DomainError as exc:
         return render(request, "error.html", pu.lang, pu=pu, status=exc.status, message=exc.message,
-                      home="/officer" if pu.role == "officer" else "/supervisor")
+                      home=HOME[pu.role])
 
 
 @router.post("/officer/complaints/{number}/dispose")

@@ -9,8 +9,9 @@ from fastapi.responses import Response
 
 from agent_console.context import AppContext
 from agent_console.deps import get_ctx
-from agent_console.pages import PageUser, form_user, page_role, redirect, render
+from agent_console.pages import HOME, PageUser, form_user, page_role, redirect, render
 from agent_console.routes.pages_officer import VIEWERS, _refused
+from grievance import district as district_view
 from grievance import inbox, officer_actions, service
 from grievance.errors import DomainError, Forbidden, InvalidInput, NotFound
 from storage.queries import attachments as attachment_q
@@ -109,13 +110,14 @@ async def download(request: Request, number: str, attachment_id: int, ctx: AppCo
         async with ctx.db.session_scope() as session:
             data = await inbox.complaint_page(session, number, officer_code, ctx.tz, service.utcnow(),
                                               username=pu.user.username)  # the same access as the page
+            district_view.check_complaint(pu.role, pu.user.district_code, data["district"], data["number"])
             row = await attachment_q.by_id(session, attachment_id)
             if row is None or row.complaint_id != data["id"] or ctx.attachments is None:
                 raise NotFound("no such attachment on this complaint")
             content = await ctx.attachments.read(row)
     except DomainError as exc:
         return render(request, "error.html", pu.lang, pu=pu, status=exc.status, message=exc.message,
-                      home="/officer" if pu.role == "officer" else "/supervisor")
+                      home=HOME[pu.role])
     disposition = "inline" if row.kind == "photo" else "attachment"
     return Response(content, media_type=row.mime, headers={
         "Content-Disposition": f"{disposition}; filename*=UTF-8''{quote(row.original_name)}",
