@@ -4,6 +4,13 @@ English; merged into agent_console.i18n."""
 from __future__ import annotations
 
 OFFICER_EN: dict[str, str] = {
+    "nav.entry": "Enter complaints", "entry.title": "Enter a complaint",
+    "entry.hint": "For complaints brought to the office: walk-ins, tehsil diwas, the district portal, letters. Same number, deadline and officer as a call.",
+    "entry.created": "Complaint registered. Give this number to the citizen:", "entry.due": "Due by {due}.",
+    "entry.channel": "How it came in", "entry.import": "Import a batch (CSV or JSON)",
+    "entry.import_hint": "Columns: name, phone, district, department, category, description (codes as on the reference page), optional language and channel. Each row is checked on its own: good rows are stored, broken ones reported by row number.",
+    "entry.file": "File", "entry.import_submit": "Import", "entry.summary": "{stored} stored, {rejected} rejected.",
+    "entry.row": "Row", "entry.reason": "Why it was not stored", "entry.stored_list": "Numbers given to stored rows",
     "nav.collector": "District today", "nav.district_complaints": "District complaints",
     "col.title": "District", "col.all_districts": "All districts", "col.day": "Day", "col.show": "Show",
     "col.received_today": "Received that day", "col.pending": "Pending", "col.overdue": "Overdue",
@@ -65,6 +72,13 @@ OFFICER_EN: dict[str, str] = {
 }
 
 OFFICER_HI: dict[str, str] = {
+    "nav.entry": "शिकायत दर्ज करें", "entry.title": "शिकायत दर्ज करें",
+    "entry.hint": "कार्यालय में आई शिकायतों के लिए: स्वयं उपस्थित, तहसील दिवस, ज़िला पोर्टल, पत्र। कॉल जैसी ही संख्या, अंतिम तिथि और अधिकारी।",
+    "entry.created": "शिकायत दर्ज हो गई। नागरिक को यह संख्या दें:", "entry.due": "अंतिम तिथि {due}।",
+    "entry.channel": "कैसे आई", "entry.import": "एक साथ कई शिकायतें आयात करें (CSV या JSON)",
+    "entry.import_hint": "कॉलम: name, phone, district, department, category, description (संदर्भ पृष्ठ के कोड), वैकल्पिक language और channel। हर पंक्ति अलग से जाँची जाती है: सही पंक्तियाँ दर्ज होती हैं, गलत पंक्तियाँ पंक्ति संख्या सहित बताई जाती हैं।",
+    "entry.file": "फ़ाइल", "entry.import_submit": "आयात करें", "entry.summary": "{stored} दर्ज, {rejected} अस्वीकृत।",
+    "entry.row": "पंक्ति", "entry.reason": "दर्ज न होने का कारण", "entry.stored_list": "दर्ज पंक्तियों की शिकायत संख्याएँ",
     "nav.collector": "ज़िला आज", "nav.district_complaints": "ज़िले की शिकायतें",
     "col.title": "ज़िला", "col.all_districts": "सभी ज़िले", "col.day": "दिन", "col.show": "दिखाएँ",
     "col.received_today": "उस दिन प्राप्त", "col.pending": "लंबित", "col.overdue": "समय-सीमा पार",

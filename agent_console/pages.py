@@ -31,8 +31,10 @@ HOME = {"agent": "/agent", "officer": "/officer", "supervisor": "/supervisor", "
 NAV = {
     "agent": [("/agent", "nav.agent"), ("/agent/whatsapp", "nav.whatsapp")],
     "officer": [("/officer", "nav.officer")],
-    "collector": [("/collector", "nav.collector"), ("/collector/complaints", "nav.district_complaints")],
-    "state_nodal": [("/collector", "nav.collector"), ("/collector/complaints", "nav.district_complaints")],
+    "collector": [("/collector", "nav.collector"), ("/collector/complaints", "nav.district_complaints"),
+                  ("/entry", "nav.entry")],
+    "state_nodal": [("/collector", "nav.collector"), ("/collector/complaints", "nav.district_complaints"),
+                    ("/entry", "nav.entry")],
     "supervisor": [("/supervisor", "nav.supervisor"), ("/supervisor/reports", "nav.reports"),
                    ("/supervisor/calls", "nav.calls"), ("/supervisor/complaints", "nav.complaints"),
                    ("/supervisor/campaigns", "nav.campaigns"), ("/supervisor/messages", "nav.messages")],
