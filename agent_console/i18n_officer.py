@@ -4,6 +4,13 @@ English; merged into agent_console.i18n."""
 from __future__ import annotations
 
 OFFICER_EN: dict[str, str] = {
+    "nav.privacy": "Data protection", "priv.title": "Citizens' data",
+    "priv.retention": "Closed complaints' names and phone numbers are masked {months} months after closing.",
+    "priv.retention_off": "Retention is off (HELPLINE_RETENTION_MONTHS = 0): personal data is kept.",
+    "priv.export": "Everything held on one phone number", "priv.export_submit": "Download (JSON)",
+    "priv.audit": "Who viewed citizens' data outside a call", "priv.when": "When", "priv.who": "Who", "priv.what": "What",
+    "priv.what.complaint_page": "complaint page", "priv.what.api_complaint": "complaint (API)",
+    "priv.what.export": "export of a phone number", "priv.none": "No access in this period.",
     "nav.entry": "Enter complaints", "entry.title": "Enter a complaint",
     "entry.hint": "For complaints brought to the office: walk-ins, tehsil diwas, the district portal, letters. Same number, deadline and officer as a call.",
     "entry.created": "Complaint registered. Give this number to the citizen:", "entry.due": "Due by {due}.",
@@ -72,6 +79,13 @@ OFFICER_EN: dict[str, str] = {
 }
 
 OFFICER_HI: dict[str, str] = {
+    "nav.privacy": "डेटा सुरक्षा", "priv.title": "नागरिकों का डेटा",
+    "priv.retention": "बंद शिकायतों के नाम और फ़ोन नंबर बंद होने के {months} महीने बाद छिपा दिए जाते हैं।",
+    "priv.retention_off": "अवधारण बंद है (HELPLINE_RETENTION_MONTHS = 0): व्यक्तिगत डेटा रखा जाता है।",
+    "priv.export": "एक फ़ोन नंबर से जुड़ी सारी जानकारी", "priv.export_submit": "डाउनलोड (JSON)",
+    "priv.audit": "कॉल के बाहर नागरिकों का डेटा किसने देखा", "priv.when": "कब", "priv.who": "किसने", "priv.what": "क्या",
+    "priv.what.complaint_page": "शिकायत पृष्ठ", "priv.what.api_complaint": "शिकायत (API)",
+    "priv.what.export": "फ़ोन नंबर का निर्यात", "priv.none": "इस अवधि में कोई नहीं।",
     "nav.entry": "शिकायत दर्ज करें", "entry.title": "शिकायत दर्ज करें",
     "entry.hint": "कार्यालय में आई शिकायतों के लिए: स्वयं उपस्थित, तहसील दिवस, ज़िला पोर्टल, पत्र। कॉल जैसी ही संख्या, अंतिम तिथि और अधिकारी।",
     "entry.created": "शिकायत दर्ज हो गई। नागरिक को यह संख्या दें:", "entry.due": "अंतिम तिथि {due}।",

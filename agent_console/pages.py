@@ -38,7 +38,7 @@ NAV = {
     "supervisor": [("/supervisor", "nav.supervisor"), ("/supervisor/reports", "nav.reports"),
                    ("/supervisor/calls", "nav.calls"), ("/supervisor/complaints", "nav.complaints"),
                    ("/supervisor/campaigns", "nav.campaigns"), ("/supervisor/messages", "nav.messages")],
-    "admin": [("/admin", "nav.admin"), ("/supervisor", "nav.supervisor"), ("/supervisor/reports", "nav.reports"),
+    "admin": [("/admin", "nav.admin"), ("/privacy", "nav.privacy"), ("/supervisor", "nav.supervisor"), ("/supervisor/reports", "nav.reports"),
               ("/supervisor/calls", "nav.calls"), ("/supervisor/complaints", "nav.complaints"),
               ("/supervisor/campaigns", "nav.campaigns"), ("/supervisor/messages", "nav.messages")],
 }

@@ -13,7 +13,7 @@ from agent_console.errors import ApiError
 from agent_console.schemas import ComplaintIn, ComplaintNumberPath, DisposeIn, FeedbackIn, SIGNED_IN, TransferIn, errors
 from agent_console.responses import ComplaintList, ComplaintOut
 from grievance import district as district_view
-from grievance import service
+from grievance import privacy, service
 from grievance.lifecycle import State
 from grievance.phones import normalise_phone
 from grievance.search import search_complaints
@@ -44,6 +44,8 @@ async def get_complaint(number: ComplaintNumberPath, ctx: AppContext = Depends(g
                         user: CurrentUser = Depends(current_user)) -> dict[str, Any]:
     complaint = await service.get(session, number)
     _check_officer_may_see(user, complaint.officer_code, complaint.number, complaint.district_code)
+    if user.role != "agent":  # agents read complaints on calls; anyone else is recorded (data protection)
+        await privacy.record_access(session, user.username, user.role, "api_complaint", complaint=complaint)
     return await complaint_json(session, complaint, ctx.tz, service.utcnow(), with_events=True)
 
 
