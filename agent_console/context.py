@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -9,6 +10,7 @@ from config.settings import Settings
 from grievance.attachments import AttachmentStore
 from grievance.calendar import ConfigCalendar, WorkingCalendar
 from grievance.service import Policy
+from ivr.voices import PromptRenderer
 from storage.db import Database
 
 
@@ -24,10 +26,12 @@ class AppContext:
     attachments: AttachmentStore | None = None
     # Which days count for working-day deadlines (holidays from settings by default).
     calendar: WorkingCalendar | None = None
+    # Renders texts saved in the pages (emergency message, campaign prompts) into the sounds folder.
+    prompts: PromptRenderer | None = None
 
     @classmethod
     def build(cls, settings: Settings, db: Database) -> "AppContext":
         calendar = ConfigCalendar.from_settings(settings)
         return cls(settings=settings, db=db, policy=Policy.from_settings(settings, calendar),
                    tz=ZoneInfo(settings.timezone), attachments=AttachmentStore.from_settings(settings),
-                   calendar=calendar)
+                   calendar=calendar, prompts=PromptRenderer(Path(settings.sounds_dir)))

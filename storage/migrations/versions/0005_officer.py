@@ -2,7 +2,7 @@
 escalation rules and working-day SLA per category, disposal kind, interim date, overdue flag, retention
 
 Revision ID: 0005
-Revises: 0009
+Revises: 0008
 Create Date: 2026-12-05 00:15:55.429573
 """
 from __future__ import annotations
@@ -14,7 +14,7 @@ import storage.models
 
 
 revision = '0005'
-down_revision = '0009'
+down_revision = '0008'  # after scale (0008); numbers were handed out before the merge order was known
 branch_labels = None
 depends_on = None
 
