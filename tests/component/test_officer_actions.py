@@ -221,3 +221,39 @@ async def test_attachments_have_limits_and_stay_with_the_complaint(client: httpx
     r = await client.post(f"/officer/complaints/{number}/attachments", data={"csrf_token": token},
                           files={"file": ("x.jpg", JPEG, "image/jpeg")})
     assert r.status_code == 403
+
+
+async def test_the_same_actions_over_the_api(client: httpx.AsyncClient, db: Database, ctx: AppContext,
+                                             tmp_path: Path) -> None:
+    from tests.helpers import login_as
+
+    ctx.attachments = AttachmentStore(tmp_path / "files", max_bytes=20_000)
+    number = await _register(db, ctx)
+    other = await _register(db, ctx, "9812345679")
+    l1 = await login_as(client, db, "o1", "officer", officer="ELE-LKO-L1")
+    vns = await login_as(client, db, "vns", "officer", officer="ELE-VNS-L1")
+    when = (service.utcnow().astimezone(ctx.tz).date() + timedelta(days=2)).isoformat()
+    r = await client.post(f"/api/v1/complaints/{number}/interim", json={"text": "Lineman sent", "expected_on": when},
+                          headers=l1)
+    assert r.status_code == 200 and r.json()["events"][-1]["action"] == "interim"
+    r = await client.post(f"/api/v1/complaints/{number}/dispose", json={"report": "ok", "kind": "resolved"}, headers=l1)
+    assert r.status_code == 422 and "too short" in r.json()["error"]["message"]
+    r = await client.post(f"/api/v1/complaints/{number}/attachments", headers=l1,
+                          files={"file": ("site.jpg", JPEG, "image/jpeg")})
+    assert r.status_code == 201 and r.json()["kind"] == "photo"
+    listed = (await client.get(f"/api/v1/complaints/{number}/attachments", headers=l1)).json()["attachments"]
+    got = await client.get(f"/api/v1/complaints/{number}/attachments/{listed[0]['id']}", headers=l1)
+    assert got.content == JPEG
+    assert (await client.get(f"/api/v1/complaints/{number}/attachments", headers=vns)).status_code == 403
+    r = await client.post(f"/api/v1/complaints/{other}/transfer-requests",
+                          json={"officer": "ELE-VNS-L1", "reason": "The village is in Varanasi"}, headers=l1)
+    assert r.status_code == 201 and r.json()["state"] == "pending"
+    request_id = r.json()["id"]
+    r = await client.post(f"/api/v1/transfer-requests/{request_id}/decision", json={"accept": True}, headers=l1)
+    assert r.status_code == 403
+    r = await client.post(f"/api/v1/transfer-requests/{request_id}/decision", json={"accept": True}, headers=vns)
+    assert r.status_code == 200 and r.json()["officer"]["code"] == "ELE-VNS-L1" and r.json()["district"] == "VNS"
+    r = await client.post(f"/api/v1/complaints/{number}/dispose",
+                          json={"report": "Transformer replaced, supply restored.", "kind": "partially_resolved"},
+                          headers=l1)
+    assert r.status_code == 200 and r.json()["events"][-1]["detail"]["kind"] == "partially_resolved"
