@@ -13,7 +13,6 @@ from playwright.async_api import expect
 from grievance import service
 from grievance.lifecycle import Actor
 from grievance.service import NewComplaint, Who
-from storage.queries import complaints as complaint_q
 from tests.fakes.browser import PHONE, chromium, login, new_page, shot
 from tests.fakes.cti_stack import CtiStack
 from tests.helpers import make_user

@@ -8,7 +8,6 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import httpx
-import pytest
 
 from agent_console.context import AppContext
 from grievance import service

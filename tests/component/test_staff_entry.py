@@ -7,11 +7,10 @@ from __future__ import annotations
 import httpx
 from sqlalchemy import func, select
 
-from agent_console.context import AppContext
 from storage.db import Database
 from storage.models import Complaint
 from tests.fakes.console import form_login, page_csrf
-from tests.helpers import PASSWORD, complaint_body, login_as, make_user
+from tests.helpers import PASSWORD, complaint_body, login_as
 
 HEADER = "name,phone,district,department,category,description"
 BROKEN = {  # spreadsheet row → (the line, what the report says)
