@@ -189,11 +189,13 @@ async def main() -> None:
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--warm-series", type=int, default=5)
     parser.add_argument("--pg", default="", help="admin DSN of a PostgreSQL server to also measure")
+    parser.add_argument("--no-sqlite", action="store_true", help="measure PostgreSQL only")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        print("SQLite")
-        await measure(f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}", args.count, args.officer_open, args.runs,
-                      args.warm_series)
+    if not args.no_sqlite:
+        with tempfile.TemporaryDirectory() as tmp:
+            print("SQLite")
+            await measure(f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}", args.count, args.officer_open, args.runs,
+                          args.warm_series)
     if args.pg:
         name = f"helpline_bench_{uuid.uuid4().hex[:8]}"
         admin = await asyncpg.connect(args.pg)
