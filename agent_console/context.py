@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from config.settings import Settings
 from grievance.attachments import AttachmentStore
-from grievance.calendar import ConfigCalendar, WorkingCalendar
+from grievance.calendar import ConfigCalendar, HelplineCalendar, WorkingCalendar
 from grievance.service import Policy
 from ivr.voices import PromptRenderer
 from storage.db import Database
@@ -31,7 +31,7 @@ class AppContext:
 
     @classmethod
     def build(cls, settings: Settings, db: Database) -> "AppContext":
-        calendar = ConfigCalendar.from_settings(settings)
+        calendar = HelplineCalendar(ConfigCalendar.from_settings(settings))
         return cls(settings=settings, db=db, policy=Policy.from_settings(settings, calendar),
                    tz=ZoneInfo(settings.timezone), attachments=AttachmentStore.from_settings(settings),
                    calendar=calendar, prompts=PromptRenderer(Path(settings.sounds_dir)))

@@ -2,13 +2,14 @@
 
 `WorkingCalendar` is the small interface the deadline code needs (`is_working_day`). The one built
 from settings (`ConfigCalendar`) reads HELPLINE_HOLIDAYS (comma-separated YYYY-MM-DD) and
-HELPLINE_WEEKLY_OFF (e.g. `sun`, `sat,sun`); another holiday calendar (the IVR's, say) only has to
-provide the same method to be used instead.
+HELPLINE_WEEKLY_OFF (e.g. `sun`, `sat,sun`); `HelplineCalendar` adds the helpline's holiday table
+(the IVR's calendar, edited on /admin), reloaded by the server's job loop.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from collections.abc import Iterable
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
@@ -56,6 +57,21 @@ class ConfigCalendar:
 
     def is_working_day(self, day: date) -> bool:
         return day.weekday() not in self.weekly_off and day not in self.holidays
+
+
+@dataclass
+class HelplineCalendar:
+    """The settings' calendar plus the helpline's holiday calendar (the `holidays` table the
+    administrator edits on /admin), refreshed by the server's job loop (`refresh`)."""
+
+    base: ConfigCalendar
+    table: frozenset[date] = frozenset()
+
+    def is_working_day(self, day: date) -> bool:
+        return self.base.is_working_day(day) and day not in self.table
+
+    def refresh(self, days: "Iterable[str | date]") -> None:
+        self.table = frozenset(d if isinstance(d, date) else date.fromisoformat(d) for d in days)
 
 
 def add_working_days(start: datetime, days: int, calendar: WorkingCalendar, tz: ZoneInfo) -> datetime:

@@ -103,12 +103,17 @@ class DeadlineJob:
     """Runs the rules every `interval` seconds (and data retention, when given) until `stop`."""
 
     def __init__(self, db: Any, policy: service.Policy, *, clock: Callable[[], datetime] = service.utcnow,
-                 interval: float = 300.0, extra: Callable[[AsyncSession, datetime], Any] | None = None) -> None:
+                 interval: float = 300.0, extra: Callable[[AsyncSession, datetime], Any] | None = None,
+                 before: Callable[[AsyncSession, datetime], Any] | None = None) -> None:
         self.db, self.policy, self.clock, self.interval, self.extra = db, policy, clock, interval, extra
+        self.before = before
         self.runs = 0
 
     async def tick(self) -> Outcome:
         now = self.clock()
+        if self.before is not None:
+            async with self.db.session_scope() as session:
+                await self.before(session, now)
         async with self.db.session_scope() as session:
             outcome = await apply_rules(session, self.policy, now)
         if self.extra is not None:

@@ -150,3 +150,32 @@ async def test_helpline_serve_runs_the_rules(db: Database, ctx: AppContext) -> N
     await task
     c, events = await _complaint(db, number)
     assert c.state == "at_l2" and events[-1][0] == "escalate"
+
+
+async def test_the_helpline_holiday_calendar_counts_for_working_days(db: Database, ctx: AppContext) -> None:
+    """A holiday the administrator adds (the IVR's calendar) is skipped by working-day deadlines
+    once the server's job has reloaded the calendar."""
+    import asyncio
+
+    from grievance.calendar import HelplineCalendar
+    from helpline.jobs import run_jobs
+    from storage.models import Holiday
+
+    calendar = ctx.calendar
+    assert isinstance(calendar, HelplineCalendar)
+    async with db.session_scope() as session:
+        session.add(Holiday(day="2026-03-03", name_en="Holi", name_hi="होली", added_by="admin"))
+        await session.execute(update(Category).where(Category.code == "ELE-TRANS").values(sla_working_days=True))
+    stop = asyncio.Event()
+    task = asyncio.create_task(run_jobs(ctx, stop))
+    async with asyncio.timeout(30):
+        while "deadlines" not in ctx.services or ctx.services["deadlines"].runs < 1:
+            await asyncio.sleep(0.02)
+    stop.set()
+    await task
+    assert not calendar.is_working_day(date(2026, 3, 3))
+    async with db.session_scope() as session:  # 3 working days from Monday 2 March: Wed 4, Thu 5, Fri 6
+        c = await service.register(session, NewComplaint(
+            phone="9812345678", name="Test Citizen", district="LKO", department="ELE", category="ELE-TRANS",
+            description="Transformer burnt"), AGENT, ctx.policy, now=T0)
+        assert c.due_at == datetime(2026, 3, 6, 5, 0, tzinfo=timezone.utc)
