@@ -42,16 +42,13 @@ OFFICER = "ELE-LKO-L1"
 _PRELOGIN = re.compile(r'name="csrf_token" value="([^"]*)"')
 
 
-def _officer_sql(open_count: int) -> list[str]:
-    """Give the officer `open_count` open complaints (ids 1..open_count), with a realistic mix of deadlines."""
-    return [
-        f"UPDATE complaints SET officer_code = '{OFFICER}', department_code = 'ELE', district_code = 'LKO', "
-        f"category_code = CASE WHEN id % 3 = 0 THEN 'ELE-SUPPLY' ELSE 'ELE-BILL' END, state = 'at_l1', level = 1, "
-        f"escalated = {{false}}, reopen_count = CASE WHEN id % 50 = 0 THEN 1 ELSE 0 END, "
-        f"disposed_at = NULL, closed_at = NULL, feedback = NULL WHERE id <= {open_count}",
-        # a tenth overdue, a tenth due within two days, the rest later (relative to now)
-        f"UPDATE complaints SET due_at = {{now}} + {{offset}} WHERE id <= {open_count}",
-    ]
+def _officer_sql(open_count: int) -> str:
+    """Give the officer `open_count` open complaints (ids 1..open_count); their deadlines (a tenth
+    overdue, a tenth due within two days, the rest later) are set after, in each dialect."""
+    return (f"UPDATE complaints SET officer_code = '{OFFICER}', department_code = 'ELE', district_code = 'LKO', "
+            f"category_code = CASE WHEN id % 3 = 0 THEN 'ELE-SUPPLY' ELSE 'ELE-BILL' END, state = 'at_l1', "
+            f"level = 1, escalated = {{false}}, reopen_count = CASE WHEN id % 50 = 0 THEN 1 ELSE 0 END, "
+            f"disposed_at = NULL, closed_at = NULL, feedback = NULL WHERE id <= {open_count}")
 
 
 async def load(url: str, count: int, open_count: int) -> None:
@@ -61,8 +58,7 @@ async def load(url: str, count: int, open_count: int) -> None:
         await asyncio.to_thread(bulk.load_sqlite, parsed.database, count)
         conn = sqlite3.connect(parsed.database)
         try:
-            first, _ = _officer_sql(open_count)
-            conn.execute(first.replace("{false}", "0"))
+            conn.execute(_officer_sql(open_count).replace("{false}", "0"))
             conn.execute(
                 "UPDATE complaints SET due_at = strftime('%Y-%m-%d %H:%M:%f', 'now', "
                 "CASE WHEN id % 10 = 0 THEN '-3 days' WHEN id % 10 = 1 THEN '+1 days' "
@@ -76,8 +72,7 @@ async def load(url: str, count: int, open_count: int) -> None:
         await bulk.load_pg(dsn, count)
         conn = await asyncpg.connect(dsn)
         try:
-            first, _ = _officer_sql(open_count)
-            await conn.execute(first.replace("{false}", "false"))
+            await conn.execute(_officer_sql(open_count).replace("{false}", "false"))
             await conn.execute(
                 "UPDATE complaints SET due_at = (now() AT TIME ZONE 'UTC') + CASE WHEN id % 10 = 0 THEN interval '-3 days' "
                 "WHEN id % 10 = 1 THEN interval '1 day' ELSE (3 + id % 20) * interval '1 day' END "

@@ -11,7 +11,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -115,4 +115,4 @@ async def accesses(session: AsyncSession, start: datetime, end: datetime, tz: Zo
     canonical = normalise_phone(phone) if phone else None
     return [{"at": r.at.astimezone(tz).isoformat(timespec="seconds"), "username": r.username, "role": r.role,
              "what": r.what, "complaint_id": r.complaint_id, "phone": r.phone}
-            for r in await privacy_q.accesses(session, start=start, end=end + timedelta(0), phone=canonical)]
+            for r in await privacy_q.accesses(session, start=start, end=end, phone=canonical)]
