@@ -163,9 +163,9 @@ class Complaint(Base):
         # the collector's page: covering indexes, so a district's day and pending work are read
         # from the index alone at a million complaints
         Index("ix_complaints_district_registered", "district_code", "registered_at", "department_code",
-              "officer_code", "state", "feedback", "disposed_at", "due_at"),
+              "officer_code", "state", "feedback", "disposed_at", "due_at", "id"),
         Index("ix_complaints_district_state_due", "district_code", "state", "due_at", "officer_code",
-              "reopen_count", "escalated"),
+              "reopen_count", "escalated", "id"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(11), unique=True)

@@ -82,6 +82,11 @@ async def listing(session: AsyncSession, *, district: str | None, start: datetim
         order = (Complaint.due_at, Complaint.id)
     else:
         order = (Complaint.registered_at.desc(), Complaint.id.desc())
-    total = await session.scalar(select(func.count()).select_from(stmt.subquery()))
-    rows = (await session.scalars(stmt.order_by(*order).limit(limit).offset(offset))).all()
-    return int(total or 0), rows
+    # Count and page on the ids alone (the covering indexes answer both), then read the page's rows.
+    ids_stmt = stmt.with_only_columns(Complaint.id)
+    total = await session.scalar(select(func.count()).select_from(ids_stmt.subquery()))
+    ids = (await session.scalars(ids_stmt.order_by(*order).limit(limit).offset(offset))).all()
+    if not ids:
+        return int(total or 0), []
+    found = {c.id: c for c in (await session.scalars(select(Complaint).where(Complaint.id.in_(ids)))).all()}
+    return int(total or 0), [found[i] for i in ids if i in found]

@@ -87,9 +87,9 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('flagged_at', storage.models.UtcDateTime(), nullable=True))
         batch_op.add_column(sa.Column('masked_at', storage.models.UtcDateTime(), nullable=True))
         batch_op.create_index('ix_complaints_district_registered', ['district_code', 'registered_at', 'department_code',
-                              'officer_code', 'state', 'feedback', 'disposed_at', 'due_at'], unique=False)
+                              'officer_code', 'state', 'feedback', 'disposed_at', 'due_at', 'id'], unique=False)
         batch_op.create_index('ix_complaints_district_state_due', ['district_code', 'state', 'due_at', 'officer_code',
-                              'reopen_count', 'escalated'], unique=False)
+                              'reopen_count', 'escalated', 'id'], unique=False)
 
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.add_column(sa.Column('district_code', sa.String(length=16), nullable=True))
