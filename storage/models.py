@@ -157,7 +157,9 @@ class Complaint(Base):
     __tablename__ = "complaints"
     __table_args__ = (
         Index("ix_complaints_state_due", "state", "due_at"),
-        Index("ix_complaints_inbox", "officer_code", "state", "due_at"),
+        # the officer's inbox: covering, so its count and every filter but search read the index only
+        Index("ix_complaints_inbox", "officer_code", "state", "due_at", "category_code", "reopen_count", "escalated",
+              "id"),
         Index("ix_complaints_registered", "registered_at"),
         Index("ix_complaints_phone_month", "phone", "registered_at"),
         # the collector's page: covering indexes, so a district's day and pending work are read

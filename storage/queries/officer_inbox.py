@@ -44,10 +44,8 @@ def _filtered(stmt: Select, q: InboxQuery, now: datetime) -> Select:  # type: ig
         matches.append(Complaint.number.startswith(q.number_prefix))
     if q.phone:
         matches.append(Complaint.phone == q.phone)
-    if q.text:
-        # correlated: looks up only the citizens of the officer's complaints, not every citizen
-        matches.append(select(Citizen.id).where(Citizen.id == Complaint.citizen_id,
-                                                Citizen.name.icontains(q.text, autoescape=True)).exists())
+    if q.text:  # the caller joined the citizen: only the officer's complaints' citizens are looked at
+        matches.append(Citizen.name.icontains(q.text, autoescape=True))
         matches.append(Complaint.description.icontains(q.text, autoescape=True))
     if matches:
         stmt = stmt.where(or_(*matches))
@@ -57,11 +55,17 @@ def _filtered(stmt: Select, q: InboxQuery, now: datetime) -> Select:  # type: ig
 async def open_page(session: AsyncSession, q: InboxQuery, now: datetime, *, limit: int,
                     offset: int) -> tuple[int, Sequence[Complaint]]:
     """(how many match, the page of them), earliest deadline first."""
-    base = select(Complaint).where(Complaint.officer_code == q.officer_code, Complaint.state.in_(q.states))
+    base = select(Complaint.id).where(Complaint.officer_code == q.officer_code, Complaint.state.in_(q.states))
+    if q.text:
+        base = base.join(Citizen, Citizen.id == Complaint.citizen_id)
     base = _filtered(base, q, now)
-    total = await session.scalar(select(func.count()).select_from(base.order_by(None).subquery()))
-    rows = (await session.scalars(base.order_by(Complaint.due_at, Complaint.id).limit(limit).offset(offset))).all()
-    return int(total or 0), rows
+    # count and page on ids (the covering inbox index answers both), then read the page's rows
+    total = await session.scalar(select(func.count()).select_from(base.subquery()))
+    ids = (await session.scalars(base.order_by(Complaint.due_at, Complaint.id).limit(limit).offset(offset))).all()
+    if not ids:
+        return int(total or 0), []
+    found = {c.id: c for c in (await session.scalars(select(Complaint).where(Complaint.id.in_(ids)))).all()}
+    return int(total or 0), [found[i] for i in ids if i in found]
 
 
 async def handled_page(session: AsyncSession, actor: str, *, limit: int,

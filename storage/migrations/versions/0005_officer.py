@@ -86,6 +86,9 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('expected_at', storage.models.UtcDateTime(), nullable=True))
         batch_op.add_column(sa.Column('flagged_at', storage.models.UtcDateTime(), nullable=True))
         batch_op.add_column(sa.Column('masked_at', storage.models.UtcDateTime(), nullable=True))
+        batch_op.drop_index('ix_complaints_inbox')
+        batch_op.create_index('ix_complaints_inbox', ['officer_code', 'state', 'due_at', 'category_code',
+                              'reopen_count', 'escalated', 'id'], unique=False)
         batch_op.create_index('ix_complaints_district_registered', ['district_code', 'registered_at', 'department_code',
                               'officer_code', 'state', 'feedback', 'disposed_at', 'due_at', 'id'], unique=False)
         batch_op.create_index('ix_complaints_district_state_due', ['district_code', 'state', 'due_at', 'officer_code',
@@ -104,6 +107,8 @@ def downgrade() -> None:
 
     with op.batch_alter_table('complaints', schema=None) as batch_op:
         batch_op.drop_index('ix_complaints_district_state_due')
+        batch_op.drop_index('ix_complaints_inbox')
+        batch_op.create_index('ix_complaints_inbox', ['officer_code', 'state', 'due_at'], unique=False)
         batch_op.drop_index('ix_complaints_district_registered')
         batch_op.drop_column('masked_at')
         batch_op.drop_column('flagged_at')
