@@ -156,6 +156,9 @@ def redirect(url: str) -> RedirectResponse:
 def install(app: FastAPI) -> None:
     """Turn page refusals into pages (login redirect, 403 page, CSRF page); CSRF guard for the API."""
     sessions.install(app)
+    # Compile every template now, so the first visitor of a page does not pay for it.
+    for template in sorted((HERE / "templates").glob("*.html")):
+        TEMPLATES.get_template(template.name)
 
     @app.exception_handler(LoginRequired)
     async def _login(request: Request, exc: LoginRequired) -> Response:
