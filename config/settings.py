@@ -109,6 +109,20 @@ class Settings(BaseSettings):
     # (comma-separated addresses or networks; empty: none, the socket's peer is the client).
     login_rate: int = Field(default=10, ge=1, le=1000)
     trusted_proxies: str = ""
+    # Officer round (issue 13). Attachments: where the files live and how big one may be.
+    attachments_dir: str = "attachments"
+    attachments_max_bytes: int = Field(default=10_000_000, ge=1_000, le=200_000_000)
+    # Working-day deadlines: holidays (comma-separated YYYY-MM-DD) and the weekly day off.
+    holidays: str = ""
+    weekly_off: str = "sun"
+    # Escalation rules for categories without their own: overdue by N days → flagged and the
+    # L2 officer told; by M days → escalated to L2. How often the server checks (seconds).
+    escalation_flag_days: int = Field(default=1, ge=0, le=365)
+    escalation_escalate_days: int = Field(default=3, ge=1, le=365)
+    escalation_interval_seconds: int = Field(default=300, ge=5, le=86_400)
+    # Data protection: mask the citizen's name and phone on complaints closed this many months
+    # ago (0 = keep); how often the server applies it (hours).
+    retention_months: int = Field(default=0, ge=0, le=600)
 
     @field_validator("trusted_proxies")
     @classmethod
@@ -120,6 +134,22 @@ class Settings(BaseSettings):
                 ipaddress.ip_network(item, strict=False)
             except ValueError as exc:
                 raise ValueError(f"HELPLINE_TRUSTED_PROXIES: {item!r} is not an address or network") from exc
+        return value
+
+    @field_validator("holidays")
+    @classmethod
+    def _check_holidays(cls, value: str) -> str:
+        from grievance.calendar import parse_holidays
+
+        parse_holidays(value)
+        return value
+
+    @field_validator("weekly_off")
+    @classmethod
+    def _check_weekly_off(cls, value: str) -> str:
+        from grievance.calendar import parse_weekly_off
+
+        parse_weekly_off(value)
         return value
 
     @field_validator("calling_window")

@@ -149,8 +149,9 @@ def demo() -> None:
 @guarded
 def users_create(
     username: str,
-    role: str = typer.Option(..., "--role", help="agent | supervisor | officer | admin"),
+    role: str = typer.Option(..., "--role", help="agent | supervisor | officer | admin | collector | state_nodal"),
     officer: str | None = typer.Option(None, "--officer", help="officer code (officer users)"),
+    district: str | None = typer.Option(None, "--district", help="district code (collector users)"),
     extension: str | None = typer.Option(None, "--extension", help="PJSIP endpoint (agent users)"),
     languages: str = typer.Option("hi,en", "--languages", help="queues the agent serves: hi,en"),
     password_stdin: bool = typer.Option(False, "--password-stdin", help="read the password from standard input"),
@@ -171,7 +172,7 @@ def users_create(
         try:
             async with db.session_scope() as session:
                 await create_user(session, username, role, password, officer=officer, extension=extension,
-                                  languages=languages)
+                                  languages=languages, district=district)
         finally:
             await db.dispose()
 

@@ -78,9 +78,11 @@ async def _apply(request: Request, pu: PageUser, ctx: AppContext, section: str,
 @router.post("/admin/users")
 async def add_user(request: Request, ctx: AppContext = Depends(get_ctx), pu: PageUser = Depends(form_user("admin")),
                    username: str = Form(default=""), role: str = Form(default=""), password: str = Form(default=""),
-                   officer: str = Form(default=""), extension: str = Form(default="")) -> Response:
+                   officer: str = Form(default=""), extension: str = Form(default=""),
+                   district: str = Form(default="")) -> Response:
     return await _apply(request, pu, ctx, "users", lambda s: create_user(
-        s, username.strip(), role, password, officer=officer.strip() or None, extension=extension.strip() or None))
+        s, username.strip(), role, password, officer=officer.strip() or None, extension=extension.strip() or None,
+        district=district.strip() or None))
 
 
 @router.post("/admin/users/{username}")
