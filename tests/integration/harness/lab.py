@@ -82,6 +82,8 @@ class Lab:
         self.server = server
         self.database_url = database_url
         self.sipps: list[Sipp] = []
+        self.registered: set[str] = set()
+        self.logged_in: list[dict[str, str]] = []
         self.workdir = root / "sipp"
         self.workdir.mkdir(exist_ok=True)
 
@@ -139,7 +141,16 @@ class Lab:
         self.sipps.append(sipp)
         password = "" if extension == TRUNK else AGENT_PASSWORD.format(ext=extension)
         await register(self.pbx.sip_port, extension, password, sipp.port)
+        self.registered.add(extension)
         return sipp
+
+    async def login(self, headers: dict[str, str], **body: Any) -> dict[str, Any]:
+        """Log the agent in to its queues through the API (logged out again after the test)."""
+        async with self.http() as http:
+            r = await http.post("/api/v1/agents/me/login", json=body or None, headers=headers)
+        assert r.status_code == 200, r.text
+        self.logged_in.append(headers)
+        return r.json()  # type: ignore[no-any-return]
 
     async def call(self, scenario: Caller) -> Sipp:
         """A citizen's SIPp call (to 1076 unless the scenario says otherwise)."""
@@ -153,6 +164,16 @@ class Lab:
         await register(self.pbx.sip_port, extension, password, 9, expires=0)
 
     async def cleanup(self) -> None:
+        async with self.http() as http:
+            for headers in self.logged_in:
+                await http.post("/api/v1/agents/me/logout", headers=headers)
+        self.logged_in.clear()
+        for extension in sorted(self.registered):
+            try:
+                await self.unregister(extension)
+            except AssertionError:
+                pass
+        self.registered.clear()
         for sipp in self.sipps:
             await sipp.stop()
         self.sipps.clear()

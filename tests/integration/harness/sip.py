@@ -209,36 +209,56 @@ def _dtmf(digit: str) -> str:
             '  <pause milliseconds="400"/>\n')
 
 
+_CALLER_SDP = """v=0
+o=user1 53655765 2353687637 IN IP[local_ip_type] [local_ip]
+s=-
+c=IN IP[media_ip_type] [media_ip]
+t=0 0
+m=audio [media_port] RTP/AVP 0 96
+a=rtpmap:0 PCMU/8000
+a=rtpmap:96 telephone-event/8000
+a=fmtp:96 0-15
+a=ptime:20
+a=sendrecv
+"""
+
+
 @dataclass
 class Caller:
-    """A citizen's call to `number`: `steps` after the answer, then hang up (or wait for
-    Asterisk's BYE when `wait_bye`).
+    """A citizen's call to `number`: `steps` after the answer, then hang up (or, with
+    `wait_bye`, wait up to `max_wait_ms` for Asterisk to hang up). Asterisk's BYE at any
+    point ends the call cleanly (answered 200 OK).
 
-    steps: ("pause", ms) or ("dtmf", "123") (digits 400 ms apart)."""
+    steps: ("pause", ms) or ("dtmf", "123"). The caller offers telephone-event on payload
+    type 96, so SIPp's own `play_dtmf` (RFC 2833 events on PT 96) reaches the dialplan."""
 
     number: str = "1076"
     caller: str = "9812345678"
     steps: list[tuple[str, object]] = field(default_factory=list)
     wait_bye: bool = False
+    max_wait_ms: int = 120000
 
     def xml(self) -> str:
+        invite = _invite(self.number, self.caller).replace(_SDP.strip(), _CALLER_SDP.strip())
         out = ['<?xml version="1.0" encoding="ISO-8859-1" ?>\n<scenario name="helpline caller">\n',
-               _invite(self.number, self.caller),
+               invite,
                '  <recv response="100" optional="true"/>\n  <recv response="180" optional="true"/>\n'
                '  <recv response="183" optional="true"/>\n  <recv response="200" rrs="true"/>\n',
                _send(_ACK, retrans=False)]
-        for kind, value in self.steps:
+        for n, (kind, value) in enumerate(self.steps):
             if kind == "pause":
-                out.append(f'  <pause milliseconds="{int(value)}"/>\n')  # type: ignore[call-overload]
+                out.append(f'  <recv request="BYE" timeout="{int(value)}" ontimeout="s{n}" next="got_bye"/>\n'  # type: ignore[call-overload]
+                           f'  <label id="s{n}"/>\n')
             elif kind == "dtmf":
-                out.extend(_dtmf(d) for d in str(value))
+                out.append(f'  <nop><action><exec play_dtmf="{value}"/></action></nop>\n')
             else:
                 raise ValueError(kind)
         if self.wait_bye:
-            out.append('  <recv request="BYE" timeout="120000"/>\n' + _send(_OK_TO_BYE, retrans=False))
+            out.append(f'  <recv request="BYE" timeout="{self.max_wait_ms}" next="got_bye"/>\n')
         else:
-            out.append(_send(_BYE) + '  <recv response="200" crlf="true"/>\n')
-        out.append("</scenario>\n")
+            out.append(_send(_BYE) + '  <recv response="200" next="end"/>\n')
+        out.append('  <label id="got_bye"/>\n' + _send(_OK_TO_BYE, retrans=False)
+                   + '  <label id="end"/>\n  <timewait milliseconds="300"/>\n</scenario>\n')
         return "".join(out)
 
 
