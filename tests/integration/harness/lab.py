@@ -178,12 +178,23 @@ class Lab:
             await sipp.stop()
         self.sipps.clear()
 
+    def prompt_ms(self, lang: str, *names: str) -> int:
+        """How long the rendered prompts take to play (ms): callers time their digits on them,
+        since a Playback or an AGI STREAM FILE does not listen for digits."""
+        import wave
+
+        total = 0.0
+        for name in names:
+            with wave.open(str(self.pbx.prompts / lang / "helpline" / f"{name}.wav"), "rb") as wav:
+                total += wav.getnframes() / wav.getframerate()
+        return int(total * 1000)
+
     # ---------------------------------------------------------------- evidence
     def played(self, channel_prefix: str = "") -> list[tuple[str, str]]:
         """(file, language) of every Playback/Background/announcement in the full log."""
         out = []
         for line in self.pbx.full_log().splitlines():
-            m = re.search(r"<([^>]+)> Playing '([^']+)' \(language '([^']+)'\)", line)
+            m = re.search(r"<([^>]+)> Playing '([^']+)'.*\(language '([^']+)'\)", line)
             if m and m.group(1).startswith(channel_prefix):
                 out.append((m.group(2), m.group(3)))
         return out

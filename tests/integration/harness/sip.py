@@ -229,7 +229,8 @@ class Caller:
     `wait_bye`, wait up to `max_wait_ms` for Asterisk to hang up). Asterisk's BYE at any
     point ends the call cleanly (answered 200 OK).
 
-    steps: ("pause", ms) or ("dtmf", "123"). The caller offers telephone-event on payload
+    steps: ("pause", ms) or ("dtmf", "123") (the next step starts once the digits are sent,
+    ~400 ms each). The caller offers telephone-event on payload
     type 96, so SIPp's own `play_dtmf` (RFC 2833 events on PT 96) reaches the dialplan."""
 
     number: str = "1076"
@@ -250,7 +251,10 @@ class Caller:
                 out.append(f'  <recv request="BYE" timeout="{int(value)}" ontimeout="s{n}" next="got_bye"/>\n'  # type: ignore[call-overload]
                            f'  <label id="s{n}"/>\n')
             elif kind == "dtmf":
-                out.append(f'  <nop><action><exec play_dtmf="{value}"/></action></nop>\n')
+                # play_dtmf queues the events and returns: wait until they are sent (~400 ms each)
+                out.append(f'  <nop><action><exec play_dtmf="{value}"/></action></nop>\n'
+                           f'  <recv request="BYE" timeout="{400 * len(str(value))}" ontimeout="d{n}" next="got_bye"/>\n'
+                           f'  <label id="d{n}"/>\n')
             else:
                 raise ValueError(kind)
         if self.wait_bye:
