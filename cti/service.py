@@ -174,7 +174,8 @@ class CtiService:
         self._views = None
         if client is not None and change.old == ag.ON_CALL and change.new in (ag.WRAP_UP, ag.READY):
             self._after_call(client, change)
-        for pop in self.planner.agent_change(change):
+        live = self.servers[client.name].calls.get if client is not None and client.name in self.servers else None
+        for pop in self.planner.agent_change(change, live):
             self._emit(pop)
         extension = sp.extension_of(change.interface)
         if extension is not None:

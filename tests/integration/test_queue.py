@@ -59,3 +59,55 @@ async def test_queue_call_rings_and_is_answered_by_the_logged_in_agent(lab: Lab)
     talk = int(complete.get("TalkTime") or 0)
     assert talk >= 3 and call.talk_s is not None and abs(call.talk_s - talk) <= 1
     assert call.answered_at is not None and call.ended_at is not None
+
+
+async def _rows(lab: Lab, linkedid: str) -> Any:
+    async def row() -> Any:
+        async with lab.db() as db, db.sessions() as session:
+            return await call_q.by_linkedid(session, linkedid)
+    return await until(row, 30, "calls row")
+
+
+def _to_queue(lab: Lab) -> list[tuple[str, object]]:
+    return [("pause", 1200), ("dtmf", "1"), ("pause", 900), ("dtmf", "1"),
+            ("pause", lab.prompt_ms("hi", "queue-connecting"))]
+
+
+async def test_agent_rung_while_the_caller_hangs_up_gets_caller_left(lab: Lab) -> None:
+    agent = await lab.user("qagent3", extension="agent1003")
+    await lab.phone("agent1003", Answerer(mode="ring"))
+    await lab.login(agent)
+    ws = await lab.socket("/ws/agent", agent)
+    async with lab.observer() as ami:
+        caller = await lab.call(Caller(caller="9876500003", steps=[*_to_queue(lab), ("pause", 3000)]))
+        called = await ami.wait(lambda e: e.event == "AgentCalled" and e.get("CallerIDNum") == "9876500003",
+                                60, "AgentCalled")
+        ringing = await receive_until(ws, "call.ringing", 30)
+        ended = await receive_until(ws, "call.ended", 30)
+        assert await caller.finished(30) == 0, caller.errors()
+        abandon = await ami.wait(lambda e: e.event == "QueueCallerAbandon" and e.get("Linkedid") == called.get("Linkedid"),
+                                 10, "QueueCallerAbandon")
+    await ws.close()
+    assert ringing["call"]["id"] == ended["call"]["id"] == called.get("Linkedid")
+    assert ended["call"]["outcome"] == "caller_left"
+    assert not [e for e in ami.events if e.event == "AgentRingNoAnswer" and e.get("Linkedid") == abandon.get("Linkedid")]
+    [call] = await _rows(lab, called.get("Linkedid"))
+    assert (call.outcome, call.agent, call.talk_s) == ("abandoned", None, None)
+
+
+async def test_caller_gone_right_after_the_agent_answers_has_talk_time_zero(lab: Lab) -> None:
+    agent = await lab.user("qagent4", extension="agent1004")
+    ring_ms = 1000
+    await lab.phone("agent1004", Answerer(ring_ms=ring_ms))
+    await lab.login(agent)
+    async with lab.observer() as ami:
+        caller = await lab.call(Caller(caller="9876500004", steps=[*_to_queue(lab), ("pause", ring_ms + 1300)]))
+        connect = await ami.wait(lambda e: e.event == "AgentConnect" and e.get("CallerIDNum") == "9876500004",
+                                 60, "AgentConnect")
+        assert await caller.finished(30) == 0, caller.errors()
+        complete = await ami.wait(lambda e: e.event == "AgentComplete" and e.get("Interface") == "PJSIP/agent1004"
+                                  and e.get("Linkedid") in (None, connect.get("Linkedid")), 20, "AgentComplete")
+    assert complete.get("Reason") == "caller" and int(complete.get("TalkTime") or 0) <= 1
+    [call] = await _rows(lab, connect.get("Linkedid"))
+    assert (call.outcome, call.agent) == ("answered", "agent1004")
+    assert call.talk_s is not None and call.talk_s == int(complete.get("TalkTime") or 0)

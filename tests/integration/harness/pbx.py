@@ -41,7 +41,8 @@ MOH = Path("/usr/share/asterisk/moh")
 HELPLINE_SECRET = "helpline-integration-secret"
 OBSERVER_SECRET = "observer-secret"
 AGENT_PASSWORD = "agent-pw-{ext}"
-AGENTS = ("agent1001", "agent1002", "agent1003", "sup2001")
+AGENTS = ("agent1001", "agent1002", "agent1003", "agent1004", "agent1005", "agent1006", "agent1007", "agent1008",
+          "sup2001", "sup2002")
 TRUNK = "trunk"
 
 # Values an administrator may tune in queues_helpline.conf, shortened so a test need not wait
