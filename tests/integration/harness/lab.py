@@ -97,11 +97,12 @@ class Lab:
             await database.dispose()
 
     async def user(self, username: str, role: str = "agent", *, extension: str | None = None,
-                   languages: str = "hi,en") -> dict[str, str]:
+                   languages: str = "hi,en", officer: str | None = None) -> dict[str, str]:
         """Create the user (once) and return its Authorization header, got from the API."""
         async with self.db() as database, database.session_scope() as session:
             if await user_q.by_username(session, username) is None:
-                await create_user(session, username, role, PASSWORD, extension=extension, languages=languages)
+                await create_user(session, username, role, PASSWORD, extension=extension, languages=languages,
+                                  officer=officer)
         async with self.http() as http:
             r = await http.post("/api/v1/auth/token", json={"username": username, "password": PASSWORD})
             assert r.status_code == 200, r.text

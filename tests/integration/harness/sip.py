@@ -271,10 +271,14 @@ class Answerer:
     """A phone that answers every INVITE (agents, the dialer's far end).
 
     mode: "answer" (ring `ring_ms`, answer, then `steps` (as Caller's), then wait for BYE or,
-    with `hangup_after_ms`, hang up), "busy" (486), "ring" (180 and never answer; the caller
-    cancels)."""
+    with `hangup_after_ms`, hang up), "busy" (486), "reject" (ring `ring_ms`, then `code`:
+    480 is what a carrier sends when nobody answers), "ring" (180 and never answer; the caller
+    cancels). Digits are RFC 2833 events replayed from Debian's pcaps (Asterisk's offer puts
+    telephone-event on PT 101, which SIPp's play_dtmf cannot use)."""
 
     mode: str = "answer"
+    code: int = 480
+    reason: str = "Temporarily Unavailable"
     ring_ms: int = 300
     steps: list[tuple[str, object]] = field(default_factory=list)
     hangup_after_ms: int | None = None
@@ -284,8 +288,12 @@ class Answerer:
                '  <recv request="INVITE" crlf="true" rrs="true"/>\n']
         head = "[last_Via:]\n[last_From:]\n[last_To:];tag=[pid]SIPpTag01[call_number]\n[last_Call-ID:]\n[last_CSeq:]\n"
         contact = "Contact: <sip:[local_ip]:[local_port];transport=[transport]>\n"
-        if self.mode == "busy":
-            out.append(_send(f"SIP/2.0 486 Busy Here\n{head}{contact}Content-Length: 0", retrans=False))
+        if self.mode in ("busy", "reject"):
+            code = "486 Busy Here" if self.mode == "busy" else f"{self.code} {self.reason}"
+            if self.mode == "reject":  # rings, then the network gives up (a carrier's "no answer")
+                out.append(_send(f"SIP/2.0 180 Ringing\n{head}{contact}Content-Length: 0", retrans=False))
+                out.append(f'  <pause milliseconds="{self.ring_ms}"/>\n')
+            out.append(_send(f"SIP/2.0 {code}\n{head}{contact}Content-Length: 0", retrans=False))
             out.append('  <recv request="ACK"/>\n')
         elif self.mode == "ring":
             out.append(_send(f"SIP/2.0 180 Ringing\n{head}{contact}Content-Length: 0", retrans=False))
