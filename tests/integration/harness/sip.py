@@ -192,6 +192,19 @@ Max-Forwards: 70
 Content-Length: 0
 """
 
+# A BYE from the answering side: its own tag in From, the caller's From (with tag) as To.
+_UAS_BYE = """
+BYE [next_url] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: <sip:sipp@[local_ip]:[local_port]>;tag=[pid]SIPpTag01[call_number]
+To: [$caller]
+Call-ID: [call_id]
+CSeq: 1 BYE
+Contact: <sip:sipp@[local_ip]:[local_port]>
+Max-Forwards: 70
+Content-Length: 0
+"""
+
 _OK_TO_BYE = """
 SIP/2.0 200 OK
 [last_Via:]
@@ -284,8 +297,12 @@ class Answerer:
     hangup_after_ms: int | None = None
 
     def xml(self) -> str:
+        keep_from = ('  <recv request="INVITE" crlf="true" rrs="true">\n    <action>\n'
+                     '      <ereg regexp=".*" search_in="hdr" header="From:" assign_to="caller"/>\n'
+                     '    </action>\n  </recv>\n')
         out = ['<?xml version="1.0" encoding="ISO-8859-1" ?>\n<scenario name="helpline phone">\n',
-               '  <recv request="INVITE" crlf="true" rrs="true"/>\n']
+               keep_from if self.mode == "answer" and self.hangup_after_ms is not None
+               else '  <recv request="INVITE" crlf="true" rrs="true"/>\n']
         head = "[last_Via:]\n[last_From:]\n[last_To:];tag=[pid]SIPpTag01[call_number]\n[last_Call-ID:]\n[last_CSeq:]\n"
         contact = "Contact: <sip:[local_ip]:[local_port];transport=[transport]>\n"
         if self.mode in ("busy", "reject"):
@@ -317,7 +334,7 @@ class Answerer:
                     raise ValueError(kind)
             if self.hangup_after_ms is not None:
                 out.append(f'  <pause milliseconds="{self.hangup_after_ms}"/>\n')
-                out.append(_send(_BYE.replace("[next_url]", "[next_url]")) + '  <recv response="200" crlf="true"/>\n')
+                out.append(_send(_UAS_BYE) + '  <recv response="200" crlf="true"/>\n')
             else:
                 out.append('  <recv request="BYE" timeout="600000"/>\n' + _send(_OK_TO_BYE, retrans=False))
         else:
