@@ -16,6 +16,8 @@ FEEDBACK = "feedback"
 FEEDBACK_CALL = "feedback-call"
 CALLBACK_REQUEST = "callback-request"
 SURVEY = "survey"
+HOURS = "hours"
+VOICE_COMPLAINT = "voice-complaint"
 
 AGI_SCRIPTS = (
     CALLER_LOOKUP,
@@ -24,6 +26,8 @@ AGI_SCRIPTS = (
     FEEDBACK_CALL,
     CALLBACK_REQUEST,
     SURVEY,
+    HOURS,
+    VOICE_COMPLAINT,
 )
 
 SCRIPT_MEANINGS = {
@@ -33,6 +37,9 @@ SCRIPT_MEANINGS = {
     FEEDBACK_CALL: "outbound feedback call answered; argument = the dialer's attempt id",
     CALLBACK_REQUEST: "caller waiting for an agent asks for a callback; argument = why (CALLBACK_REASONS)",
     SURVEY: "outbound scheme-survey call answered; argument = the dialer's attempt id",
+    HOURS: "inbound: are agents on duty (service hours, holidays) and is there an emergency message; "
+           "argument = the queue (default helpline-<language>)",
+    VOICE_COMPLAINT: "after hours: the caller records a complaint; stores a callback request with the recording's name",
 }
 
 # Where a flow that fails sends the call (the FastAGI server does this before it closes the
