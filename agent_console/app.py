@@ -14,6 +14,7 @@ from agent_console.routes import api_callbacks, api_desk, pages_desk
 from agent_console.routes import pages_campaigns
 from agent_console.routes import api_admin, pages_admin, pages_agent, pages_auth, pages_officer, pages_supervisor
 from agent_console.routes import api_messages, api_whatsapp, pages_messaging, webhooks_whatsapp, ws_whatsapp
+from agent_console.routes import api_recordings, pages_recordings
 
 ROUTERS = [
     api_health.router,
@@ -41,6 +42,8 @@ ROUTERS = [
     ws_whatsapp.router,
     pages_messaging.router,
     pages_desk.router,
+    api_recordings.router,
+    pages_recordings.router,
 ]
 
 

@@ -18,12 +18,13 @@ from storage.queries import users as user_q
 MAX_WRAPUP_S = 600
 
 
-async def put_queue(session: AsyncSession, queue: str, wrapup_s: int) -> QueueSetting:
+async def put_queue(session: AsyncSession, queue: str, wrapup_s: int, record: bool | None = None) -> QueueSetting:
+    """Wrap-up length and (when given) whether the queue's calls are recorded."""
     if queue not in QUEUES:
         raise InvalidInput(f"queue must be one of {', '.join(QUEUES)}", field="queue")
     if not 0 <= wrapup_s <= MAX_WRAPUP_S:
         raise InvalidInput(f"wrap-up is 0 to {MAX_WRAPUP_S} seconds", field="wrapup_s")
-    return await desk_settings.put_queue_setting(session, queue, wrapup_s)
+    return await desk_settings.put_queue_setting(session, queue, wrapup_s, record)
 
 
 async def put_disposition(session: AsyncSession, key: str, name_en: str, name_hi: str,

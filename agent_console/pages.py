@@ -28,14 +28,16 @@ HERE = Path(__file__).resolve().parent
 TEMPLATES = Jinja2Templates(directory=str(HERE / "templates"))
 HOME = {"agent": "/agent", "officer": "/officer", "supervisor": "/supervisor", "admin": "/admin"}
 NAV = {
-    "agent": [("/agent", "nav.agent"), ("/agent/whatsapp", "nav.whatsapp")],
+    "agent": [("/agent", "nav.agent"), ("/agent/whatsapp", "nav.whatsapp"), ("/recordings", "nav.recordings")],
     "officer": [("/officer", "nav.officer")],
     "supervisor": [("/supervisor", "nav.supervisor"), ("/supervisor/reports", "nav.reports"),
                    ("/supervisor/calls", "nav.calls"), ("/supervisor/complaints", "nav.complaints"),
-                   ("/supervisor/campaigns", "nav.campaigns"), ("/supervisor/messages", "nav.messages")],
+                   ("/supervisor/campaigns", "nav.campaigns"), ("/supervisor/messages", "nav.messages"),
+                   ("/recordings", "nav.recordings")],
     "admin": [("/admin", "nav.admin"), ("/supervisor", "nav.supervisor"), ("/supervisor/reports", "nav.reports"),
               ("/supervisor/calls", "nav.calls"), ("/supervisor/complaints", "nav.complaints"),
-              ("/supervisor/campaigns", "nav.campaigns"), ("/supervisor/messages", "nav.messages")],
+              ("/supervisor/campaigns", "nav.campaigns"), ("/supervisor/messages", "nav.messages"),
+              ("/recordings", "nav.recordings")],
 }
 
 

@@ -100,6 +100,13 @@ class Settings(BaseSettings):
     # (comma-separated addresses or networks; empty: none, the socket's peer is the client).
     login_rate: int = Field(default=10, ge=1, le=1000)
     trusted_proxies: str = ""
+    # --- media (issue 16) ---
+    # Call recordings: the folder `helpline serve` reads them from, the same folder as Asterisk
+    # writes it (empty: the same path; set it when Asterisk mounts the share elsewhere), and how
+    # many days a recording is kept before the retention job deletes it.
+    recordings_dir: str = "call-recordings"
+    recordings_pbx_dir: str = ""
+    recording_retention_days: int = Field(default=90, ge=1, le=3650)
 
     @field_validator("trusted_proxies")
     @classmethod

@@ -16,5 +16,6 @@ def components(settings: Settings, run_web: Any) -> list[Any]:
     from dialer.run import run_dialer
     from ivr.service import run_fastagi
     from messaging.run import run_messaging
+    from recordings.retention import run_recordings
 
-    return [run_cti, run_fastagi, run_web, run_dialer, run_messaging]
+    return [run_cti, run_fastagi, run_web, run_dialer, run_messaging, run_recordings]

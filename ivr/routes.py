@@ -10,7 +10,7 @@ from functools import partial
 
 from ivr import scripts
 from ivr.fastagi import Route
-from ivr.flows import callback_request, caller_lookup, complaint_status, feedback, feedback_call, survey
+from ivr.flows import callback_request, caller_lookup, complaint_status, feedback, feedback_call, recording, survey
 from ivr.flows.common import Flow, FlowDeps
 
 FLOWS: Mapping[str, Flow] = {
@@ -20,6 +20,7 @@ FLOWS: Mapping[str, Flow] = {
     scripts.FEEDBACK_CALL: feedback_call.run,
     scripts.CALLBACK_REQUEST: callback_request.run,
     scripts.SURVEY: survey.run,
+    scripts.RECORDING: recording.run,
 }
 
 

@@ -16,6 +16,7 @@ FEEDBACK = "feedback"
 FEEDBACK_CALL = "feedback-call"
 CALLBACK_REQUEST = "callback-request"
 SURVEY = "survey"
+RECORDING = "recording"
 
 AGI_SCRIPTS = (
     CALLER_LOOKUP,
@@ -24,6 +25,7 @@ AGI_SCRIPTS = (
     FEEDBACK_CALL,
     CALLBACK_REQUEST,
     SURVEY,
+    RECORDING,
 )
 
 SCRIPT_MEANINGS = {
@@ -33,6 +35,7 @@ SCRIPT_MEANINGS = {
     FEEDBACK_CALL: "outbound feedback call answered; argument = the dialer's attempt id",
     CALLBACK_REQUEST: "caller waiting for an agent asks for a callback; argument = why (CALLBACK_REASONS)",
     SURVEY: "outbound scheme-survey call answered; argument = the dialer's attempt id",
+    RECORDING: "caller about to wait in a queue; argument = the queue; names the recording when that queue records",
 }
 
 # Where a flow that fails sends the call (the FastAGI server does this before it closes the

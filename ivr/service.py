@@ -8,10 +8,13 @@ from ivr import scripts
 from ivr.fastagi import FastAgiServer
 from ivr.flows.common import FlowDeps
 from ivr.routes import build_routes
+from recordings.files import RecordingFolder
 
 
 def flow_deps(ctx: AppContext) -> FlowDeps:
-    return FlowDeps(db=ctx.db, policy=ctx.policy, tz=ctx.tz)
+    return FlowDeps(db=ctx.db, policy=ctx.policy, tz=ctx.tz,
+                    recordings=RecordingFolder.from_settings(ctx.settings.recordings_dir,
+                                                             ctx.settings.recordings_pbx_dir))
 
 
 async def run_fastagi(ctx: AppContext, stop: asyncio.Event) -> None:

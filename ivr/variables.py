@@ -93,6 +93,16 @@ CALLBACK = "HELPLINE_CALLBACK"
 # set, else puts the caller back in the queue. Read by the CTI.
 CALLBACK_TRIES = "HELPLINE_CALLBACK_TRIES"  # dialplan only: callback requests that were not recorded
 
+# --- recordings (the queue's administrator setting) ------------------------------------------
+
+RECORDING = "HELPLINE_RECORDING"
+# The call's recording, relative to HELPLINE_RECORDINGS_DIR: YYYY/MM/DD/<uniqueid>.wav. Set by
+# the `recording` flow when the caller's queue records; read by the CTI (the call's row).
+RECORDING_FILE = "HELPLINE_RECORDING_FILE"
+# The same file as Asterisk sees it (HELPLINE_RECORDINGS_PBX_DIR); empty = not recorded. Cleared
+# by the dialplan, set by `recording`; the dialplan plays helpline/recording-notice and starts
+# MixMonitor(<file>,b) on the caller's channel (both legs, while bridged with an agent).
+
 # --- outbound (dialer) -----------------------------------------------------------------------
 
 ATTEMPT = "HELPLINE_ATTEMPT"
@@ -116,7 +126,7 @@ ALL = (
     AGI, TRUNK, CALLERID, QUEUE_MAX_WAIT, LANG, IVR_PATH, TRIES, FAILURES, CALLER_KNOWN,
     OPEN_COMPLAINTS, CITIZEN_NAME, CITIZEN_LANG, COMPLAINT_NO, STATUS_RESULT, FEEDBACK_RESULT,
     NEXT, QUEUE, QUEUE_JOINED, CALLBACK_REASON, CALLBACK, CALLBACK_TRIES, ATTEMPT, SURVEY_DONE,
-    AGI_FAILED, DIAL_NUMBER,
+    AGI_FAILED, DIAL_NUMBER, RECORDING, RECORDING_FILE,
 )
 
 

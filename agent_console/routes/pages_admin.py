@@ -40,7 +40,7 @@ async def _page(request: Request, pu: PageUser, ctx: AppContext, *, status: int 
             "disposition_list": await desk_settings.dispositions(session),
         }
     return render(request, "admin.html", pu.lang, pu=pu, status=status, roles=ROLES, sections=SECTIONS,
-                  **data, **values)
+                  retention_days=ctx.settings.recording_retention_days, **data, **values)
 
 
 @router.get("/admin")
