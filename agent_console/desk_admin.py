@@ -11,11 +11,12 @@ from agent_console.admin import Names, code
 from cti.call_control import QUEUES
 from grievance.errors import InvalidInput, NotFound
 from grievance.phones import normalise_phone
-from storage.models import DispositionReason, QueueSetting
-from storage.queries import desk_settings, reference
+from storage.models import DispositionReason, QaCriterion, QueueSetting
+from storage.queries import desk_settings, qa as qa_q, reference
 from storage.queries import users as user_q
 
 MAX_WRAPUP_S = 600
+MAX_QA_WEIGHT = 10
 
 
 async def put_queue(session: AsyncSession, queue: str, wrapup_s: int, record: bool | None = None) -> QueueSetting:
@@ -64,3 +65,16 @@ async def transfer_targets(session: AsyncSession, cti: Any) -> dict[str, Any]:
                  "district": o.district_code, "level": o.level}
                 for o in await reference.officers(session) if o.active and o.phone]
     return {"agents": agents, "queues": list(QUEUES), "officers": officers}
+
+
+async def put_qa_criterion(session: AsyncSession, key: str, name_en: str, name_hi: str, weight: int,
+                           active: bool) -> QaCriterion:
+    names = Names(name_en, name_hi).checked()
+    if len(names["name_en"]) > 100 or len(names["name_hi"]) > 100:
+        raise InvalidInput("a criterion's name is at most 100 characters", field="name_en")
+    if not 1 <= weight <= MAX_QA_WEIGHT:
+        raise InvalidInput(f"weight is 1 to {MAX_QA_WEIGHT}", field="weight")
+    key = code(key).lower()
+    if not active and not [c for c in await qa_q.criteria(session, active_only=True) if c.code != key]:
+        raise InvalidInput("keep at least one criterion active", field="active")
+    return await qa_q.put_criterion(session, key, names["name_en"], names["name_hi"], weight, active)

@@ -21,6 +21,7 @@ from grievance.phones import normalise_phone
 from helpline.privacy import mask_phone
 from recordings.files import RecordingFolder, checked
 from storage.models import Call
+from storage.queries import qa as qa_q
 from storage.queries import recordings as recording_q
 
 MANAGERS = ("supervisor", "admin")
@@ -69,14 +70,14 @@ def _bounds(f: CallFilter, tz: ZoneInfo) -> tuple[datetime | None, datetime | No
     return lo, hi
 
 
-def call_json(c: Call, tz: ZoneInfo, *, full_caller: bool) -> dict[str, Any]:
+def call_json(c: Call, tz: ZoneInfo, *, full_caller: bool, qa_score: int | None = None) -> dict[str, Any]:
     return {
         "id": c.id, "call_id": c.linkedid, "agent": c.agent, "queue": c.queue,
         "caller": c.caller if full_caller else mask_phone(c.caller),
         "started_at": c.started_at.astimezone(tz).isoformat(),
         "talk_s": c.talk_s, "complaint_number": c.complaint_number, "disposition": c.disposition,
         "recording": c.recording is not None and c.recording_deleted_at is None,
-        "recording_deleted": c.recording_deleted_at is not None,
+        "recording_deleted": c.recording_deleted_at is not None, "qa_score": qa_score,
     }
 
 
@@ -91,7 +92,8 @@ async def find(session: AsyncSession, who: Listener, f: CallFilter, tz: ZoneInfo
     lo, hi = _bounds(f, tz)
     rows = await recording_q.find(session, agent=f.agent, caller=f.phone, complaint=f.complaint, start=lo, end=hi,
                                   recorded_only=recorded_only)
-    return [call_json(c, tz, full_caller=who.role in MANAGERS) for c in rows]
+    scores = await qa_q.scores(session, [c.id for c in rows])
+    return [call_json(c, tz, full_caller=who.role in MANAGERS, qa_score=scores.get(c.id)) for c in rows]
 
 
 def may_hear(who: Listener, c: Call) -> bool:

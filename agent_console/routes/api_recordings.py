@@ -34,6 +34,7 @@ class RecordedCall(BaseModel):
     disposition: str | None
     recording: bool
     recording_deleted: bool
+    qa_score: int | None
 
 
 class RecordedCalls(BaseModel):

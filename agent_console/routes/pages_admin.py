@@ -16,11 +16,12 @@ from agent_console.sessions import announce_signed_out
 from agent_console import admin
 from grievance.errors import DomainError, InvalidInput
 from helpline.users import create_user
+from storage.queries import qa as qa_q
 from storage.queries import desk_settings, reference
 from storage.queries import users as user_q
 
 router = APIRouter(include_in_schema=False)
-SECTIONS = ("users", "officers", "departments", "categories", "pause_reasons", "queues", "dispositions", "handover")
+SECTIONS = ("users", "officers", "departments", "categories", "pause_reasons", "queues", "dispositions", "handover", "qa")
 
 
 def _int(value: str, field: str) -> int:
@@ -38,6 +39,7 @@ async def _page(request: Request, pu: PageUser, ctx: AppContext, *, status: int 
             "pause_reasons": await reference.pause_reasons(session), "districts": await reference.districts(session),
             "queue_settings": await desk_settings.queue_settings(session),
             "disposition_list": await desk_settings.dispositions(session),
+            "qa_criteria": await qa_q.criteria(session),
         }
     return render(request, "admin.html", pu.lang, pu=pu, status=status, roles=ROLES, sections=SECTIONS,
                   retention_days=ctx.settings.recording_retention_days, **data, **values)

@@ -1,6 +1,7 @@
 """Recordings in Debian chromium at 1366x768: the administrator turns recording on for a queue; a
 recorded queue call (fake AMI replaying a real capture, a WAV where MixMonitor would write it) is
-found by a supervisor and plays in the page's audio element; the listen shows in the
+found by a supervisor and plays in the page's audio element, and gets a quality review whose score
+shows in the call-centre report; the listen shows in the
 administrator's audit; another agent finds nothing and is refused the file."""
 from __future__ import annotations
 
@@ -74,6 +75,20 @@ async def test_supervisor_plays_a_recording_and_the_admin_sees_the_listen(
             assert abs(duration - 3.0) < 0.1
             await audio.evaluate("a => a.pause()")
             await shot(page, "supervisor-recordings")
+            # the quality review of the call, then its score in the list and in the call-centre report
+            async with page.expect_navigation():
+                await page.click(f'tr[data-call="{call.id}"] td.qa a')
+            for code in ("greeting", "category", "read_back", "courtesy"):
+                await page.check(f"#qa-{code}")
+            await page.fill("#qa-comment", "Read the number back twice; good.")
+            async with page.expect_navigation():
+                await page.click("#qa-submit")
+            await expect(page.locator("#qa-saved")).to_contain_text("86")
+            await shot(page, "supervisor-qa-review")
+            await page.goto(base + "/recordings?agent=agent1001")
+            await expect(page.locator(f'tr[data-call="{call.id}"] td.qa .badge')).to_have_text("86")
+            await page.click('nav a[href="/supervisor/calls"]')
+            await expect(page.locator('#cc-agents tr[data-agent="agent1001"] td.qa')).to_have_text("86.0 (1)")
             assert page.problems == []  # type: ignore[attr-defined]
 
         async with new_page(browser) as page:
