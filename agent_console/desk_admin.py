@@ -78,3 +78,17 @@ async def put_qa_criterion(session: AsyncSession, key: str, name_en: str, name_h
     if not active and not [c for c in await qa_q.criteria(session, active_only=True) if c.code != key]:
         raise InvalidInput("keep at least one criterion active", field="active")
     return await qa_q.put_criterion(session, key, names["name_en"], names["name_hi"], weight, active)
+
+
+async def set_media(session: AsyncSession, username: str, sign_language: bool | None,
+                    auto_answer: bool | None) -> Any:
+    """A user's sign-language video skill (queue login adds helpline-video) and softphone auto-answer."""
+    row = await user_q.by_username(session, username)
+    if row is None:
+        raise NotFound(f"no user {username!r}", field="username")
+    if sign_language is not None:
+        row.sign_language = sign_language
+    if auto_answer is not None:
+        row.auto_answer = auto_answer
+    await session.flush()
+    return row

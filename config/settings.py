@@ -107,6 +107,11 @@ class Settings(BaseSettings):
     recordings_dir: str = "call-recordings"
     recordings_pbx_dir: str = ""
     recording_retention_days: int = Field(default=90, ge=1, le=3650)
+    # The desk softphone (JsSIP over Asterisk's WebSocket transport): the WebSocket URL browsers
+    # register to (empty: no softphone, desk phones only), and the SIP domain of agents' URIs
+    # (empty: the URL's host).
+    softphone_ws_url: str = ""
+    softphone_sip_domain: str = ""
 
     @field_validator("trusted_proxies")
     @classmethod
@@ -118,6 +123,14 @@ class Settings(BaseSettings):
                 ipaddress.ip_network(item, strict=False)
             except ValueError as exc:
                 raise ValueError(f"HELPLINE_TRUSTED_PROXIES: {item!r} is not an address or network") from exc
+        return value
+
+    @field_validator("softphone_ws_url")
+    @classmethod
+    def _check_softphone(cls, value: str) -> str:
+        value = value.strip()
+        if value and not re.fullmatch(r"wss?://[^\s/]+(/\S*)?", value):
+            raise ValueError("HELPLINE_SOFTPHONE_WS_URL looks like wss://pbx.example.in:8089/ws")
         return value
 
     @field_validator("calling_window")

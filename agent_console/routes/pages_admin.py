@@ -21,7 +21,7 @@ from storage.queries import desk_settings, reference
 from storage.queries import users as user_q
 
 router = APIRouter(include_in_schema=False)
-SECTIONS = ("users", "officers", "departments", "categories", "pause_reasons", "queues", "dispositions", "handover", "qa")
+SECTIONS = ("users", "officers", "departments", "categories", "pause_reasons", "queues", "dispositions", "handover", "qa", "media")
 
 
 def _int(value: str, field: str) -> int:

@@ -98,3 +98,11 @@ async def put_qa_criterion(request: Request, ctx: AppContext = Depends(get_ctx),
     active = form.get("active") == "1"
     return await _apply(request, pu, ctx, "qa", lambda s: desk_admin.put_qa_criterion(
         s, values["code"], values["name_en"], values["name_hi"], _int(values["weight"], "weight"), active))
+
+
+@router.post("/admin/users/{username}/media")
+async def put_media(request: Request, username: str, ctx: AppContext = Depends(get_ctx),
+                    pu: PageUser = Depends(form_user("admin"))) -> Response:
+    form = await request.form()
+    sign_language, auto_answer = form.get("sign_language") == "1", form.get("auto_answer") == "1"
+    return await _apply(request, pu, ctx, "media", lambda s: desk_admin.set_media(s, username, sign_language, auto_answer))

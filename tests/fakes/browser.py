@@ -23,9 +23,9 @@ VIEWPORT = {"width": 1366, "height": 768}
 
 
 @asynccontextmanager
-async def chromium() -> AsyncIterator[Browser]:
+async def chromium(*extra_args: str) -> AsyncIterator[Browser]:
     async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, *extra_args], headless=True)
         try:
             yield browser
         finally:
@@ -37,10 +37,11 @@ class DialogSeen(AssertionError):
 
 
 @asynccontextmanager
-async def new_page(browser: Browser) -> AsyncIterator[Page]:
+async def new_page(browser: Browser, permissions: list[str] | None = None) -> AsyncIterator[Page]:
     """A fresh context (own cookies) and page; JS dialogs, page errors and console errors (CSP
     violations included) are recorded on `page.problems`."""
-    context = await browser.new_context(viewport=VIEWPORT, locale="en-IN", timezone_id="Asia/Kolkata")
+    context = await browser.new_context(viewport=VIEWPORT, locale="en-IN", timezone_id="Asia/Kolkata",
+                                        permissions=permissions or [])
     page = await context.new_page()
     problems: list[str] = []
     page.problems = problems  # type: ignore[attr-defined]
