@@ -14,7 +14,7 @@ from agent_console.routes import api_callbacks, api_desk, pages_desk
 from agent_console.routes import pages_campaigns
 from agent_console.routes import api_admin, pages_admin, pages_agent, pages_auth, pages_officer, pages_supervisor
 from agent_console.routes import api_messages, api_whatsapp, pages_messaging, webhooks_whatsapp, ws_whatsapp
-from agent_console.routes import api_media, api_qa, api_recordings, pages_recordings
+from agent_console.routes import api_media, api_qa, api_recordings, pages_recordings, pages_video
 
 ROUTERS = [
     api_health.router,
@@ -45,6 +45,7 @@ ROUTERS = [
     api_recordings.router,
     api_qa.router,
     api_media.router,
+    pages_video.router,
     pages_recordings.router,
 ]
 

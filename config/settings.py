@@ -112,6 +112,11 @@ class Settings(BaseSettings):
     # (empty: the URL's host).
     softphone_ws_url: str = ""
     softphone_sip_domain: str = ""
+    # The public sign-language video page /video: its address as the IVR speaks it in menu 9
+    # (`helpline prompts build`; empty: "the helpline's website"), and how many video callers may
+    # wait before the page says the queue is full.
+    video_page_url: str = ""
+    video_queue_max: int = Field(default=5, ge=1, le=100)
 
     @field_validator("trusted_proxies")
     @classmethod

@@ -219,7 +219,10 @@ def prompts_build(
         finally:
             await db.dispose()
 
-    report = build_prompts(merged(load_manifests(), run(_surveys())), out, force=force)
+    from ivr.video_page import with_video_page
+
+    shipped = with_video_page(load_manifests(), settings.video_page_url)  # menu 9 speaks the page's address
+    report = build_prompts(merged(shipped, run(_surveys())), out, force=force)
     typer.echo(str(report))
 
 

@@ -17,6 +17,7 @@ FEEDBACK_CALL = "feedback-call"
 CALLBACK_REQUEST = "callback-request"
 SURVEY = "survey"
 RECORDING = "recording"
+VIDEO_TICKET = "video-ticket"
 
 AGI_SCRIPTS = (
     CALLER_LOOKUP,
@@ -26,6 +27,7 @@ AGI_SCRIPTS = (
     CALLBACK_REQUEST,
     SURVEY,
     RECORDING,
+    VIDEO_TICKET,
 )
 
 SCRIPT_MEANINGS = {
@@ -36,6 +38,7 @@ SCRIPT_MEANINGS = {
     CALLBACK_REQUEST: "caller waiting for an agent asks for a callback; argument = why (CALLBACK_REASONS)",
     SURVEY: "outbound scheme-survey call answered; argument = the dialer's attempt id",
     RECORDING: "caller about to wait in a queue; argument = the queue; names the recording when that queue records",
+    VIDEO_TICKET: "video call from the public page /video; argument = its ticket (X-Helpline-Ticket); admits it to helpline-video",
 }
 
 # Where a flow that fails sends the call (the FastAGI server does this before it closes the

@@ -103,6 +103,10 @@ RECORDING_FILE = "HELPLINE_RECORDING_FILE"
 # by the dialplan, set by `recording`; the dialplan plays helpline/recording-notice and starts
 # MixMonitor(<file>,b) on the caller's channel (both legs, while bridged with an agent).
 
+VIDEO_OK = "HELPLINE_VIDEO_OK"
+# "1" when a call from the public video page brought a valid ticket. Cleared by the dialplan
+# ([helpline-video-web]), set by `video-ticket`; without it the call is refused.
+
 # --- outbound (dialer) -----------------------------------------------------------------------
 
 ATTEMPT = "HELPLINE_ATTEMPT"
@@ -126,7 +130,7 @@ ALL = (
     AGI, TRUNK, CALLERID, QUEUE_MAX_WAIT, LANG, IVR_PATH, TRIES, FAILURES, CALLER_KNOWN,
     OPEN_COMPLAINTS, CITIZEN_NAME, CITIZEN_LANG, COMPLAINT_NO, STATUS_RESULT, FEEDBACK_RESULT,
     NEXT, QUEUE, QUEUE_JOINED, CALLBACK_REASON, CALLBACK, CALLBACK_TRIES, ATTEMPT, SURVEY_DONE,
-    AGI_FAILED, DIAL_NUMBER, RECORDING, RECORDING_FILE,
+    AGI_FAILED, DIAL_NUMBER, RECORDING, RECORDING_FILE, VIDEO_OK,
 )
 
 

@@ -53,6 +53,7 @@ class FlowDeps:
     number_timeout_ms: int = NUMBER_TIMEOUT_MS
     choice_timeout_ms: int = CHOICE_TIMEOUT_MS
     recordings: RecordingFolder | None = None  # where the `recording` flow names calls' files
+    secret_key: str = ""  # checks the video page's tickets (`video-ticket`)
 
 
 Flow = Callable[[AgiChannel, FlowDeps], Awaitable[None]]

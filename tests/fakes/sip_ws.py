@@ -15,6 +15,7 @@ import hashlib
 import itertools
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from websockets.asyncio.server import Server, ServerConnection, serve
@@ -104,10 +105,49 @@ class Call:
         return [r for r in self.requests if r.method == method]
 
 
+@dataclass
+class GuestCall:
+    """A call the browser made (the video page): its authenticated INVITE and what happened."""
+    ws: ServerConnection
+    invite: SipMessage
+    to_tag: str
+    requests: list[SipMessage] = field(default_factory=list)
+    final: int = 0
+
+    @property
+    def call_id(self) -> str:
+        return self.invite.header("Call-ID")
+
+
+def answer_sdp(offer: str) -> str:
+    """An answer to a browser's offer: every m-line accepted with one codec (PCMU, VP8), DTLS active."""
+    sections = offer.split("\r\nm=")
+    mids, media = [], []
+    for section in sections[1:]:
+        lines = ("m=" + section).split("\r\n")
+        kind = lines[0].split()[0][2:]
+        mid = next((ln[6:] for ln in lines if ln.startswith("a=mid:")), str(len(mids)))
+        codec = "PCMU/8000" if kind == "audio" else "VP8/90000"
+        pt = next((ln.split()[0][9:] for ln in lines if ln.startswith("a=rtpmap:") and codec in ln), None)
+        if pt is None:
+            media.append(f"m={kind} 0 UDP/TLS/RTP/SAVPF 0\r\na=mid:{mid}\r\na=inactive")
+            continue
+        mids.append(mid)
+        media.append("\r\n".join([
+            f"m={kind} 9 UDP/TLS/RTP/SAVPF {pt}", "c=IN IP4 127.0.0.1", "a=rtcp:9 IN IP4 127.0.0.1",
+            "a=ice-ufrag:fk1uf2ag", "a=ice-pwd:fakepbxicepassword012345", f"a=fingerprint:sha-256 {FINGERPRINT}",
+            "a=setup:active", f"a=mid:{mid}", "a=sendrecv", "a=rtcp-mux", f"a=rtpmap:{pt} {codec}",
+            f"a=ssrc:{4000 + len(mids)} cname:fakepbx"]))
+    head = ["v=0", "o=- 4343 2 IN IP4 127.0.0.1", "s=Asterisk", "t=0 0", f"a=group:BUNDLE {' '.join(mids)}",
+            "a=msid-semantic: WMS"]
+    return "\r\n".join(head + media) + "\r\n"
+
+
 class FakeSipServer:
     """`passwords`: extension -> SIP password the REGISTER must prove."""
 
-    def __init__(self, passwords: dict[str, str], domain: str = "helpline.test") -> None:
+    def __init__(self, passwords: dict[str, str], domain: str = "helpline.test",
+                 ticket_ok: Callable[[str], bool] | None = None) -> None:
         self.passwords = passwords
         self.domain = domain
         self.port = 0
@@ -121,6 +161,8 @@ class FakeSipServer:
         self._refuse_until = 0.0
         self._seq = itertools.count(1)
         self.changed = asyncio.Condition()
+        self.ticket_ok = ticket_ok  # the dialplan's video-ticket check, for calls from the video page
+        self.guest_calls: list[GuestCall] = []
 
     @property
     def url(self) -> str:
@@ -192,6 +234,15 @@ class FakeSipServer:
         if req.method == "REGISTER":
             await ws.send(self._register(ws, req).text())
             return
+        guest = next((g for g in self.guest_calls if g.call_id == req.header("Call-ID")), None)
+        if req.method == "INVITE" and guest is None and req.header("Call-ID") not in self.calls:
+            await self._guest_invite(ws, req)
+            return
+        if guest is not None:
+            if req.method != "ACK":
+                guest.requests.append(req)
+                await ws.send(self._reply(req, 200, "OK").text())
+            return
         call = self.calls.get(req.header("Call-ID"))
         if req.method == "ACK":
             return
@@ -212,6 +263,45 @@ class FakeSipServer:
                                       body=answer).text())
         else:
             await ws.send(self._reply(req, 200, "OK").text())
+
+    def _digest_ok(self, req: SipMessage, user: str) -> bool:
+        p = _params(req.header("Authorization") or req.header("Proxy-Authorization"))
+        password = self.passwords.get(user)
+        ha1 = _md5(f"{p.get('username')}:{REALM}:{password}")
+        ha2 = _md5(f"{req.method}:{p.get('uri')}")
+        expected = _md5(f"{ha1}:{p.get('nonce')}:{p.get('nc')}:{p.get('cnonce')}:{p.get('qop')}:{ha2}") \
+            if p.get("qop") else _md5(f"{ha1}:{p.get('nonce')}:{ha2}")
+        return password is not None and p.get("username") == user and p.get("response") == expected
+
+    async def _guest_invite(self, ws: ServerConnection, req: SipMessage) -> None:
+        """A call from the video page: challenged, then admitted only with the guest's password and a
+        ticket the application accepts (the dialplan's video-ticket), then ringing until the test answers."""
+        user = re.search(r"sip:([^@>;]+)@", req.header("From"))
+        if not (req.header("Authorization") or req.header("Proxy-Authorization")):
+            await ws.send(self._reply(req, 401, "Unauthorized", ("WWW-Authenticate",
+                          f'Digest realm="{REALM}", nonce="{self._nonce}", algorithm=MD5'), to_tag="auth").text())
+            return
+        if not user or not self._digest_ok(req, user.group(1)):
+            self.refused.append(req)
+            await ws.send(self._reply(req, 403, "Forbidden", to_tag="auth").text())
+            return
+        guest = GuestCall(ws, req, secrets.token_hex(4))
+        self.guest_calls.append(guest)
+        if self.ticket_ok is None or not self.ticket_ok(req.header("X-Helpline-Ticket")):
+            guest.final = 403  # Hangup(21) in [helpline-video-web]
+            await ws.send(self._reply(req, 403, "Forbidden", to_tag=guest.to_tag).text())
+            return
+        await ws.send(self._reply(req, 180, "Ringing", ("Contact", f"<sip:video@127.0.0.1:{self.port};transport=ws>"),
+                                  to_tag=guest.to_tag).text())
+
+    async def guest_answer(self, guest: GuestCall, status: int = 200) -> None:
+        """The queue's outcome for a video-page call: 200 (an agent answered), 503 (FULL), 486 (no agent)."""
+        reason = {200: "OK", 486: "Busy Here", 503: "Service Unavailable", 480: "Temporarily Unavailable"}[status]
+        extra = [("Contact", f"<sip:video@127.0.0.1:{self.port};transport=ws>")] if status == 200 else []
+        body = answer_sdp(guest.invite.body) if status == 200 else ""
+        guest.final = status
+        await guest.ws.send(self._reply(guest.invite, status, reason, *extra, body=body, to_tag=guest.to_tag).text())
+        await self._notify()
 
     def _register(self, ws: ServerConnection, req: SipMessage) -> SipMessage:
         user = re.search(r"sip:([^@>;]+)@", req.header("To"))
