@@ -72,9 +72,9 @@
     const id = localStorage.getItem(MIC_KEY) || "";
     return id ? {deviceId: {exact: id}} : true;
   }
-  async function openMic() {
+  async function openMic(withVideo) {
     try {
-      return await navigator.mediaDevices.getUserMedia({audio: micConstraint(), video: false});
+      return await navigator.mediaDevices.getUserMedia({audio: micConstraint(), video: !!withVideo});
     } catch (err) {
       const name = err && err.name;
       const key = name === "NotAllowedError" || name === "SecurityError" ? "sp.mic_refused"
@@ -147,6 +147,7 @@
     if (e.originator !== "remote") return;
     if (session) { s.terminate({status_code: 486, reason_phrase: "Busy Here"}); return; }
     session = s; muted = false; held = false;
+    SP.video = /\r?\nm=video [1-9]/.test((e.request && e.request.body) || "");  // a sign-language video call
     s.on("peerconnection", (ev) => attach(ev.peerconnection));
     s.on("accepted", () => { ring(false); showCall("talking"); });
     s.on("hold", () => { held = true; showCall("talking"); });
@@ -160,6 +161,12 @@
   }
   function attach(pc) {
     pc.addEventListener("track", (ev) => {
+      if (ev.track.kind === "video") {
+        const view = $("sp-video");
+        view.srcObject = ev.streams && ev.streams[0] ? ev.streams[0] : new MediaStream([ev.track]);
+        view.hidden = false;
+        return;
+      }
       const audio = $("sp-remote");
       if (ev.streams && ev.streams[0]) audio.srcObject = ev.streams[0];
       else { const ms = new MediaStream([ev.track]); audio.srcObject = ms; }
@@ -171,7 +178,7 @@
     if (!s || s.isEstablished()) return;
     ring(false);
     try {
-      micStream = await openMic();
+      micStream = await openMic(SP.video);
     } catch (err) {
       D.say("sp-msg", err.message, true);
       box.dataset.error = err.key;
@@ -181,13 +188,16 @@
     delete box.dataset.error;
     listMics();  // labels are readable once the microphone is allowed
     if (session !== s || s.isEnded()) { micStream.getTracks().forEach((tr) => tr.stop()); return; }
-    s.answer({mediaStream: micStream, mediaConstraints: {audio: true, video: false}, pcConfig: {iceServers: []}});
+    s.answer({mediaStream: micStream, mediaConstraints: {audio: true, video: !!SP.video}, pcConfig: {iceServers: []}});
   }
   function ended(message) {
     ring(false);
     if (micStream) micStream.getTracks().forEach((tr) => tr.stop());
     micStream = null; session = null; muted = false; held = false;
     $("sp-remote").srcObject = null;
+    $("sp-video").srcObject = null;
+    $("sp-video").hidden = true;
+    SP.video = false;
     showCall("", "");
     if (message) D.say("sp-msg", message, true);
     if (!wanted) stop();

@@ -163,3 +163,29 @@ async def test_without_a_websocket_url_the_desk_has_no_softphone(sqlite_url: str
             await login(page, stack.url(""), "agent1")
             await expect(page.locator("#call-card")).to_be_visible()
             await expect(page.locator("#softphone")).to_be_hidden()
+
+
+async def test_a_sign_language_agent_answers_a_video_call_with_the_camera(
+        sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    async with FakeSipServer({EXT: password("test-secret", EXT)}) as sip:
+        monkeypatch.setenv("HELPLINE_SOFTPHONE_WS_URL", sip.url)
+        async with FakeAmiServer(auth_fail_delay=0.05) as ami, CtiStack(sqlite_url, ami) as stack, \
+                chromium(*FAKE_MEDIA) as browser:
+            await stack.user("agent1", extension=EXT)
+            async with new_page(browser, ["microphone", "camera"]) as page:
+                await _desk(page, stack.url(""))
+                await page.click("#btn-login")
+                await expect(page.locator("#sp-state")).to_have_attribute("data-state", "registered", timeout=15000)
+                call = await sip.invite(EXT, caller="video", name="Video page", video=True)
+                await page.click("#sp-answer")
+                await sip.until(lambda: call.answered.is_set())
+                answer = next(r for r in call.responses if r.status == 200).body
+                video_part = answer[answer.index("m=video"):]
+                assert video_part.startswith("m=video 9 ") and "VP8/90000" in video_part and "a=sendrecv" in video_part
+                await expect(page.locator("#sp-video")).to_be_visible()
+                assert await page.evaluate(
+                    "() => Softphone.session().connection.getSenders().some(s => s.track && s.track.kind === 'video')")
+                await shot(page, "desk-softphone-video-call")
+                await page.click("#sp-hangup")
+                await sip.until(lambda: call.requests_named("BYE") or None)
+                await expect(page.locator("#sp-video")).to_be_hidden()

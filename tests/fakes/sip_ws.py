@@ -24,15 +24,22 @@ REALM = "helpline"
 FINGERPRINT = ":".join(f"{b:02X}" for b in hashlib.sha256(b"helpline fake pbx").digest())
 
 
-def offer_sdp(direction: str = "sendrecv", setup: str = "actpass") -> str:
+def offer_sdp(direction: str = "sendrecv", setup: str = "actpass", video: bool = False) -> str:
     lines = [
-        "v=0", "o=- 4242 2 IN IP4 127.0.0.1", "s=Asterisk", "t=0 0", "a=group:BUNDLE 0", "a=msid-semantic: WMS",
+        "v=0", "o=- 4242 2 IN IP4 127.0.0.1", "s=Asterisk", "t=0 0", f"a=group:BUNDLE 0{' 1' if video else ''}",
+        "a=msid-semantic: WMS",
         "m=audio 9 UDP/TLS/RTP/SAVPF 0 101", "c=IN IP4 127.0.0.1", "a=rtcp:9 IN IP4 127.0.0.1",
         "a=ice-ufrag:fk1uf2ag", "a=ice-pwd:fakepbxicepassword012345", f"a=fingerprint:sha-256 {FINGERPRINT}",
         f"a=setup:{setup}", "a=mid:0", f"a={direction}", "a=rtcp-mux",
         "a=rtpmap:0 PCMU/8000", "a=rtpmap:101 telephone-event/8000", "a=fmtp:101 0-16", "a=ptime:20",
         "a=ssrc:424242 cname:fakepbx",
     ]
+    if video:  # VP8 passed through from the video page's caller
+        lines += [
+            "m=video 9 UDP/TLS/RTP/SAVPF 96", "c=IN IP4 127.0.0.1", "a=rtcp:9 IN IP4 127.0.0.1",
+            "a=ice-ufrag:fk1uf2ag", "a=ice-pwd:fakepbxicepassword012345", f"a=fingerprint:sha-256 {FINGERPRINT}",
+            f"a=setup:{setup}", "a=mid:1", f"a={direction}", "a=rtcp-mux", "a=rtpmap:96 VP8/90000",
+            "a=ssrc:434343 cname:fakepbx"]
     return "\r\n".join(lines) + "\r\n"
 
 
@@ -361,7 +368,8 @@ class FakeSipServer:
 
     # -- calling the browser ---------------------------------------------------------------------
 
-    async def invite(self, extension: str, caller: str = "919812345678", name: str = "Caller") -> Call:
+    async def invite(self, extension: str, caller: str = "919812345678", name: str = "Caller",
+                     video: bool = False) -> Call:
         ws, contact = self.contact[extension]
         call_id = f"fakepbx-{next(self._seq)}-{secrets.token_hex(4)}"
         tag = secrets.token_hex(4)
@@ -370,7 +378,7 @@ class FakeSipServer:
             ("From", f'"{name}" <sip:{caller}@{self.domain}>;tag={tag}'), ("To", f"<sip:{extension}@{self.domain}>"),
             ("Contact", f"<sip:{caller}@127.0.0.1:{self.port};transport=ws>"), ("Call-ID", call_id),
             ("CSeq", "1 INVITE"), ("Allow", "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, REFER, NOTIFY"),
-            ("Content-Type", "application/sdp")], offer_sdp())
+            ("Content-Type", "application/sdp")], offer_sdp(video=video))
         call = Call(call_id, tag, invite)
         self.calls[call_id] = call
         await ws.send(invite.text())
