@@ -10,7 +10,7 @@ from config.settings import split_urls
 from agent_console.context import AppContext
 from agent_console.routes import api_agents, api_auth, api_complaints, api_health, api_reference, api_reports
 from agent_console.routes import api_campaigns
-from agent_console.routes import api_callbacks, api_desk, pages_desk
+from agent_console.routes import api_callbacks, api_desk, api_hours, api_voices, pages_desk, pages_hours, pages_voices
 from agent_console.routes import pages_campaigns
 from agent_console.routes import api_admin, pages_admin, pages_agent, pages_auth, pages_officer, pages_supervisor
 from agent_console.routes import api_messages, api_whatsapp, pages_messaging, webhooks_whatsapp, ws_whatsapp
@@ -28,6 +28,8 @@ ROUTERS = [
     api_campaigns.router,
     api_callbacks.router,
     api_desk.router,
+    api_hours.router,
+    api_voices.router,
     pages_agent.api_router,
     pages_supervisor.api_router,
     pages_auth.router,
@@ -42,6 +44,8 @@ ROUTERS = [
     ws_whatsapp.router,
     pages_messaging.router,
     pages_desk.router,
+    pages_hours.router,
+    pages_voices.router,
     api_recordings.router,
     api_qa.router,
     api_media.router,

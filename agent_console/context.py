@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from config.settings import Settings
 from grievance.service import Policy
+from ivr.voices import PromptRenderer
 from storage.db import Database
 
 
@@ -18,7 +20,10 @@ class AppContext:
     tz: ZoneInfo
     # Filled by the composition root when those parts run (CTI service, fan-out hub, dialer).
     services: dict[str, Any] = field(default_factory=dict)
+    # Renders texts saved in the pages (emergency message, campaign prompts) into the sounds folder.
+    prompts: PromptRenderer | None = None
 
     @classmethod
     def build(cls, settings: Settings, db: Database) -> "AppContext":
-        return cls(settings=settings, db=db, policy=Policy.from_settings(settings), tz=ZoneInfo(settings.timezone))
+        return cls(settings=settings, db=db, policy=Policy.from_settings(settings), tz=ZoneInfo(settings.timezone),
+                   prompts=PromptRenderer(Path(settings.sounds_dir)))

@@ -25,6 +25,7 @@ from urllib.parse import parse_qsl, unquote
 from agent_console.errors import error_body
 from dialer.csv_import import MAX_BYTES as CSV_MAX_BYTES
 from grievance.text import has_control
+from ivr.voices import UPLOAD_MAX_BYTES
 from messaging.whatsapp.webhook import MAX_BODY as WEBHOOK_MAX_BYTES
 
 log = logging.getLogger("helpline.api")
@@ -42,11 +43,16 @@ LIMITS: list[tuple[str, re.Pattern[str], int]] = [
     ("POST", re.compile(r"/login\Z"), 4 * KIB),
     ("POST", re.compile(r"/api/v1/campaigns/[^/]+/contacts\Z"), CSV_MAX_BYTES + 64 * KIB),
     ("POST", re.compile(r"/webhooks/whatsapp\Z"), WEBHOOK_MAX_BYTES),
+    ("PUT", re.compile(r"/api/v1/admin/prompts/[^/]+/[^/]+\Z"), UPLOAD_MAX_BYTES + 64 * KIB),
+    ("POST", re.compile(r"/admin/prompts\Z"), UPLOAD_MAX_BYTES + 64 * KIB),
+    ("POST", re.compile(r"/supervisor/emergency/recording\Z"), UPLOAD_MAX_BYTES + 64 * KIB),
 ]
 # Streamed through, counted, never decoded here: uploads, and the WhatsApp webhook, whose exact
 # bytes carry Meta's signature (it drops control characters itself: a refusal would be retried
 # by Meta for days).
-STREAMED = (re.compile(r"/api/v1/campaigns/[^/]+/contacts\Z"), re.compile(r"/webhooks/whatsapp\Z"))
+STREAMED = (re.compile(r"/api/v1/campaigns/[^/]+/contacts\Z"), re.compile(r"/webhooks/whatsapp\Z"),
+            re.compile(r"/api/v1/admin/prompts/[^/]+/[^/]+\Z"), re.compile(r"/admin/prompts\Z"),
+            re.compile(r"/supervisor/emergency/recording\Z"))
 
 
 def body_limit(method: str, path: str) -> int:

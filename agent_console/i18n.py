@@ -284,8 +284,12 @@ def js_table(lang: str, prefixes: tuple[str, ...]) -> dict[str, str]:
 def _merge_desk_texts() -> None:
     from agent_console.i18n_desk import DESK_EN, DESK_HI
 
+    from agent_console.i18n_year import EN as YEAR_EN, HI as YEAR_HI
+
     EN.update(DESK_EN)
     HI.update(DESK_HI)
+    EN.update(YEAR_EN)
+    HI.update(YEAR_HI)
 
 
 _merge_desk_texts()

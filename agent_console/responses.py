@@ -190,6 +190,22 @@ class CampaignOut(Open):
     progress: Progress
 
 
+class CampaignChangeOut(BaseModel):
+    id: int
+    at: str
+    by: str
+    before: dict[str, object]
+    after: dict[str, object]
+
+
+class CampaignEdited(CampaignOut):
+    change: CampaignChangeOut | None
+
+
+class CampaignChanges(BaseModel):
+    changes: list[CampaignChangeOut]
+
+
 class CampaignList(BaseModel):
     campaigns: list[CampaignOut]
 
@@ -250,7 +266,8 @@ class CallbackTry(BaseModel):
 
 class CallbackOut(Open):
     id: int
-    kind: Literal["request", "abandoned"]
+    kind: Literal["request", "abandoned", "voicemail"]
+    recording: str | None = None
     phone: str
     state: str
     joined_at: str | None
@@ -304,3 +321,78 @@ class CallsReport(Open):
     lost_by_wait: dict[str, int]
     agents: list[dict[str, object]]
     dispositions: list[dict[str, object]]
+
+
+# --- service hours, holidays, the emergency message (issue 14) -------------------------------------
+
+
+class EmergencyOut(BaseModel):
+    text_hi: str
+    text_en: str
+    since: str | None
+    by: str | None
+
+
+class QueueHoursOut(BaseModel):
+    queue: str
+    open: bool
+    next_change: str | None
+    days: list[str]
+    opens: str | None
+    closes: str | None
+    always_open: bool
+
+
+class HolidayOut(BaseModel):
+    day: str
+    name_en: str
+    name_hi: str
+
+
+class HoursOut(BaseModel):
+    queue: str
+    open: bool
+    next_change: str | None
+    holiday: bool
+    emergency: EmergencyOut | None
+    queues: list[QueueHoursOut]
+    holidays: list[HolidayOut]
+
+
+class HolidayList(BaseModel):
+    holidays: list[HolidayOut]
+
+
+class HolidayRemoved(BaseModel):
+    removed: str
+
+
+class EmergencyState(BaseModel):
+    active: bool
+    text_hi: str
+    text_en: str
+    updated_by: str | None
+    updated_at: str | None
+
+
+# --- recorded voices (issue 14) ----------------------------------------------------------------------
+
+
+class PromptRecordingOut(BaseModel):
+    name: str
+    language: str
+    duration_s: float
+    sha256: str
+    uploaded_by: str | None
+    uploaded_at: str
+    audio: str
+
+
+class PromptRecordingList(BaseModel):
+    recordings: list[PromptRecordingOut]
+    prompts: list[str]
+
+
+class PromptRemoved(BaseModel):
+    name: str
+    language: str

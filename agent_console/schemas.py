@@ -94,7 +94,8 @@ _ERROR_TEXT = {
     404: "no such resource", 409: "conflicts with the current state", 413: "the request body is too large",
     422: "invalid input (also: control characters, which are never accepted)",
     429: "too many attempts (Retry-After says when to try again)",
-    502: "the PBX refused the action", 503: "the PBX or the CTI service is unavailable",
+    502: "the PBX refused the action",
+    503: "the PBX or the CTI service is unavailable (or text-to-speech failed: nothing was saved)",
     504: "the PBX did not answer in time",
 }
 
@@ -117,6 +118,8 @@ class TokenOut(BaseModel):
 class PbxLink(BaseModel):
     url: str
     connected: bool
+    owner: bool = Field(False, description="this process owns the server's event stream (writes its call "
+                        "rows, publishes its pops); exactly one process does at a time")
 
 
 class HealthOut(BaseModel):

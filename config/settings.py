@@ -63,6 +63,8 @@ class Settings(BaseSettings):
     agi_port: int = 4573
     ami_urls: str = ""
     redis_url: str = ""
+    # The Redis pub/sub channel of pops and wallboard updates (several helplines on one Redis).
+    redis_channel: str = "helpline:cti"
     # Signs session cookies and API tokens. Empty: `helpline serve` keeps a random key in
     # helpline-secret.key (created once, mode 0600) in the working directory.
     secret_key: str = ""
@@ -71,6 +73,13 @@ class Settings(BaseSettings):
     feedback_delay_minutes: int = 60
     outbound_dial: str = "PJSIP/{number}@trunk"
     outbound_context: str = "helpline-feedback"
+    # Issue 14: where the server writes prompts it renders or installs while running (the
+    # emergency message, campaign messages and questions, uploaded recordings): Asterisk's
+    # sounds folder, as for `helpline prompts build --out`. And the folder Asterisk's Record()
+    # writes after-hours complaints to (the dialplan global HELPLINE_RECORDINGS), read to
+    # play them to agents.
+    sounds_dir: str = "prompts-build"
+    recordings_dir: str = "/var/spool/asterisk/helpline"
     # Domain limits
     max_complaints_per_phone_per_month: int = 10
     feedback_max_attempts: int = 3
@@ -104,8 +113,8 @@ class Settings(BaseSettings):
     # Call recordings: the folder `helpline serve` reads them from, the same folder as Asterisk
     # writes it (empty: the same path; set it when Asterisk mounts the share elsewhere), and how
     # many days a recording is kept before the retention job deletes it.
-    recordings_dir: str = "call-recordings"
-    recordings_pbx_dir: str = ""
+    call_recordings_dir: str = "call-recordings"
+    call_recordings_pbx_dir: str = ""
     recording_retention_days: int = Field(default=90, ge=1, le=3650)
     # The desk softphone (JsSIP over Asterisk's WebSocket transport): the WebSocket URL browsers
     # register to (empty: no softphone, desk phones only), and the SIP domain of agents' URIs

@@ -86,6 +86,23 @@ class AgentActions:
             raise PbxUnavailable("PBX disconnected: no Asterisk server is connected; try again shortly")
         return clients
 
+    def _clients_for(self, extension: str, *, members_too: bool = False) -> list[AmiClient]:
+        """The connected servers where the agent's phone is registered (cti.registrations), and
+        with `members_too` those whose queues have the agent as a member anyway."""
+        service = self._service()
+        names = set(service.agent_servers(extension))
+        if members_too:
+            interface = sp.interface_of(extension)
+            names |= {n for n, s in service.servers.items() if s.agents.memberships(interface)}
+        clients = [c for c in self._clients() if c.name in names]
+        if not clients:
+            if not names:
+                raise PbxUnavailable(f"your phone ({extension}) is not registered on any Asterisk server: "
+                                     "switch it on, or check its SIP account, and try again")
+            raise PbxUnavailable("PBX disconnected: the server your phone is registered on is not connected; "
+                                 "try again shortly")
+        return clients
+
     @staticmethod
     def _own_extension(actor: Actor) -> str:
         if not actor.extension:
@@ -127,7 +144,7 @@ class AgentActions:
                 raise InvalidInput("extension: lowercase letters and digits starting with a letter, or 2XXX", field="extension")
             raise Forbidden(f"extension {extension!r} is not yours; your extension is {own!r}",
                             field="extension")
-        clients = self._clients()
+        clients = self._clients_for(own)  # the queues of the agent's pod
         assert self.cti is not None
         async with self.cti.db.sessions() as session:
             user = await user_q.by_id(session, actor.user_id)
@@ -157,7 +174,7 @@ class AgentActions:
         return {"extension": own, "queues": queues, "paused": paused, "reason": reason}
 
     async def pause(self, actor: Actor, reason: str) -> dict[str, Any]:
-        clients = self._clients()
+        clients = self._clients_for(self._own_extension(actor), members_too=True)
         assert self.cti is not None
         async with self.cti.db.sessions() as session:
             codes = [r.code for r in await reference.pause_reasons(session)]
@@ -171,7 +188,7 @@ class AgentActions:
         return {"extension": row.extension, "paused": True, "reason": reason}
 
     async def ready(self, actor: Actor) -> dict[str, Any]:
-        clients = self._clients()
+        clients = self._clients_for(self._own_extension(actor), members_too=True)
         row = await self._require_login(actor)
         assert self.cti is not None
         async with self.cti.db.sessions() as session:
@@ -253,7 +270,7 @@ class AgentActions:
         phone = normalise_phone(number)
         service = self._service()
         extension = self._own_extension(actor)  # a phone is enough: no queue login needed to call out
-        client = service.pool.pick()
+        client = self._clients_for(extension)[0]  # the server the phone is registered on, only
         channel_id = f"helpline-c2c-{secrets.token_hex(6)}"
         action_id = f"c2c-{secrets.token_hex(6)}"
         log.info("click-to-call from %s to %s", extension, mask_phone(phone))
@@ -296,6 +313,9 @@ class AgentActions:
         agent = sp.extension_of(record.agent)
         if agent is None:
             raise Conflict("the call is not with an agent yet")
+        if client.name not in self.cti.agent_servers(own):  # type: ignore[union-attr]
+            raise Conflict(f"your phone ({own}) is not registered on the Asterisk server that holds this "
+                           f"call ({client.name}); register it there to listen")
         await self._send(client, "Originate", Channel=sp.interface_of(own), Application="ChanSpy",
                          Data=f"{sp.interface_of(agent)},{SPY_OPTIONS[mode]}", CallerID=f'"Spy" <{own}>',
                          Timeout=CLICK_TO_CALL_TIMEOUT_MS, Async=True)

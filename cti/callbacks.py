@@ -50,7 +50,7 @@ async def request_json(session: AsyncSession, row: CallbackRequest, tz: ZoneInfo
                        history: tuple[Sequence[Any], Sequence[Any]] | None = None) -> dict[str, Any]:
     taken = row.taken_by is not None and row.taken_until is not None and row.taken_until > now
     data: dict[str, Any] = {
-        "id": row.id, "kind": row.kind, "phone": row.phone, "language": row.language, "queue": row.queue,
+        "id": row.id, "kind": row.kind, "recording": row.recording, "phone": row.phone, "language": row.language, "queue": row.queue,
         "state": row.state, "joined_at": _iso(row.queue_joined_at or row.requested_at, tz),
         "requested_at": _iso(row.requested_at, tz), "attempts": row.attempts, "last_outcome": row.last_outcome,
         "last_attempt_at": _iso(row.last_attempt_at, tz), "taken_by": row.taken_by if taken else None,

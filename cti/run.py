@@ -14,6 +14,7 @@ from typing import Any
 from agent_console.context import AppContext
 from cti.ami.pool import AmiPool
 from cti.hub import Hub
+from cti.lease import make_lease
 from cti.service import CtiService
 from ivr.scripts import SURVEY_CONTEXT
 
@@ -24,8 +25,11 @@ def build(ctx: AppContext, *, pool_options: dict[str, Any] | None = None,
           hub_options: dict[str, Any] | None = None, **service_options: Any) -> CtiService:
     """Create pool, hub and service and register them in `ctx.services`."""
     pool = AmiPool(ctx.settings.ami_servers, **(pool_options or {}))
-    hub = Hub(redis_url=ctx.settings.redis_url, **(hub_options or {}))
+    hub_options = {"channel": ctx.settings.redis_channel, **(hub_options or {})}
+    hub = Hub(redis_url=ctx.settings.redis_url, **hub_options)
     service_options.setdefault("outbound_contexts", (ctx.settings.outbound_context, SURVEY_CONTEXT))
+    database_url = ctx.settings.database_url
+    service_options.setdefault("lease", lambda name: make_lease(name, database_url))
     service = CtiService(ctx.db, hub, pool, tz=ctx.tz, **service_options)
     ctx.services["ami"] = pool
     ctx.services["hub"] = hub

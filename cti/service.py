@@ -8,14 +8,23 @@ lookup only when it is not done yet, in order per agent. Call rows
 task. On every (re)connect the service resynchronises from QueueStatus and CoreShowChannels
 and puts back every agent Helpline has logged in (`agent_logins`), with its pause state:
 dynamic queue members are gone after an Asterisk restart.
+
+With several processes (issue 10, DESIGN §3) every process tracks every Asterisk's events, so
+any process answers an agent's snapshot or a supervisor's board, but only the holder of that
+Asterisk's lease (cti.lease) publishes its pops and writes its rows. A process that does not own
+a stream keeps what it would have published for `replay_s` seconds; when it takes the lease over
+(the owner died) it publishes and writes those (pops carry a key every process de-duplicates on,
+rows are skipped when the old owner wrote them already), resynchronises from QueueStatus and
+CoreShowChannels and puts the logged-in agents back, then writes.
 """
 from __future__ import annotations
 
 import asyncio
 import logging
 import time
+from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -28,6 +37,8 @@ from cti import wallboard as wb
 from cti.callbacks import note_call_rows
 from cti.pbx_clock import PbxClock
 from cti.wrapup import Wrapup
+from cti.lease import Lease, Leases
+from cti.registrations import Registrations
 from recordings.files import checked
 from cti.ami.client import AmiClient
 from cti.ami.errors import ActionFailed, AmiError, NotConnected
@@ -42,6 +53,7 @@ log = logging.getLogger(__name__)
 
 OUTBOUND_CONTEXTS = ("helpline-feedback", "helpline-survey")
 MAX_PENDING_ROWS = 100_000
+MAX_MISSED = 100_000  # pops and rows kept by a process that does not own a stream (see replay_s)
 
 
 def utc(epoch: float | None) -> datetime | None:
@@ -63,7 +75,7 @@ def call_row(server: str, record: cl.CallRecord) -> dict[str, Any]:
         "complaint_number": complaint,
         "attempt_id": int(record.attempt) if record.attempt and record.attempt.isdigit() else None,
         # MixMonitor (option b) writes only while the caller talks to an agent: answered calls only
-        "recording": checked(record.variables.get("HELPLINE_RECORDING")) if record.agent else None,
+        "recording": checked(record.variables.get("HELPLINE_CALL_RECORDING")) if record.agent else None,
     }
 
 
@@ -73,6 +85,13 @@ class _Server:
     calls: cl.CallTracker
     agents: ag.AgentTracker
     clock: PbxClock  # the trackers work in this server's time (its events' Timestamps)
+    owner: bool = True  # this process owns the event stream (publishes pops, writes rows)
+    syncing: bool = False  # taking the stream over: rows wait until the resync is done
+    owner_since: float | None = None
+    # while not the owner: (local time, pops, call row, agent state row) it would have sent
+    missed: deque[tuple[float, list[sp.Pop], dict[str, Any] | None, dict[str, Any] | None]] = field(
+        default_factory=lambda: deque(maxlen=MAX_MISSED))
+    resync_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
 class CtiService:
@@ -83,7 +102,9 @@ class CtiService:
                  flush_interval: float = 0.2, wallboard_interval: float = 1.0,
                  service_level_s: int = 20, context_timeout: float = 1.0,
                  call_max_age: float = 4 * 3600.0,
-                 outbound_contexts: tuple[str, ...] = OUTBOUND_CONTEXTS) -> None:
+                 outbound_contexts: tuple[str, ...] = OUTBOUND_CONTEXTS,
+                 lease: Callable[[str], Lease] | None = None, lease_interval: float = 1.0,
+                 replay_s: float = 60.0) -> None:
         self.db, self.hub, self.pool, self.tz, self.clock = db, hub, pool, tz, clock
         self.wrapup_s = wrapup_s  # the queues' wrapuptime (dialplans/queues_helpline.conf)
         self.outbound_contexts = outbound_contexts
@@ -99,6 +120,18 @@ class CtiService:
                         for c in pool.clients}
         self.resyncs = 0
         self.events = 0
+        self.registrations = Registrations()  # where each agent's phone is registered
+        self.takeovers = 0
+        self.replay_s = replay_s
+        self.leases: Leases | None = None
+        if lease is not None:  # several processes: each stream is owned by the lease holder only
+            for server in self.servers.values():
+                server.owner = False
+            self.leases = Leases([lease(name) for name in self.servers], self._on_lease,
+                                 interval=lease_interval)
+        else:
+            for server in self.servers.values():
+                server.owner_since = self.clock()
         self._contexts: dict[str, asyncio.Future[dict[str, Any]]] = {}
         self._chains: dict[str, asyncio.Task[Any]] = {}
         self._call_rows: list[dict[str, Any]] = []
@@ -123,7 +156,9 @@ class CtiService:
             log.warning("wrap-up lengths could not be read at start; using %d s", self.wrapup.default_s)
         try:
             async with asyncio.TaskGroup() as tg:
-                tg.create_task(self.pool.run())
+                if self.leases is not None:
+                    tg.create_task(self.leases.run(stop))
+                tg.create_task(self._run_pool(stop))
                 tg.create_task(self._writer(stop))
                 tg.create_task(self._ticker(stop))
                 await stop.wait()
@@ -132,6 +167,19 @@ class CtiService:
             for task in list(self._tasks):
                 task.cancel()
             await self.flush()
+
+    async def _run_pool(self, stop: asyncio.Event) -> None:
+        """The AMI connections, once every lease was tried (the owner then knows it owns)."""
+        if self.leases is not None:
+            waits = [asyncio.ensure_future(self.leases.tried.wait()), asyncio.ensure_future(stop.wait())]
+            done, pending = await asyncio.wait(waits, timeout=10, return_when=asyncio.FIRST_COMPLETED)
+            for task in pending:
+                task.cancel()
+            if not done:
+                log.warning("owner leases not decided after 10 s; connecting to Asterisk anyway")
+            if stop.is_set():
+                return
+        await self.pool.run()
 
     def _spawn(self, coro: Any) -> asyncio.Task[Any]:
         task = asyncio.get_running_loop().create_task(coro)
@@ -150,6 +198,8 @@ class CtiService:
         pbx_now = received - server.clock.offset
         event = ev.from_ami(msg, pbx_now)
         if event is None:
+            if msg.event == "ContactStatus":  # a phone registered, left, or stopped answering
+                self._contact_status(server, msg)
             return
         if event.ts != pbx_now:  # stamped by Asterisk
             server.clock.observe(event.ts, received)
@@ -159,45 +209,152 @@ class CtiService:
         if type(event) is ev.Newchannel and event.uniqueid == event.linkedid:
             self._early_lookup(server, event)
         for agent_change in server.agents.apply(event):
-            self._agent_change(agent_change, client)
+            self._agent_change(server, agent_change, from_event=True)
 
     def _call_change(self, server: _Server, change: cl.CallChange) -> None:
         record = change.call
         self._dirty = True
-        if change.kind in (cl.QUEUED, cl.RINGING, cl.RESYNCED, cl.ANSWERED_CHANGE):
+        if server.owner and change.kind in (cl.QUEUED, cl.RINGING, cl.RESYNCED, cl.ANSWERED_CHANGE):
             self._context_for(record)
-        for pop in self.planner.call_change(change):
-            self._emit(pop)
+        pops = self.planner.call_change(change)
+        row = call_row(server.client.name, record) if change.kind == cl.ENDED else None
+        if server.owner:
+            for pop in pops:
+                self._emit(pop)
+            if row is not None:
+                self._call_rows.append(row)
+        elif pops or row is not None:
+            self._miss(server, pops, row, None)
         if change.kind == cl.ENDED:
             self._contexts.pop(record.id, None)
-            self._call_rows.append(call_row(server.client.name, record))
 
-    def _agent_change(self, change: ag.AgentChange, client: AmiClient | None = None) -> None:
+    def _agent_change(self, server: _Server, change: ag.AgentChange, from_event: bool = False) -> None:
         self._dirty = True
         self._views = None
-        if client is not None and change.old == ag.ON_CALL and change.new in (ag.WRAP_UP, ag.READY):
-            self._after_call(client, change)
-        for pop in self.planner.agent_change(change):
-            self._emit(pop)
+        pops: list[sp.Pop] = []
+        if from_event and change.old == ag.ON_CALL and change.new in (ag.WRAP_UP, ag.READY):
+            pops += self._after_call(server, change)
+        pops += self.planner.agent_change(change)
         extension = sp.extension_of(change.interface)
-        if extension is not None:
-            self._state_rows.append({"agent": extension, "at": utc(change.at), "state": change.new,
-                                     "reason": change.reason})
+        row = None if extension is None else {"agent": extension, "at": utc(change.at), "state": change.new,
+                                               "reason": change.reason}
+        if server.owner:
+            for pop in pops:
+                self._emit(pop)
+            if row is not None:
+                self._state_rows.append(row)
+        elif pops or row is not None:
+            self._miss(server, pops, None, row)
 
-    def _after_call(self, client: AmiClient, change: ag.AgentChange) -> None:
-        """A queue call of this agent ended: wrap-up (cti.wrapup) on the server that had the call."""
+    def _after_call(self, server: _Server, change: ag.AgentChange) -> list[sp.Pop]:
+        """A queue call of this agent ended: wrap-up (cti.wrapup) on the server that had the call
+        (by the owner of its stream only); returns the pop of a transferred call."""
         extension = sp.extension_of(change.interface)
         call = self.planner.current_call(extension) if extension else None
         if extension is None or call is None:
-            return
-        live = self.servers[client.name].calls.get(call.id)
+            return []
+        pops: list[sp.Pop] = []
+        live = server.calls.get(call.id)
         if live is not None and live.complete_reason == "transfer":  # the call goes on without this agent
-            for pop in self.planner.left(extension, live, change.at, sp.TRANSFERRED):
-                self._emit(pop)
+            pops = self.planner.left(extension, live, change.at, sp.TRANSFERRED)
         if call.queue:
             self.wrapup.note(extension, call.queue)
-            also = self.servers[client.name].agents.memberships(change.interface)
-            self._spawn(self.wrapup.after_call(client, extension, also, datetime.now(timezone.utc)))
+            if server.owner:
+                also = server.agents.memberships(change.interface)
+                self._spawn(self.wrapup.after_call(server.client, extension, also, datetime.now(timezone.utc)))
+        return pops
+
+    # -- owning an event stream ----------------------------------------------------------
+
+    def _miss(self, server: _Server, pops: list[sp.Pop], call: dict[str, Any] | None,
+              state: dict[str, Any] | None) -> None:
+        """Keep what the owner publishes and writes, in case it dies before it does."""
+        now = self.clock()
+        missed = server.missed
+        missed.append((now, pops, call, state))
+        while missed and missed[0][0] < now - self.replay_s:
+            missed.popleft()
+
+    def _on_lease(self, name: str, held: bool) -> None:
+        server = self.servers[name]
+        if not held:
+            server.owner = False
+            server.owner_since = None
+            self._dirty = True
+            return
+        self._spawn(self._take_over(server))
+
+    async def _take_over(self, server: _Server) -> None:
+        """This process now owns the stream: publish and write what the old owner may not have,
+        resynchronise, put the logged-in agents back; rows wait until that is done."""
+        server.syncing = True
+        server.owner = True
+        server.owner_since = self.clock()
+        self.takeovers += 1
+        self._dirty = True
+        missed, server.missed = list(server.missed), deque(maxlen=MAX_MISSED)
+        cutoff = self.clock() - self.replay_s
+        for at, pops, call, state in missed:
+            if at < cutoff:
+                continue
+            for pop in pops:
+                self._emit(pop)
+            if call is not None:
+                self._call_rows.append(call)
+            if state is not None:
+                self._state_rows.append(state)
+        try:
+            if server.client.connected:
+                await self._resync(server)
+        except AmiError as exc:  # the next connect resynchronises again
+            log.warning("AMI %s: resync after taking the stream over failed: %s", server.client.name, exc)
+        finally:
+            server.syncing = False
+        log.info("AMI %s: took the event stream over (%d pop(s)/row(s) replayed)", server.client.name,
+                 len(missed))
+
+    # -- where agents' phones are ------------------------------------------------------------
+
+    def agent_servers(self, extension: str) -> list[str]:
+        """The servers to send this agent's actions to: those its phone is registered on, and
+        those whose contacts could not be read (no PJSIP); the only server when there is one."""
+        registered = set(self.registrations.servers_of(extension))
+        names = [n for n in self.servers if n in registered or n not in self.registrations.known]
+        if not names and len(self.servers) == 1:
+            names = list(self.servers)
+        return names
+
+    def _contact_status(self, server: _Server, msg: AmiMessage) -> None:
+        name = server.client.name
+        if not self.registrations.apply(name, msg):
+            return
+        self._dirty = True
+        extension = msg.get("EndpointName") or msg.get("AOR")
+        if server.owner and extension and name in self.registrations.servers_of(extension):
+            self._spawn(self._readd_one(server, extension))  # a phone that (re)registered here
+
+    async def _readd_one(self, server: _Server, extension: str) -> None:
+        try:
+            members_msgs = await server.client.send_list("QueueStatus")
+        except AmiError as exc:
+            log.warning("AMI %s: could not list queue members for %s: %s", server.client.name, extension, exc)
+            return
+        now = server.clock.now()
+        members = [e for m in members_msgs if isinstance(e := ev.from_ami(m, now), ev.QueueMember)]
+        await self._readd_agents(server.client, members, only=extension)
+
+    async def _read_contacts(self, client: AmiClient) -> None:
+        try:
+            contacts = await client.send_list("PJSIPShowContacts")
+        except ActionFailed as exc:  # no chan_pjsip here: every agent may be on this server
+            log.warning("AMI %s: PJSIPShowContacts refused (%s); agents' actions go to every server",
+                        client.name, exc.message)
+            return
+        self.registrations.reset(client.name, contacts)
+
+    def owners(self) -> dict[str, bool]:
+        """Whether this process owns each server's event stream (for /health and /metrics)."""
+        return {name: server.owner for name, server in self.servers.items()}
 
     def _emit(self, pop: sp.Pop) -> None:
         """Publish now when nothing is pending for this agent, else after what is (per-agent order)."""
@@ -270,12 +427,21 @@ class CtiService:
     # -- (re)connect ---------------------------------------------------------------------
 
     async def _on_connect(self, client: AmiClient) -> None:
-        """Resync from QueueStatus and CoreShowChannels, then put back the logged-in agents."""
-        server = self.servers[client.name]
+        """Resync from QueueStatus and CoreShowChannels, then put back the logged-in agents
+        (the owner of the stream only: the others only track)."""
+        await self._resync(self.servers[client.name])
+
+    async def _resync(self, server: _Server) -> None:
+        async with server.resync_lock:
+            await self._resync_now(server)
+
+    async def _resync_now(self, server: _Server) -> None:
+        client = server.client
         await self._measure_clock(client, server.clock)
         asked_at = server.calls.seq  # events applied after this are newer than the lists
         members_msgs = await client.send_list("QueueStatus")
         channel_msgs = await client.send_list("CoreShowChannels")
+        await self._read_contacts(client)
         now = server.clock.now()
         members: list[ev.QueueMember] = []
         entries: list[ev.QueueEntry] = []
@@ -291,8 +457,9 @@ class CtiService:
         for change in server.calls.resync(channels, entries, now, asked_at_seq=asked_at):
             self._call_change(server, change)
         for agent_change in server.agents.reconcile(members, now):
-            self._agent_change(agent_change)
-        await self._readd_agents(client, members)
+            self._agent_change(server, agent_change)
+        if server.owner:
+            await self._readd_agents(client, members)
         self.resyncs += 1
         log.info("AMI %s: resynchronised (%d channels, %d waiting, %d members)",
                  client.name, len(channels), len(entries), len(members))
@@ -315,11 +482,14 @@ class CtiService:
             log.warning("AMI %s: Asterisk's clock is %+.1f s from this host's; times are corrected",
                         client.name, -clock.offset)
 
-    async def _readd_agents(self, client: AmiClient, members: list[ev.QueueMember]) -> None:
+    async def _readd_agents(self, client: AmiClient, members: list[ev.QueueMember], only: str | None = None) -> None:
+        """Put back the agents Helpline logged in whose phone is on this server."""
         async with self.db.sessions() as session:
             logins = await agent_q.logins(session)
         present = {(m.queue, m.interface): m for m in members}
         for login in logins:
+            if (only is not None and login.extension != only) or client.name not in self.agent_servers(login.extension):
+                continue
             interface = sp.interface_of(login.extension)
             for queue in [q for q in login.queues.split(",") if q]:
                 member = present.get((queue, interface))
@@ -350,7 +520,8 @@ class CtiService:
                     await stop.wait()
             except TimeoutError:
                 pass
-            await self.flush()
+            if not any(server.syncing for server in self.servers.values()):
+                await self.flush()
 
     async def flush(self) -> None:
         """Write the queued call and agent state rows now (kept for a retry if the database fails)."""
@@ -365,8 +536,8 @@ class CtiService:
                     for row in states:
                         row.setdefault("user_id", ids.get(row["agent"]))
                     await agent_q.add_state_changes(session, states)
-                await call_q.add_many(session, calls)
-                await note_call_rows(session, calls)
+                written = await call_q.add_many(session, calls)
+                await note_call_rows(session, written)
             if calls:
                 self._today_at = 0.0
                 self._dirty = True
@@ -388,8 +559,7 @@ class CtiService:
                 try:
                     async with self.db.session_scope() as session:
                         if kind == "call":
-                            await call_q.add_many(session, [row])
-                            await note_call_rows(session, [row])
+                            await note_call_rows(session, await call_q.add_many(session, [row]))
                         else:
                             await agent_q.add_state_changes(session, [row])
                 except Exception as exc:  # noqa: BLE001 - logged and dropped: it would fail forever
@@ -412,10 +582,12 @@ class CtiService:
             for server in self.servers.values():
                 pbx_now = server.clock.now()
                 for change in server.agents.tick(pbx_now):
-                    self._agent_change(change)
+                    self._agent_change(server, change)
                 for change in server.calls.expire(pbx_now, self.call_max_age):
                     self._call_change(server, change)
             watched = bool(self.hub.redis_url) or self.hub.connected(SUPERVISORS) > 0
+            if self.hub.redis_url and self.servers and not self._board_leader():
+                continue  # every process tracks every pod: one board, from one process, is enough
             if watched and (self._dirty or now - self._today_at > 10):
                 self._dirty = False
                 try:
@@ -424,6 +596,10 @@ class CtiService:
                     log.exception("wallboard update failed")
                     continue
                 self.hub.publish(SUPERVISORS, board)
+
+    def _board_leader(self) -> bool:
+        """The owner of the first server's stream publishes the supervisors' board."""
+        return self.servers[min(self.servers)].owner
 
     async def day_counts(self) -> dict[str, int]:
         """Today's inbound counts (cached 10 s): offered, answered, abandoned, service level."""

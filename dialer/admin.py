@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dialer import answers
+from dialer import announcements, answers
 from dialer import campaigns as rules
 from dialer.csv_import import Rejection, parse_contacts
 from grievance.errors import InvalidInput, NotFound, TransitionRefused
@@ -22,6 +22,9 @@ from storage.models import Campaign
 from storage.queries import campaign_admin as admin_q
 from storage.queries import campaigns as campaign_q
 from storage.queries import reference
+
+
+SURVEY = "survey"
 
 
 @dataclass
@@ -40,13 +43,26 @@ def build_spec(data: dict[str, Any], default_window: str) -> rules.CampaignSpec:
     """Check a new campaign's fields (the API body or the CLI options); InvalidInput names the first problem."""
     window = data.get("window") or default_window
     start, end = rules.check_window(window)
-    survey = data.get("survey")
-    questions = answers.survey_questions(survey if survey is not None else [])
-    if not questions:
-        raise InvalidInput("a survey campaign needs at least one question", field="survey")
-    spec = rules.CampaignSpec(name=rules.check_name(data.get("name")), window_start=start, window_end=end,
-                              survey=[{"id": q.id, "prompt_hi": q.prompt_hi, "prompt_en": q.prompt_en,
-                                       "digits": q.digits} for q in questions])
+    kind = data.get("kind") or "survey"
+    if kind not in (SURVEY, announcements.KIND):
+        raise InvalidInput("kind is survey or announcement", field="kind")
+    spec = rules.CampaignSpec(name=rules.check_name(data.get("name")), window_start=start, window_end=end, kind=kind)
+    if kind == SURVEY:
+        if data.get("message") is not None or data.get("confirm") is not None:
+            raise InvalidInput("message and confirm are for announcements; a survey asks its questions",
+                               field="message")
+        survey = data.get("survey")
+        questions = answers.survey_questions(survey if survey is not None else [])
+        if not questions:
+            raise InvalidInput("a survey campaign needs at least one question (or make it an announcement)",
+                               field="survey")
+        spec.survey = [{"id": q.id, "prompt_hi": q.prompt_hi, "prompt_en": q.prompt_en, "digits": q.digits}
+                       for q in questions]
+    else:
+        if data.get("survey"):
+            raise InvalidInput("an announcement plays a message and asks no survey questions", field="survey")
+        spec.message = announcements.check_message(data.get("message"))
+        spec.confirm = announcements.check_confirm(data.get("confirm"))
     if data.get("days") is not None:
         spec.days = rules.parse_days(data["days"])
     if data.get("holidays") is not None:
@@ -71,11 +87,11 @@ def build_spec(data: dict[str, Any], default_window: str) -> rules.CampaignSpec:
 
 async def create_campaign(session: AsyncSession, spec: rules.CampaignSpec, created_by: str, now: datetime) -> Campaign:
     return await campaign_q.add_campaign(session, Campaign(
-        name=spec.name, kind="survey", state="draft", window_start=spec.window_start, window_end=spec.window_end,
+        name=spec.name, kind=spec.kind, state="draft", window_start=spec.window_start, window_end=spec.window_end,
         days=spec.days, holidays=spec.holidays, max_channels=spec.max_channels,
         calls_per_second=spec.calls_per_second, max_attempts=spec.max_attempts, retry_minutes=spec.retry_minutes,
         daily_cap=spec.daily_cap, survey=spec.survey, scheduled_at=spec.scheduled_at, created_by=created_by,
-        created_at=now,
+        created_at=now, message=spec.message, confirm=spec.confirm,
     ))
 
 
@@ -97,7 +113,7 @@ async def district_lookup(session: AsyncSession) -> dict[str, str]:
 async def import_contacts(session: AsyncSession, campaign_id: int, data: bytes, now: datetime) -> ImportReport:
     """Add a CSV of beneficiaries; every unusable row is in the report with its row number."""
     campaign = await get_campaign(session, campaign_id)
-    if campaign.kind != "survey":
+    if campaign.kind == "feedback":
         raise TransitionRefused("contacts of the feedback campaign come from disposals, not from a file")
     if campaign.state in rules.FINAL_STATES:
         raise TransitionRefused(f"a {campaign.state} campaign takes no more contacts", state=campaign.state)
@@ -126,7 +142,11 @@ async def change_state(session: AsyncSession, campaign_id: int, move: str, now: 
     """start, pause or cancel a campaign."""
     campaign = await get_campaign(session, campaign_id)
     state = rules.next_state(campaign.state, move, scheduled_at=campaign.scheduled_at, now=now, kind=campaign.kind)
-    if move == "start" and campaign.kind == "survey":
+    if move == "start" and campaign.kind == SURVEY and not answers.survey_questions(campaign.survey or []):
+        raise TransitionRefused("a survey with no questions cannot start: it would only say thank you")
+    if move == "start" and campaign.kind == announcements.KIND and not campaign.message:
+        raise TransitionRefused("an announcement with no message cannot start")
+    if move == "start" and campaign.kind != "feedback":
         counts = await admin_q.contact_counts(session, campaign_id)
         if not counts.get("queued") and not counts.get("in_progress"):
             raise TransitionRefused("the campaign has no contacts to call: import a CSV first")
@@ -155,7 +175,12 @@ async def progress(session: AsyncSession, campaign: Campaign) -> dict[str, Any]:
         "failed_by_reason": await admin_q.failed_by_reason(session, campaign.id),
         "results": await admin_q.result_counts(session, campaign.id),
     }
-    if campaign.kind == "survey":
+    if campaign.kind == announcements.KIND:
+        results = out["results"]
+        out["announcement"] = {"answered": out["answered"],
+                               "heard": sum(results.get(r, 0) for r in announcements.HEARD),
+                               "confirmed": results.get("confirmed", 0)}
+    if campaign.kind in (SURVEY, announcements.KIND):
         per_question: dict[str, dict[str, int]] = {}
         for question, digit, meaning, n in await admin_q.answer_counts(session, campaign.id):
             per_question.setdefault(question, {})[f"{digit} {meaning}"] = n
@@ -171,6 +196,7 @@ def campaign_json(campaign: Campaign, tz: ZoneInfo) -> dict[str, Any]:
         "calls_per_second": campaign.calls_per_second, "max_attempts": campaign.max_attempts,
         "retry_minutes": dict(campaign.retry_minutes or {}), "daily_cap": campaign.daily_cap,
         "survey": list(campaign.survey or []),
+        "message": dict(campaign.message or {}) or None, "confirm": dict(campaign.confirm or {}) or None,
         "scheduled_at": campaign.scheduled_at.astimezone(tz).isoformat() if campaign.scheduled_at else None,
         "created_by": campaign.created_by, "created_at": campaign.created_at.astimezone(tz).isoformat(),
     }
@@ -179,6 +205,8 @@ def campaign_json(campaign: Campaign, tz: ZoneInfo) -> dict[str, Any]:
 async def results_csv(session: AsyncSession, campaign: Campaign, tz: ZoneInfo) -> AsyncIterator[str]:
     """One line per contact: what happened and every answer, extra columns kept."""
     questions = [q["id"] for q in campaign.survey or []]
+    announcing = campaign.kind == announcements.KIND
+    asks = bool(campaign.confirm)
     extra_keys: list[str] = []
     pages = []
     async for page in admin_q.iter_contacts(session, campaign.id):
@@ -188,18 +216,22 @@ async def results_csv(session: AsyncSession, campaign: Campaign, tz: ZoneInfo) -
                 if key not in extra_keys and key != "complaint":
                     extra_keys.append(key)
     head = ["row", "name", "phone", "district", "scheme", "language", "complaint", "state", "attempts",
-            "last_outcome", "result", *questions, *extra_keys]
+            "last_outcome", "result", *(["answered", "heard_to_end", "confirmed"] if announcing else questions),
+            *extra_keys]
     yield _line(head)
     for page in pages:
         ids = [c.id for c in page]
         answered = await admin_q.answers_for_contacts(session, ids)
         results = await admin_q.last_results(session, ids)
+        reached = await admin_q.answered_contacts(session, ids) if announcing else set()
         for c in page:
             mine = answered.get(c.id, {})
+            per_question = (announcements.result_columns(results.get(c.id), c.id in reached, asks) if announcing
+                            else [f"{mine[q].digit} {mine[q].meaning}" if q in mine else "" for q in questions])
             cells = [c.row_number or "", c.name, c.phone, c.district or "", c.scheme or "", c.language,
                      (c.extra or {}).get("complaint", ""), c.state, c.attempts, c.last_outcome or "",
                      results.get(c.id, ""),
-                     *[f"{mine[q].digit} {mine[q].meaning}" if q in mine else "" for q in questions],
+                     *per_question,
                      *[(c.extra or {}).get(k, "") for k in extra_keys]]
             yield _line(cells)
 

@@ -47,6 +47,7 @@ class DialerConfig:
     result_grace_s: float = 3.0       # after an answered call's Hangup, for the AGI's result
     max_call_s: float = 1200.0        # an answered call without Hangup is over after this
     lease_s: float = 60.0
+    campaign_lease_s: float = 15.0    # how long a runner's hold on a campaign lasts unrenewed
     idle_poll_s: float = 1.0          # how often an empty campaign is asked for due contacts again
     refresh_s: float = 1.0            # how often campaigns (state, rules) are reloaded
     recover_s: float = 10.0           # how often stranded leases and stale attempts are looked for

@@ -2,11 +2,13 @@
 
 Days of the week are stored as a string of Python weekday digits (0 Monday … 6 Sunday) and
 shown as names (`mon` … `sun`). The window's end is exclusive: with 09:00-21:00 a call may
-start at 20:59:59 and not at 21:00:00. Holidays are local dates (YYYY-MM-DD).
+start at 20:59:59 and not at 21:00:00. Holidays are local dates (YYYY-MM-DD): the campaign's
+own, and the helpline's holiday calendar (the same dates that close the agent queues).
 """
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -18,7 +20,7 @@ from grievance.errors import InvalidInput, TransitionRefused
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 STATES = ("draft", "scheduled", "running", "paused", "completed", "cancelled")
 FINAL_STATES = ("completed", "cancelled")
-KINDS = ("feedback", "survey")
+KINDS = ("feedback", "survey", "announcement")
 #: Outcomes of a call that did not reach anyone, and the retry delay each uses.
 RETRY_KEYS = ("no_answer", "busy", "congestion", "failed")
 RETRY_KEY_OF = {
@@ -63,11 +65,13 @@ class CallingWindow:
         return None
 
     @classmethod
-    def of(cls, campaign: Any) -> "CallingWindow":
+    def of(cls, campaign: Any, calendar: Collection[date] = ()) -> "CallingWindow":
+        """The campaign's window; `calendar` adds the helpline's holidays (grievance.holidays)
+        to the campaign's own."""
         return cls(
             start=_hhmm(campaign.window_start), end=_hhmm(campaign.window_end),
             days=frozenset(int(d) for d in campaign.days if d.isdigit()),
-            holidays=frozenset(date.fromisoformat(h) for h in (campaign.holidays or [])),
+            holidays=frozenset(date.fromisoformat(h) for h in (campaign.holidays or [])) | frozenset(calendar),
         )
 
 
@@ -134,6 +138,9 @@ class CampaignSpec:
     daily_cap: int = 2
     survey: list[dict[str, Any]] = field(default_factory=list)
     scheduled_at: datetime | None = None
+    kind: str = "survey"
+    message: dict[str, str] = field(default_factory=dict)
+    confirm: dict[str, Any] = field(default_factory=dict)
 
 
 def parse_days(value: Any) -> str:

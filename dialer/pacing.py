@@ -62,6 +62,7 @@ class ChannelLimit:
         if limit < 1:
             raise ValueError("limit must be at least 1")
         self.limit = limit
+        self.reserved = 0  # channels held by calls of another runner (a runner that stopped)
         self._live: set[Hashable] = set()
         self.peak = 0
 
@@ -71,7 +72,7 @@ class ChannelLimit:
 
     @property
     def free(self) -> int:
-        return max(0, self.limit - len(self._live))
+        return max(0, self.limit - self.reserved - len(self._live))
 
     def holds(self, key: Hashable) -> bool:
         return key in self._live
@@ -80,7 +81,7 @@ class ChannelLimit:
         """Count `key` as a live channel if the limit allows (True), else False."""
         if key in self._live:
             return True
-        if len(self._live) >= self.limit:
+        if len(self._live) + self.reserved >= self.limit:
             return False
         self._live.add(key)
         self.peak = max(self.peak, len(self._live))

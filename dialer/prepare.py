@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dialer import answers
+from grievance.holidays import holiday_dates
 from dialer.campaigns import CallingWindow, local_day_start, next_local_midnight
 from dialer.results import close_unreachable
 from grievance.service import Policy
@@ -60,7 +61,9 @@ async def prepare(session: AsyncSession, campaign: Campaign, contact: CampaignCo
         complaint_number = found[0]
     if await dialer_q.attempts_since(session, contact.phone, local_day_start(now, tz)) >= campaign.daily_cap:
         tomorrow = next_local_midnight(now, tz)
-        opening = CallingWindow.of(campaign).next_opening(tomorrow, tz) or tomorrow
+        local = tomorrow.astimezone(tz).date()
+        calendar = await holiday_dates(session, local, local + timedelta(days=400))
+        opening = CallingWindow.of(campaign, calendar).next_opening(tomorrow, tz) or tomorrow
         log.info("dialer: %s reached the daily cap; contact %d moved to %s", mask_phone(contact.phone), contact.id,
                  opening.isoformat())
         await dialer_q.release(session, contact.id, owner, next_attempt_at=opening)

@@ -28,7 +28,8 @@ from storage.queries import dialer as dialer_q
 log = logging.getLogger(__name__)
 
 FINAL_RESULTS = {"feedback": frozenset({"satisfied", "dissatisfied", "not-eligible"}),
-                 "survey": frozenset({"completed", "partial"})}
+                 "survey": frozenset({"completed", "partial", "no-questions"}),
+                 "announcement": frozenset({"heard", "confirmed", "not-confirmed"})}
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,12 @@ decide the outcome (dialer/calls.py, dialer/outcomes.py) and `results.settle` mo
 contact on. A call's channel slot is held from `prepare` until its channel is gone. On SQLite
 the runner's own writes take turns (one lock) rather than spinning on the database lock.
 
+Across processes (issue 10): one runner at a time dials a campaign. It holds the campaign
+(`campaigns.runner`, renewed at every refresh, `campaign_lease_s`), so the campaign's channel
+limit and calls per second hold for all runners together; another runner takes the campaign
+over when the holder stops renewing. Calls another runner started and may still be up (ringing,
+or answered and not yet stale) count against the channel limit (`ChannelLimit.reserved`).
+
 Crash safety: leases are renewed while held and expire when the runner dies; a contact with
 no attempt then goes back to the queue; an attempt already created is never originated again:
 once its call must be over (`stale_after`), any runner ends it as `unknown` (or `answered` if
@@ -36,6 +42,7 @@ from dialer.calls import Ami, Calls, DialerConfig
 from dialer.campaigns import CallingWindow
 from dialer.pacing import Pacer
 from dialer.prepare import Prepared, prepare
+from grievance.holidays import holiday_dates
 from grievance.service import Policy
 from storage.db import Database
 from storage.models import Campaign, CampaignContact
@@ -52,6 +59,7 @@ class _Campaign:
     buffer: deque[CampaignContact] = field(default_factory=deque)
     idle_until: float = 0.0
     active: bool = True
+    held: bool = False  # this runner holds the campaign (only the holder dials it)
     refill: asyncio.Task[None] | None = None
 
 
@@ -126,9 +134,22 @@ class DialerRunner:
     async def _refresh(self) -> None:
         now = self.clock()
         loop_now = asyncio.get_running_loop().time()
+        today = now.astimezone(self.tz).date()
+        cfg = self.config
+        held: dict[int, tuple[bool, int]] = {}
         async with self._txn() as session:
             await dialer_q.start_due_scheduled(session, now)
             rows = await dialer_q.dialable_campaigns(session)
+            calendar = await holiday_dates(session, today - timedelta(days=1), today + timedelta(days=400))
+            for row in rows:
+                if row.state != "running":
+                    continue
+                mine = await dialer_q.hold_campaign(session, row.id, self.id, now,
+                                                    now + timedelta(seconds=cfg.campaign_lease_s))
+                others = await dialer_q.others_open_attempts(
+                    session, row.id, self.id, now - timedelta(seconds=cfg.ring_timeout_s + cfg.response_grace_s),
+                    now - cfg.stale_after) if mine else 0
+                held[row.id] = (mine, others)
         seen = set()
         for row in rows:
             if row.state != "running":
@@ -136,12 +157,19 @@ class DialerRunner:
             seen.add(row.id)
             current = self.campaigns.get(row.id)
             if current is None:
-                self.campaigns[row.id] = _Campaign(row, Pacer(row.calls_per_second, row.max_channels, loop_now),
-                                                   CallingWindow.of(row))
+                current = self.campaigns[row.id] = _Campaign(
+                    row, Pacer(row.calls_per_second, row.max_channels, loop_now), CallingWindow.of(row, calendar))
             else:
                 current.row, current.active = row, True
-                current.window = CallingWindow.of(row)
+                current.window = CallingWindow.of(row, calendar)
                 current.pacer.configure(row.calls_per_second, row.max_channels, loop_now)
+            mine, others = held[row.id]
+            if mine != current.held:
+                log.info("dialer %s: %s campaign %d", self.id, "dials" if mine else "no longer dials", row.id)
+            current.held = mine
+            current.pacer.channels.reserved = others
+            if not mine:
+                await self._release_buffer(current)
         for campaign_id in list(self.campaigns):
             if campaign_id not in seen:
                 self.campaigns[campaign_id].active = False
@@ -149,7 +177,8 @@ class DialerRunner:
                 if not self.campaigns[campaign_id].pacer.channels.live:
                     del self.campaigns[campaign_id]
         for campaign_id, state in self.campaigns.items():
-            if campaign_id in seen and not state.buffer and not state.pacer.channels.live and state.idle_until:
+            if (campaign_id in seen and state.held and not state.buffer and not state.pacer.channels.live
+                    and state.idle_until):
                 async with self._txn() as session:
                     if await dialer_q.complete_if_done(session, campaign_id):
                         log.info("dialer: campaign %d completed", campaign_id)
@@ -168,7 +197,7 @@ class DialerRunner:
         now = self.clock()
         loop = asyncio.get_running_loop()
         for state in list(self.campaigns.values()):
-            if not state.active or not state.window.allows(now, self.tz):
+            if not state.active or not state.held or not state.window.allows(now, self.tz):
                 await self._release_buffer(state)
                 continue
             while True:
@@ -370,4 +399,11 @@ class DialerRunner:
             for task in pending:
                 task.cancel()
         self.calls.listening = False
+        for campaign_id, state in self.campaigns.items():
+            if state.held:  # another runner may take it at once
+                try:
+                    async with self._txn() as session:
+                        await dialer_q.let_go_campaign(session, campaign_id, self.id)
+                except Exception:
+                    log.exception("dialer: could not let campaign %d go; its hold will expire", campaign_id)
         log.info("dialer %s: stopped", self.id)

@@ -1,4 +1,5 @@
-"""The prompts of survey campaigns: each question's text, per language, for `helpline prompts build`.
+"""The prompts of campaigns: survey questions and announcement messages, per language, for
+`helpline prompts build` and for the server, which renders them when a campaign is saved.
 
 Survey questions are written per campaign, so their audio is rendered like any other prompt,
 as `helpline/survey-<campaign>-<question>`. Cancelled campaigns' prompts are left out (the
@@ -10,6 +11,7 @@ from collections.abc import Mapping
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from dialer import announcements
 from dialer.answers import survey_manifest, survey_questions
 from storage.queries import campaign_admin
 
@@ -20,11 +22,26 @@ async def survey_manifests(session: AsyncSession) -> dict[str, dict[str, str]]:
     """Language → prompt name → text for every live survey campaign's questions."""
     out: dict[str, dict[str, str]] = {}
     for campaign in await campaign_admin.list_campaigns(session):
-        if campaign.kind != SURVEY_KIND or campaign.state == "cancelled" or not campaign.survey:
+        if campaign.state == "cancelled":
             continue
-        for lang, prompts in survey_manifest(campaign.id, survey_questions(campaign.survey)).items():
+        if campaign.kind == SURVEY_KIND and campaign.survey:
+            found = survey_manifest(campaign.id, survey_questions(campaign.survey))
+        elif campaign.kind == announcements.KIND and campaign.message:
+            found = announcements.manifest(campaign.id, dict(campaign.message), dict(campaign.confirm or {}))
+        else:
+            continue
+        for lang, prompts in found.items():
             out.setdefault(lang, {}).update(prompts)
     return out
+
+
+def campaign_manifest(campaign) -> dict[str, dict[str, str]]:  # type: ignore[no-untyped-def]
+    """What the server renders when a campaign is saved: its questions, or its message and question."""
+    if campaign.kind == announcements.KIND:
+        return announcements.manifest(campaign.id, dict(campaign.message), dict(campaign.confirm or {}))
+    if campaign.kind == SURVEY_KIND and campaign.survey:
+        return survey_manifest(campaign.id, survey_questions(campaign.survey))
+    return {}
 
 
 def merged(base: Mapping[str, Mapping[str, str]], extra: Mapping[str, Mapping[str, str]]) -> dict[str, dict[str, str]]:

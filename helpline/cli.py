@@ -200,29 +200,33 @@ def prompts_build(
     out: Path = typer.Option(Path("prompts-build"), "--out", help="output folder (e.g. /var/lib/asterisk/sounds)"),
     force: bool = typer.Option(False, "--force", help="re-render every prompt"),
 ) -> None:
-    """Render every prompt (Hindi and English, and survey campaigns' questions) to 8 kHz mono
-    16-bit WAV files for Asterisk. Run it again after creating a survey campaign."""
-    from dialer.survey_prompts import merged, survey_manifests
+    """Render every prompt (Hindi and English; campaigns' questions and messages, the emergency
+    message, departments added in the page) to 8 kHz mono 16-bit WAV files for Asterisk. Prompts
+    an administrator recorded are kept, not rendered over. The server also speaks texts saved in
+    its pages into HELPLINE_SOUNDS_DIR at once: run this for a new sounds folder."""
+    from dialer.survey_prompts import merged
     from ivr.manifest import load_manifests
     from ivr.prompts import build_prompts
+    from ivr.voice_admin import dynamic_manifests, recorded_keys
     from storage.db import Database
     from storage.migrate import upgrade
 
     settings = load_settings()
     upgrade(settings.database_url)
 
-    async def _surveys() -> dict[str, dict[str, str]]:
+    async def _from_db() -> tuple[dict[str, dict[str, str]], set[str]]:
         db = Database(settings.database_url)
         try:
             async with db.sessions() as session:
-                return await survey_manifests(session)
+                return await dynamic_manifests(session), await recorded_keys(session)
         finally:
             await db.dispose()
 
     from ivr.video_page import with_video_page
 
+    dynamic, recorded = run(_from_db())
     shipped = with_video_page(load_manifests(), settings.video_page_url)  # menu 9 speaks the page's address
-    report = build_prompts(merged(shipped, run(_surveys())), out, force=force)
+    report = build_prompts(merged(shipped, dynamic), out, force=force, keep=recorded)
     typer.echo(str(report))
 
 

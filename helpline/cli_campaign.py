@@ -1,4 +1,4 @@
-"""`helpline campaign create|import|start|pause|cancel|status`: survey campaigns from the shell.
+"""`helpline campaign create|import|edit|changes|start|pause|cancel|status`: campaigns from the shell.
 
 Each command exits non-zero with a one-line reason on bad input.
 """
@@ -65,8 +65,12 @@ def _with_db(work: Callable[[Any, Any], Awaitable[T]]) -> T:
 @guarded
 def create(
     name: str,
-    survey: Path = typer.Option(..., "--survey", help="JSON file: a list of questions "
-                                "{id, prompt_hi, prompt_en, digits: {digit: meaning}}"),
+    survey: Path | None = typer.Option(None, "--survey", help="JSON file: a list of questions "
+                                       "{id, prompt_hi, prompt_en, digits: {digit: meaning}}"),
+    message: Path | None = typer.Option(None, "--message", help="an announcement instead of a survey: JSON file "
+                                        '{"hi": text, "en": text}'),
+    confirm: Path | None = typer.Option(None, "--confirm", help="with --message: JSON file of the confirmation "
+                                        "question {prompt_hi, prompt_en, digits} (the first digit confirms)"),
     window: str | None = typer.Option(None, "--window", help="calling window HH:MM-HH:MM (default HELPLINE_CALLING_WINDOW)"),
     days: str | None = typer.Option(None, "--days", help="calling days, e.g. mon,tue,wed,thu,fri,sat"),
     holidays: str | None = typer.Option(None, "--holidays", help="dates without calls, e.g. 2026-12-25,2027-01-26"),
@@ -77,24 +81,47 @@ def create(
     daily_cap: int | None = typer.Option(None, "--daily-cap", help="calls per number per day, over all campaigns"),
     schedule: str | None = typer.Option(None, "--schedule", help="start time, ISO 8601 with offset"),
 ) -> None:
-    """Create a survey campaign (draft). Prints its id."""
+    """Create a survey (--survey) or announcement (--message) campaign as a draft; its questions or
+    message are spoken into HELPLINE_SOUNDS_DIR at once. Prints its id."""
     from dialer import admin
+    from dialer.survey_prompts import campaign_manifest
     from grievance.service import utcnow
+    from ivr.prompts import PromptError
+    from storage.queries.prompts import recorded_prompts
 
-    try:
-        questions = json.loads(survey.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise CliError(f"cannot read the survey {survey}: {exc}") from None
-    data = {"name": name, "survey": questions, "window": window, "days": days, "holidays": holidays,
-            "max_channels": max_channels, "calls_per_second": calls_per_second, "max_attempts": max_attempts,
-            "retry_minutes": retry, "daily_cap": daily_cap, "scheduled_at": schedule}
+    if (survey is None) == (message is None):
+        raise CliError("give either --survey (a survey) or --message (an announcement)")
+    if confirm is not None and message is None:
+        raise CliError("--confirm goes with --message")
+    data: dict[str, Any] = {"name": name, "window": window, "days": days, "holidays": holidays,
+                            "max_channels": max_channels, "calls_per_second": calls_per_second,
+                            "max_attempts": max_attempts, "retry_minutes": retry, "daily_cap": daily_cap,
+                            "scheduled_at": schedule}
+    if survey is not None:
+        data["survey"] = _json_file(survey, "the survey")
+    else:
+        data.update(kind="announcement", message=_json_file(message, "the message"),
+                    confirm=_json_file(confirm, "the confirmation question") if confirm else None)
 
     async def work(session: Any, ctx: Any) -> int:
         spec = admin.build_spec({k: v for k, v in data.items() if v is not None}, ctx.settings.calling_window)
-        return (await admin.create_campaign(session, spec, "cli", utcnow())).id
+        campaign = await admin.create_campaign(session, spec, "cli", utcnow())
+        try:
+            await ctx.prompts.render_all(campaign_manifest(campaign), await recorded_prompts(session))
+        except PromptError as exc:
+            raise CliError(f"the campaign's prompts could not be spoken: {exc}") from None
+        return campaign.id
 
     campaign_id = _with_db(work)
     typer.echo(f"created campaign {campaign_id} (draft)")
+
+
+def _json_file(path: Path | None, what: str) -> Any:
+    assert path is not None
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise CliError(f"cannot read {what} {path}: {exc}") from None
 
 
 @campaign_app.command("import")
@@ -148,6 +175,61 @@ def pause(campaign_id: int) -> None:
 def cancel(campaign_id: int) -> None:
     """Cancel a campaign: queued contacts are not called."""
     _move(campaign_id, "cancel")
+
+
+@campaign_app.command("edit")
+@guarded
+def edit(
+    campaign_id: int,
+    name: str | None = typer.Option(None, "--name"),
+    window: str | None = typer.Option(None, "--window", help="calling window HH:MM-HH:MM"),
+    days: str | None = typer.Option(None, "--days", help="calling days, e.g. mon,tue,wed,thu,fri,sat"),
+    holidays: str | None = typer.Option(None, "--holidays", help="the campaign's own dates without calls (replaces them)"),
+    max_channels: int | None = typer.Option(None, "--max-channels"),
+    calls_per_second: float | None = typer.Option(None, "--cps", help="calls started per second"),
+    max_attempts: int | None = typer.Option(None, "--max-attempts"),
+    retry: str | None = typer.Option(None, "--retry", help="minutes per outcome, e.g. no_answer=120,busy=30"),
+    daily_cap: int | None = typer.Option(None, "--daily-cap"),
+    schedule: str | None = typer.Option(None, "--schedule", help="a draft's start time, ISO 8601 with offset"),
+    by: str = typer.Option("cli", "--by", help="who makes the change (kept in the audit log)"),
+) -> None:
+    """Change a campaign's rules (also the standing feedback campaign's); prints each change."""
+    from dialer import edit as campaign_edit
+    from grievance.service import utcnow
+
+    changes = {k: v for k, v in {"name": name, "window": window, "days": days, "holidays": holidays,
+                                 "max_channels": max_channels, "calls_per_second": calls_per_second,
+                                 "max_attempts": max_attempts, "retry_minutes": retry, "daily_cap": daily_cap,
+                                 "scheduled_at": schedule}.items() if v is not None}
+    if not changes:
+        raise CliError("nothing to change: give at least one option (see --help)")
+
+    async def work(session: Any, ctx: Any) -> dict[str, Any] | None:
+        _, change = await campaign_edit.edit_campaign(session, campaign_id, changes, by[:64], utcnow(), ctx.tz)
+        return campaign_edit.change_json(change, ctx.tz) if change else None
+
+    change = _with_db(work)
+    if change is None:
+        typer.echo(f"campaign {campaign_id}: unchanged")
+        return
+    for field, after in change["after"].items():
+        typer.echo(f"campaign {campaign_id}: {field} {json.dumps(change['before'][field], ensure_ascii=False)}"
+                   f" -> {json.dumps(after, ensure_ascii=False)}")
+
+
+@campaign_app.command("changes")
+@guarded
+def changes(campaign_id: int) -> None:
+    """The audit log of a campaign's rules: when, who, what before and after."""
+    from dialer import edit as campaign_edit
+
+    async def work(session: Any, ctx: Any) -> list[dict[str, Any]]:
+        return await campaign_edit.history(session, campaign_id, ctx.tz)
+
+    for change in _with_db(work):
+        for field, after in change["after"].items():
+            typer.echo(f"{change['at']} {change['by']}: {field} {json.dumps(change['before'][field], ensure_ascii=False)}"
+                       f" -> {json.dumps(after, ensure_ascii=False)}")
 
 
 @campaign_app.command("status")

@@ -1,7 +1,9 @@
 """The key that signs tokens: HELPLINE_SECRET_KEY, or a random one kept in a local file.
 
 A helpline must never run on a key anyone can read in the source, so an empty setting makes
-`helpline serve` create `helpline-secret.key` (32 random bytes, mode 0600) once and reuse it.
+`helpline serve` create `helpline-secret.key` (32 random bytes, mode 0600) once and reuse it —
+on one host only: with PostgreSQL or Redis configured (several processes, maybe several hosts)
+the key must be set, the same everywhere.
 """
 from __future__ import annotations
 
@@ -18,7 +20,12 @@ MIN_LENGTH = 16
 
 
 class WeakSecret(ValueError):
-    """HELPLINE_SECRET_KEY is set but too short to sign tokens safely."""
+    """HELPLINE_SECRET_KEY is set but too short to sign tokens safely (or missing where it must be set)."""
+
+
+def shared(settings: Settings) -> bool:
+    """Whether several processes may serve this helpline: PostgreSQL or Redis configured."""
+    return settings.database_url.startswith("postgresql") or bool(settings.redis_url)
 
 
 def with_secret(settings: Settings, path: Path = SECRET_FILE) -> Settings:
@@ -27,6 +34,9 @@ def with_secret(settings: Settings, path: Path = SECRET_FILE) -> Settings:
         if len(settings.secret_key) < MIN_LENGTH:
             raise WeakSecret(f"HELPLINE_SECRET_KEY must have at least {MIN_LENGTH} characters")
         return settings
+    if shared(settings):  # a key made here would differ on every host: tokens would fail on the others
+        raise WeakSecret("HELPLINE_SECRET_KEY must be set when PostgreSQL or Redis is configured: every "
+                         "helpline serve process must sign with the same key (e.g. `openssl rand -hex 32`)")
     if path.exists():
         key = path.read_text(encoding="ascii").strip()
     else:

@@ -3,6 +3,7 @@
 The CTI component always runs: without a PBX it still carries screen pops and the wallboard
 in-process (and answers agent actions with "PBX disconnected"). FastAGI always listens so the
 dialplan never meets a closed port. The dialer runs its campaigns when a PBX is configured.
+With Redis, the settings every process must share are compared with the others' at start.
 """
 from __future__ import annotations
 
@@ -14,8 +15,9 @@ from config.settings import Settings
 def components(settings: Settings, run_web: Any) -> list[Any]:
     from cti.run import run_cti
     from dialer.run import run_dialer
+    from helpline.agreement import run_agreement
     from ivr.service import run_fastagi
     from messaging.run import run_messaging
     from recordings.retention import run_recordings
 
-    return [run_cti, run_fastagi, run_web, run_dialer, run_messaging, run_recordings]
+    return [run_agreement, run_cti, run_fastagi, run_web, run_dialer, run_messaging, run_recordings]

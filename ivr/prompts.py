@@ -12,7 +12,7 @@ A failure raises PromptError naming the prompt; no empty or partial file is left
 
 Builds are incremental: `<out>/prompts-state.json` maps `lang/name` to a hash of the text,
 the voice and the audio format, and a prompt whose hash is unchanged and whose file exists is
-skipped. Renders run in worker processes (spawned, so each has its own espeak instance), which
+skipped, and so is one an administrator recorded (`keep`). Renders run in worker processes (spawned, so each has its own espeak instance), which
 also bounds a stuck render with a timeout.
 """
 from __future__ import annotations
@@ -31,7 +31,7 @@ import tempfile
 import time
 import wave
 from array import array
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -43,6 +43,7 @@ FORMAT_VERSION = 1
 SAMPLE_RATE = 8000
 SPEECH_RATE = 150  # words per minute: a little slower than espeak's 200, for phone lines
 STATE_FILE = "prompts-state.json"
+RECORDED = "recorded"  # state of a prompt an administrator's recording replaces
 RENDER_TIMEOUT_S = 60.0
 MIN_DURATION_S = 0.1
 MIN_PEAK = 1000  # of 32767: anything quieter is not speech
@@ -151,11 +152,14 @@ def build_prompts(
     langs: Iterable[str] | None = None,
     force: bool = False,
     workers: int | None = None,
+    keep: Collection[str] = (),
 ) -> BuildReport:
     """Render every changed prompt of `manifests` (lang → name → text) under `out_dir`.
 
     `langs` limits the build to some languages; `force` re-renders everything. Prompts that
-    an earlier build rendered and the manifests no longer have are deleted.
+    an earlier build rendered and the manifests no longer have are deleted. `keep` names
+    (`lang/name`) prompts an administrator recorded: never rendered over, even with `force`
+    (and rendered again once the recording is removed).
     """
     started = time.perf_counter()
     out_dir = Path(out_dir)
@@ -179,6 +183,10 @@ def build_prompts(
                     raise PromptError(f"{key}: {exc}") from None
             digest = _digest(text, voice)
             path = prompt_file(out_dir, lang, name)
+            if key in keep:
+                state[key] = RECORDED
+                skipped += 1
+                continue
             if not force and state.get(key) == digest and path.is_file():
                 skipped += 1
                 continue

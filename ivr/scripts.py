@@ -16,6 +16,8 @@ FEEDBACK = "feedback"
 FEEDBACK_CALL = "feedback-call"
 CALLBACK_REQUEST = "callback-request"
 SURVEY = "survey"
+HOURS = "hours"
+VOICE_COMPLAINT = "voice-complaint"
 RECORDING = "recording"
 VIDEO_TICKET = "video-ticket"
 
@@ -26,6 +28,8 @@ AGI_SCRIPTS = (
     FEEDBACK_CALL,
     CALLBACK_REQUEST,
     SURVEY,
+    HOURS,
+    VOICE_COMPLAINT,
     RECORDING,
     VIDEO_TICKET,
 )
@@ -37,6 +41,9 @@ SCRIPT_MEANINGS = {
     FEEDBACK_CALL: "outbound feedback call answered; argument = the dialer's attempt id",
     CALLBACK_REQUEST: "caller waiting for an agent asks for a callback; argument = why (CALLBACK_REASONS)",
     SURVEY: "outbound scheme-survey call answered; argument = the dialer's attempt id",
+    HOURS: "inbound: are agents on duty (service hours, holidays) and is there an emergency message; "
+           "argument = the queue (default helpline-<language>)",
+    VOICE_COMPLAINT: "after hours: the caller records a complaint; stores a callback request with the recording's name",
     RECORDING: "caller about to wait in a queue; argument = the queue; names the recording when that queue records",
     VIDEO_TICKET: "video call from the public page /video; argument = its ticket (X-Helpline-Ticket); admits it to helpline-video",
 }

@@ -13,8 +13,8 @@ from recordings.files import RecordingFolder
 
 def flow_deps(ctx: AppContext) -> FlowDeps:
     return FlowDeps(db=ctx.db, policy=ctx.policy, tz=ctx.tz,
-                    recordings=RecordingFolder.from_settings(ctx.settings.recordings_dir,
-                                                             ctx.settings.recordings_pbx_dir),
+                    recordings=RecordingFolder.from_settings(ctx.settings.call_recordings_dir,
+                                                             ctx.settings.call_recordings_pbx_dir),
                     secret_key=ctx.settings.secret_key)
 
 

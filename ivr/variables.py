@@ -28,9 +28,10 @@ IVR_PATH = "HELPLINE_IVR_PATH"
 # key is the digit pressed, "t" for no input, "i" for an invalid key; the language step records
 # the language chosen (lang:hi / lang:en). Menus: lang, main, info (schemes), queue (key pressed
 # while waiting), cbk (callback offer), fail (n-th application failure), desk (an agent sent
-# the caller to a flow: desk:feedback). Stops growing past 200 characters.
+# the caller to a flow: desk:feedback), closed (the after-hours menu; closed:in on arrival).
+# Stops growing past 200 characters.
 IVR_PATH_SEPARATOR = ">"
-IVR_MENUS = ("lang", "main", "info", "queue", "cbk", "fail", "desk")
+IVR_MENUS = ("lang", "main", "info", "queue", "cbk", "fail", "desk", "closed")
 
 TRIES = "HELPLINE_TRIES"                # dialplan only: wrong or missing choices in the current menu
 FAILURES = "HELPLINE_FAILURES"          # dialplan only: application failures in this call (loop guard)
@@ -85,21 +86,39 @@ QUEUE_JOINED = "HELPLINE_QUEUE_JOINED"
 CALLBACK_REASON = "HELPLINE_CALLBACK_REASON"
 # Why a callback is requested, set by the dialplan, passed to callback-request as its argument.
 # caller: pressed 1 while waiting; timeout: waited HELPLINE_QUEUE_MAX_WAIT; full: queue full;
-# unavailable: no agent logged in or reachable (JOINEMPTY, JOINUNAVAIL, LEAVEEMPTY, LEAVEUNAVAIL).
-CALLBACK_REASONS = ("caller", "timeout", "full", "unavailable")
+# unavailable: no agent logged in or reachable (JOINEMPTY, JOINUNAVAIL, LEAVEEMPTY, LEAVEUNAVAIL);
+# closed: asked after hours ([helpline-closed]).
+CALLBACK_REASONS = ("caller", "timeout", "full", "unavailable", "closed")
 CALLBACK = "HELPLINE_CALLBACK"
 # Id of the recorded (or already open) callback request for this caller; empty = not recorded.
 # Cleared by the dialplan, set by callback-request; the dialplan confirms and hangs up when
 # set, else puts the caller back in the queue. Read by the CTI.
 CALLBACK_TRIES = "HELPLINE_CALLBACK_TRIES"  # dialplan only: callback requests that were not recorded
 
+# --- service hours, holidays, the emergency message (FastAGI hours) ---------------------------
+
+OPEN = "HELPLINE_OPEN"
+# "1" when agents answer the queue now (service hours, holiday calendar), "0" when not. Set by
+# hours (inbound, and again for the queue the caller asks for); the dialplan sends a closed
+# caller to [helpline-closed]. Unset (the application did not answer) counts as open.
+CLOSED_REASON = "HELPLINE_CLOSED_REASON"
+# Why the queue is closed: "holiday" or "hours"; empty when open. Set by hours.
+CLOSED_REASONS = ("holiday", "hours")
+EMERGENCY = "HELPLINE_EMERGENCY"
+# The emergency message's prompt (helpline/emergency) while a supervisor has it switched on,
+# else empty. Set by hours; [helpline-main] plays it once before the menu, then clears it.
+RECORDING = "HELPLINE_RECORDING"
+# Base name of an after-hours recorded complaint (no folder, no extension). Set by
+# voice-complaint; the dialplan records ${HELPLINE_RECORDINGS}/${HELPLINE_RECORDING}.wav.
+RECORDINGS = "HELPLINE_RECORDINGS"      # global: the folder Record() writes to (HELPLINE_RECORDINGS_DIR)
+
 # --- recordings (the queue's administrator setting) ------------------------------------------
 
-RECORDING = "HELPLINE_RECORDING"
-# The call's recording, relative to HELPLINE_RECORDINGS_DIR: YYYY/MM/DD/<uniqueid>.wav. Set by
+CALL_RECORDING = "HELPLINE_CALL_RECORDING"
+# The call's recording, relative to HELPLINE_CALL_RECORDINGS_DIR: YYYY/MM/DD/<uniqueid>.wav. Set by
 # the `recording` flow when the caller's queue records; read by the CTI (the call's row).
-RECORDING_FILE = "HELPLINE_RECORDING_FILE"
-# The same file as Asterisk sees it (HELPLINE_RECORDINGS_PBX_DIR); empty = not recorded. Cleared
+CALL_RECORDING_FILE = "HELPLINE_CALL_RECORDING_FILE"
+# The same file as Asterisk sees it (HELPLINE_CALL_RECORDINGS_PBX_DIR); empty = not recorded. Cleared
 # by the dialplan, set by `recording`; the dialplan plays helpline/recording-notice and starts
 # MixMonitor(<file>,b) on the caller's channel (both legs, while bridged with an agent).
 
@@ -130,7 +149,8 @@ ALL = (
     AGI, TRUNK, CALLERID, QUEUE_MAX_WAIT, LANG, IVR_PATH, TRIES, FAILURES, CALLER_KNOWN,
     OPEN_COMPLAINTS, CITIZEN_NAME, CITIZEN_LANG, COMPLAINT_NO, STATUS_RESULT, FEEDBACK_RESULT,
     NEXT, QUEUE, QUEUE_JOINED, CALLBACK_REASON, CALLBACK, CALLBACK_TRIES, ATTEMPT, SURVEY_DONE,
-    AGI_FAILED, DIAL_NUMBER, RECORDING, RECORDING_FILE, VIDEO_OK,
+    AGI_FAILED, DIAL_NUMBER, OPEN, CLOSED_REASON, EMERGENCY, RECORDING, RECORDINGS, CALL_RECORDING,
+    CALL_RECORDING_FILE, VIDEO_OK,
 )
 
 

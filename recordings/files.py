@@ -1,4 +1,4 @@
-"""Where recordings live: names relative to HELPLINE_RECORDINGS_DIR, `YYYY/MM/DD/<uniqueid>.wav`.
+"""Where recordings live: names relative to HELPLINE_CALL_RECORDINGS_DIR, `YYYY/MM/DD/<uniqueid>.wav`.
 
 The FastAGI flow `recording` chooses the name (the caller's local date, the channel's
 Uniqueid); the dialplan hands the same file, as Asterisk sees the folder, to MixMonitor; the

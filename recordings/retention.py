@@ -104,5 +104,5 @@ async def run_recordings(ctx: object, stop: asyncio.Event) -> None:
     from grievance.service import utcnow
 
     settings = ctx.settings  # type: ignore[attr-defined]
-    folder = RecordingFolder.from_settings(settings.recordings_dir, settings.recordings_pbx_dir)
+    folder = RecordingFolder.from_settings(settings.call_recordings_dir, settings.call_recordings_pbx_dir)
     await Retention(ctx.db, folder, settings.recording_retention_days, utcnow).run(stop)  # type: ignore[attr-defined]

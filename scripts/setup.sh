@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 want_test=0
 [ "${1:-}" = "--test" ] && want_test=1
 
-packages=(python3-venv espeak-ng libespeak-ng1 sox fonts-noto-core)
+packages=(python3-venv espeak-ng libespeak-ng1 sox libsox-fmt-mp3 fonts-noto-core)
 [ "$want_test" = 1 ] && packages+=(chromium postgresql redis-server)
 
 missing=()

@@ -202,7 +202,9 @@ class ComplaintEvent(Base):
 
 class Call(Base):
     __tablename__ = "calls"
-    __table_args__ = (Index("ix_calls_started", "started_at"), Index("ix_calls_caller", "caller"))
+    __table_args__ = (Index("ix_calls_started", "started_at"), Index("ix_calls_caller", "caller"),
+                      # one row per call, whichever process wrote it (issue 10: owner failover)
+                      Index("uq_calls_server_linkedid", "server", "linkedid", unique=True))
     id: Mapped[int] = mapped_column(primary_key=True)
     linkedid: Mapped[str] = mapped_column(String(64))
     server: Mapped[str] = mapped_column(String(128), default="")
@@ -223,7 +225,7 @@ class Call(Base):
     complaint_number: Mapped[str | None] = mapped_column(String(11), nullable=True)
     disposition: Mapped[str | None] = mapped_column(String(32), nullable=True)
     attempt_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    # The call's recording, relative to HELPLINE_RECORDINGS_DIR (recordings/), and when the
+    # The call's recording, relative to HELPLINE_CALL_RECORDINGS_DIR (recordings/), and when the
     # retention job deleted it.
     recording: Mapped[str | None] = mapped_column(String(128), nullable=True)
     recording_deleted_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
@@ -231,7 +233,8 @@ class Call(Base):
 
 class AgentStateChange(Base):
     __tablename__ = "agent_state_changes"
-    __table_args__ = (Index("ix_agent_state_changes_agent_at", "agent", "at"),)
+    __table_args__ = (Index("ix_agent_state_changes_agent_at", "agent", "at"),
+                      Index("uq_agent_state_changes_agent_at_state", "agent", "at", "state", unique=True))
     id: Mapped[int] = mapped_column(primary_key=True)
     agent: Mapped[str] = mapped_column(String(64))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
@@ -282,6 +285,9 @@ class CallbackRequest(Base):
     last_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     taken_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
     taken_until: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    # Issue 14: a complaint recorded after hours (kind "voicemail"): the file's base name under
+    # HELPLINE_RECORDINGS_DIR (Asterisk's Record() writes <name>.wav there).
+    recording: Mapped[str | None] = mapped_column(String(80), nullable=True)
 
 
 # --- outbound campaigns ----------------------------------------------------------------------
@@ -306,6 +312,13 @@ class Campaign(Base):
     scheduled_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     created_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # Announcement campaigns (issue 14): {"hi": text, "en": text}, and the optional confirmation
+    # question {"prompt_hi", "prompt_en", "digits"}; empty for surveys and feedback.
+    message: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, server_default="{}")
+    confirm: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, server_default="{}")
+    # the dialer runner that dials it (one at a time, so its limits hold across processes)
+    runner: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    runner_until: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
 
 class CampaignContact(Base):
@@ -541,6 +554,71 @@ class CallbackAttempt(Base):
     outcome: Mapped[str] = mapped_column(String(16))
     note: Mapped[str] = mapped_column(String(500), default="")
     call_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+# --- the IVR through the year: hours, holidays, emergency, voices, campaign changes (issue 14) --
+
+
+class ServiceHours(Base):
+    """When agents answer a queue: on `days` (weekday digits, 0 Monday) from `opens` to `closes`
+    (local HH:MM). `closes` before `opens` runs past midnight; equal means 24 hours. A queue
+    without a row is open all the time."""
+
+    __tablename__ = "service_hours"
+    queue: Mapped[str] = mapped_column(String(64), primary_key=True)
+    days: Mapped[str] = mapped_column(String(7), default="0123456")
+    opens: Mapped[str] = mapped_column(String(5))
+    closes: Mapped[str] = mapped_column(String(5))
+    updated_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class Holiday(Base):
+    """The helpline's holiday calendar: agents' queues closed, campaigns do not call."""
+
+    __tablename__ = "holidays"
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)  # local date YYYY-MM-DD
+    name_en: Mapped[str] = mapped_column(String(100))
+    name_hi: Mapped[str] = mapped_column(String(100))
+    added_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+class EmergencyMessage(Base):
+    """The message a supervisor switches on (flood, outage): played before the main menu.
+    One row (id 1); `version` grows with every new text or recording."""
+
+    __tablename__ = "emergency_messages"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=False)
+    text_hi: Mapped[str] = mapped_column(String(1000), default="")
+    text_en: Mapped[str] = mapped_column(String(1000), default="")
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    updated_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class CampaignChange(Base):
+    """The audit log of campaign rules: who changed what, before and after."""
+
+    __tablename__ = "campaign_changes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    by: Mapped[str] = mapped_column(String(64))
+    before: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    after: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class PromptRecording(Base):
+    """A recording an administrator uploaded for a prompt in one language: it replaces the TTS."""
+
+    __tablename__ = "prompt_recordings"
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    language: Mapped[str] = mapped_column(String(2), primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    duration_s: Mapped[float] = mapped_column(default=0.0)
+    uploaded_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    uploaded_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 # --- recordings and quality review (issue 16) ---------------------------------------------------

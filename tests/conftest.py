@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import tempfile
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -70,9 +71,14 @@ async def pg_url(pg_template: dbs.PgTemplate, sqlite_template: dbs.SqliteTemplat
     await pg_template.drop(url)
 
 
+# Prompts the server renders while tests run (emergency message, campaign prompts) land here,
+# never in the working directory.
+TEST_SOUNDS = Path(tempfile.gettempdir()) / f"helpline-test-sounds-{os.getpid()}"
+
+
 def make_settings(database_url: str, **overrides: object) -> Settings:
     values: dict[str, object] = {"database_url": database_url, "secret_key": "test-secret", "ami_urls": "",
-                                 "redis_url": ""}
+                                 "redis_url": "", "sounds_dir": str(TEST_SOUNDS), "recordings_dir": str(TEST_SOUNDS / "rec")}
     values.update(overrides)
     return Settings(**values)
 

@@ -13,7 +13,10 @@ from agent_console.schemas import UserOut, UsersOut, DistrictCode, Role, CodePat
 from agent_console.sessions import announce_signed_out
 from agent_console import admin
 from agent_console.responses import CategorySaved, Named, OfficerList, OfficerSaved
+from agent_console.errors import ApiError
 from helpline.users import create_user
+from ivr import voice_admin
+from ivr.prompts import PromptError
 from storage.queries import reference
 from storage.queries import users as user_q
 
@@ -96,10 +99,16 @@ async def put_officer(code: CodePath, body: OfficerIn, session: AsyncSession = D
             "active": o.active}
 
 
-@router.put("/departments/{code}", response_model=Named)
-async def put_department(code: CodePath, body: NamesIn, session: AsyncSession = Depends(get_session, scope="function"),
+@router.put("/departments/{code}", response_model=Named, responses=errors(503))
+async def put_department(code: CodePath, body: NamesIn, ctx: AppContext = Depends(get_ctx),
+                         session: AsyncSession = Depends(get_session, scope="function"),
                          _u: CurrentUser = ADMIN) -> dict[str, Any]:
+    """A new department's name is spoken (Hindi, English) for the IVR before this answers."""
     d = await admin.put_department(session, code, _names(body))
+    try:
+        await voice_admin.render_department(session, ctx.prompts, d)
+    except PromptError as exc:
+        raise ApiError(503, "tts_failed", f"the department's name could not be spoken: {exc}") from None
     return {"code": d.code, "name_en": d.name_en, "name_hi": d.name_hi}
 
 

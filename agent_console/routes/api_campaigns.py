@@ -14,12 +14,15 @@ from agent_console.context import AppContext
 from agent_console.schemas import CSV_UPLOAD, CSV_RESPONSE, DncAdded, DncList, DncRemoved, PhoneText, PhonePath, RowId, SIGNED_IN, errors
 from agent_console.deps import CurrentUser, get_ctx, get_session, require
 from agent_console.errors import ApiError
-from agent_console.responses import CampaignList, CampaignOut, ImportOut
-from dialer import admin
+from agent_console.responses import CampaignChanges, CampaignEdited, CampaignList, CampaignOut, ImportOut
+from dialer import admin, edit
 from dialer.csv_import import MAX_BYTES
 from grievance.errors import InvalidInput
 from grievance.service import utcnow
+from dialer.survey_prompts import campaign_manifest
+from ivr.prompts import PromptError
 from storage.queries import campaign_admin as admin_q
+from storage.queries.prompts import recorded_prompts
 
 router = APIRouter(prefix="/api/v1", tags=["campaigns"], responses=errors(400, *SIGNED_IN, 404, 409))
 SUPERVISORS = require("supervisor", "admin")
@@ -33,11 +36,27 @@ class Question(BaseModel):
     digits: dict[str, str]
 
 
+class MessageIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    hi: str = Field(min_length=1, max_length=2000)
+    en: str = Field(min_length=1, max_length=2000)
+
+
+class ConfirmIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    prompt_hi: str = Field(min_length=1, max_length=500)
+    prompt_en: str = Field(min_length=1, max_length=500)
+    digits: dict[str, str] = Field(description="digit → meaning; the first digit listed confirms")
+
+
 class CampaignIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     name: str = Field(min_length=1, max_length=150)
-    kind: Literal["survey"] = "survey"
-    survey: list[Question] = Field(min_length=1, max_length=20)
+    kind: Literal["survey", "announcement"] = "survey"
+    survey: list[Question] | None = Field(default=None, max_length=20,
+                                          description="a survey's questions (at least one); not for announcements")
+    message: MessageIn | None = Field(default=None, description="an announcement's message, spoken in Hindi and English")
+    confirm: ConfirmIn | None = Field(default=None, description="an announcement's optional confirmation question")
     window: str | None = Field(default=None, description="HH:MM-HH:MM in the helpline's time zone")
     days: list[str] | None = Field(default=None, description="mon … sun")
     holidays: list[str] | None = Field(default=None, description="YYYY-MM-DD")
@@ -47,6 +66,21 @@ class CampaignIn(BaseModel):
     retry_minutes: dict[str, int] | None = Field(default=None, description="no_answer, busy, congestion, failed")
     daily_cap: int | None = None
     scheduled_at: datetime | None = None
+
+
+class CampaignPatch(BaseModel):
+    """Only the fields sent change; each change is logged (GET /campaigns/{id}/changes)."""
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    name: str | None = Field(default=None, min_length=1, max_length=150)
+    window: str | None = Field(default=None, max_length=11, description="HH:MM-HH:MM in the helpline's time zone")
+    days: list[str] | None = Field(default=None, max_length=7, description="mon … sun")
+    holidays: list[str] | None = Field(default=None, max_length=400, description="YYYY-MM-DD")
+    max_channels: int | None = None
+    calls_per_second: float | None = None
+    max_attempts: int | None = None
+    retry_minutes: dict[str, int] | None = Field(default=None, description="no_answer, busy, congestion, failed")
+    daily_cap: int | None = None
+    scheduled_at: datetime | None = Field(default=None, description="a draft's start time; null clears it")
 
 
 class DncIn(BaseModel):
@@ -66,14 +100,28 @@ async def list_campaigns(ctx: AppContext = Depends(get_ctx), session: AsyncSessi
     return {"campaigns": out}
 
 
-@router.post("/campaigns", status_code=201, response_model=CampaignOut)
+@router.post("/campaigns", status_code=201, response_model=CampaignOut, responses=errors(503))
 async def create_campaign(body: CampaignIn, ctx: AppContext = Depends(get_ctx),
                           session: AsyncSession = Depends(get_session, scope="function"),
                           user: CurrentUser = Depends(SUPERVISORS)) -> dict[str, Any]:
+    """A survey (`survey`: its questions) or an announcement (`message`, optional `confirm`), as a
+    draft. The questions or the message are spoken by text-to-speech before this answers, so the
+    campaign can start at once; 503 `tts_failed` when that fails (nothing saved)."""
     data = body.model_dump(exclude_none=True)
     spec = admin.build_spec(data, ctx.settings.calling_window)
     campaign = await admin.create_campaign(session, spec, user.username, utcnow())
+    await render_campaign(ctx, session, campaign)
     return {**admin.campaign_json(campaign, ctx.tz), "progress": await admin.progress(session, campaign)}
+
+
+async def render_campaign(ctx: AppContext, session: AsyncSession, campaign: Any) -> None:
+    """Speak the campaign's questions or message into the sounds folder (recorded prompts kept)."""
+    if ctx.prompts is None:
+        return
+    try:
+        await ctx.prompts.render_all(campaign_manifest(campaign), await recorded_prompts(session))
+    except PromptError as exc:
+        raise ApiError(503, "tts_failed", f"the campaign's prompts could not be spoken: {exc}") from None
 
 
 @router.get("/campaigns/{campaign_id}", response_model=CampaignOut)
@@ -82,6 +130,27 @@ async def get_campaign(campaign_id: RowId, ctx: AppContext = Depends(get_ctx),
                        user: CurrentUser = Depends(SUPERVISORS)) -> dict[str, Any]:
     campaign = await admin.get_campaign(session, campaign_id)
     return {**admin.campaign_json(campaign, ctx.tz), "progress": await admin.progress(session, campaign)}
+
+
+@router.patch("/campaigns/{campaign_id}", response_model=CampaignEdited)
+async def edit_campaign(campaign_id: RowId, body: CampaignPatch, ctx: AppContext = Depends(get_ctx),
+                        session: AsyncSession = Depends(get_session, scope="function"),
+                        user: CurrentUser = Depends(SUPERVISORS)) -> dict[str, Any]:
+    """Change a campaign's rules (the standing feedback campaign's too) until it is completed or
+    cancelled; `change` is the audit entry (who, when, each field before and after), null when
+    nothing changed."""
+    changes = body.model_dump(exclude_unset=True, mode="json")
+    campaign, change = await edit.edit_campaign(session, campaign_id, changes, user.username, utcnow(), ctx.tz)
+    return {**admin.campaign_json(campaign, ctx.tz), "progress": await admin.progress(session, campaign),
+            "change": edit.change_json(change, ctx.tz) if change else None}
+
+
+@router.get("/campaigns/{campaign_id}/changes", response_model=CampaignChanges)
+async def campaign_changes(campaign_id: RowId, ctx: AppContext = Depends(get_ctx),
+                           session: AsyncSession = Depends(get_session, scope="function"),
+                           user: CurrentUser = Depends(SUPERVISORS)) -> dict[str, Any]:
+    """Every change of the campaign's rules, oldest first."""
+    return {"changes": await edit.history(session, campaign_id, ctx.tz)}
 
 
 @router.post("/campaigns/{campaign_id}/contacts", response_model=ImportOut, openapi_extra=CSV_UPLOAD)

@@ -16,8 +16,10 @@ router = APIRouter(prefix="/api/v1", tags=["health"], responses=errors(400, 413,
 async def health(ctx: AppContext = Depends(get_ctx)) -> dict[str, Any]:
     db_ok = await ctx.db.ping()
     ami = ctx.services.get("ami")
+    cti = ctx.services.get("cti")
     if ami is not None:
-        pbx = ami.status()
+        owners = cti.owners() if cti is not None else {}
+        pbx = [{**link, "owner": owners.get(name, False)} for name, link in zip(ami.names(), ami.status())]
     else:
         pbx = [{"url": s.public_url, "connected": False} for s in ctx.settings.ami_servers]
     return {"status": "ok" if db_ok else "degraded", "database": "ok" if db_ok else "unavailable", "pbx": pbx}

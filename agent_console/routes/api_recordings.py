@@ -56,7 +56,7 @@ class Listens(BaseModel):
 
 
 def folder(ctx: AppContext) -> RecordingFolder:
-    return RecordingFolder.from_settings(ctx.settings.recordings_dir, ctx.settings.recordings_pbx_dir)
+    return RecordingFolder.from_settings(ctx.settings.call_recordings_dir, ctx.settings.call_recordings_pbx_dir)
 
 
 def listener(user: CurrentUser) -> rec.Listener:

@@ -16,12 +16,19 @@ from agent_console.sessions import announce_signed_out
 from agent_console import admin
 from grievance.errors import DomainError, InvalidInput
 from helpline.users import create_user
+from grievance.service import utcnow
+from ivr import hours_admin
 from storage.queries import qa as qa_q
 from storage.queries import desk_settings, reference
+from storage.queries import hours as hours_q
+from storage.queries import prompts as prompt_q
+from ivr import voice_admin
+from ivr.prompts import PromptError
 from storage.queries import users as user_q
 
 router = APIRouter(include_in_schema=False)
-SECTIONS = ("users", "officers", "departments", "categories", "pause_reasons", "queues", "dispositions", "handover", "qa", "media")
+SECTIONS = ("users", "officers", "departments", "categories", "pause_reasons", "queues", "dispositions", "handover",
+            "hours", "holidays", "voices", "qa", "media")
 
 
 def _int(value: str, field: str) -> int:
@@ -39,6 +46,10 @@ async def _page(request: Request, pu: PageUser, ctx: AppContext, *, status: int 
             "pause_reasons": await reference.pause_reasons(session), "districts": await reference.districts(session),
             "queue_settings": await desk_settings.queue_settings(session),
             "disposition_list": await desk_settings.dispositions(session),
+            "hours": await hours_admin.hours_view(session, hours_admin.DEFAULT_QUEUE, utcnow(), ctx.tz),
+            "all_holidays": await hours_q.holidays(session),
+            "recordings": await prompt_q.recordings(session),
+            "prompt_names": sorted((await voice_admin.known_prompts(session)).get("en", {})),
             "qa_criteria": await qa_q.criteria(session),
         }
     return render(request, "admin.html", pu.lang, pu=pu, status=status, roles=ROLES, sections=SECTIONS,
@@ -46,9 +57,12 @@ async def _page(request: Request, pu: PageUser, ctx: AppContext, *, status: int 
 
 
 @router.get("/admin")
-async def admin_page(request: Request, saved: str | None = None, ctx: AppContext = Depends(get_ctx),
-                     pu: PageUser = Depends(page_role("admin"))) -> Response:
-    return await _page(request, pu, ctx, saved=saved in SECTIONS and saved)
+async def admin_page(request: Request, saved: str | None = None, listen: str | None = None, lang: str | None = None,
+                     ctx: AppContext = Depends(get_ctx), pu: PageUser = Depends(page_role("admin"))) -> Response:
+    heard = None
+    if listen and lang in ("hi", "en") and len(listen) <= 64 and all(c.isalnum() or c == "-" for c in listen):
+        heard = {"name": listen.lower(), "lang": lang}
+    return await _page(request, pu, ctx, saved=saved in SECTIONS and saved, listen=heard)
 
 
 async def _apply(request: Request, pu: PageUser, ctx: AppContext, section: str,
@@ -58,6 +72,8 @@ async def _apply(request: Request, pu: PageUser, ctx: AppContext, section: str,
             await change(session)
     except DomainError as exc:
         return await _page(request, pu, ctx, status=exc.status, error=exc.message, error_section=section)
+    except PromptError as exc:  # text-to-speech failed: nothing was saved
+        return await _page(request, pu, ctx, status=503, error=str(exc), error_section=section)
     return redirect(f"/admin?saved={section}#{section}")
 
 
@@ -94,8 +110,11 @@ async def put_officer(request: Request, ctx: AppContext = Depends(get_ctx), pu: 
 async def put_department(request: Request, ctx: AppContext = Depends(get_ctx),
                          pu: PageUser = Depends(form_user("admin")), code: str = Form(default=""),
                          name_en: str = Form(default=""), name_hi: str = Form(default="")) -> Response:
-    return await _apply(request, pu, ctx, "departments",
-                        lambda s: admin.put_department(s, code, admin.Names(name_en, name_hi)))
+    async def change(s: AsyncSession) -> None:
+        department = await admin.put_department(s, code, admin.Names(name_en, name_hi))
+        await voice_admin.render_department(s, ctx.prompts, department)
+
+    return await _apply(request, pu, ctx, "departments", change)
 
 
 @router.post("/admin/categories")

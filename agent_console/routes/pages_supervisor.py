@@ -16,6 +16,8 @@ from agent_console.responses import AbandonedList
 from grievance import report_pages, service
 from grievance.errors import DomainError, InvalidInput
 from cti import callbacks
+from ivr import hours_admin
+from storage.queries import hours as hours_q
 from storage.queries import calls as call_q
 from storage.queries import reference
 
@@ -34,16 +36,24 @@ def _today_start(ctx: AppContext) -> datetime:
 
 
 @router.get("/supervisor")
-async def wallboard(request: Request, ctx: AppContext = Depends(get_ctx),
+async def wallboard(request: Request, saved: str | None = None, ctx: AppContext = Depends(get_ctx),
                     pu: PageUser = Depends(page_role(*ROLES))) -> Response:
+    return await wallboard_page(request, ctx, pu, saved=saved == "emergency")
+
+
+async def wallboard_page(request: Request, ctx: AppContext, pu: PageUser, *, status: int = 200,
+                         **values: Any) -> Response:
     since = _today_start(ctx)
     async with ctx.db.session_scope() as session:
         figures = await call_q.day_counts(session, since, SERVICE_LEVEL_S)
         abandoned = await callbacks.abandoned(session, since, ctx.tz)
         reasons = [{"code": r.code, "name_en": r.name_en, "name_hi": r.name_hi}
                    for r in await reference.pause_reasons(session)]
+        hours = await hours_admin.hours_view(session, hours_admin.DEFAULT_QUEUE, service.utcnow(), ctx.tz)
+        emergency = await hours_q.emergency(session)
     sl = round(100.0 * figures["answered_in_sl"] / figures["offered"], 1) if figures["offered"] else None
-    return render(request, "supervisor.html", pu.lang, pu=pu, figures=figures, service_level=sl,
+    return render(request, "supervisor.html", pu.lang, pu=pu, status=status, figures=figures, service_level=sl,
+                  hours=hours, emergency=emergency, **values,
                   sl_seconds=SERVICE_LEVEL_S, abandoned=abandoned, tz=ctx.tz, pause_reasons=reasons,
                   thresholds=THRESHOLDS, can_monitor=bool(pu.user.extension),
                   texts=i18n.js_table(pu.lang, ("sup.", "agent.state.", "call.", "c2c.", "lang.", "queue.", "cb.",

@@ -82,11 +82,14 @@
     for (const [question, counts] of Object.entries(p.answers || {})) {
       for (const [answer, n] of Object.entries(counts)) answers.push([question, answer, n]);
     }
-    document.getElementById("d-answers-box").hidden = c.kind !== "survey";
+    document.getElementById("d-answers-box").hidden = c.kind === "feedback";
     fillCounts("d-answers", answers, 3);
     const now = new Date();
     H.setText("d-updated", t("camp.updated", {at: now.toTimeString().slice(0, 8)}));
-    document.getElementById("upload-form").hidden = c.kind !== "survey";
+    document.getElementById("upload-form").hidden = c.kind === "feedback";
+    const a = (c.progress || {}).announcement;
+    document.getElementById("d-announce").hidden = !a;
+    if (a) H.setText("d-announce", t("camp.announce_counts", a));
   }
 
   function replace(c) {
@@ -105,8 +108,59 @@
     }
   }
 
+  // --- changing the rules (PATCH), with the audit log ------------------------------------
+  function fillEdit(c) {
+    document.getElementById("edit-box").hidden = c.state === "completed" || c.state === "cancelled";
+    document.getElementById("e-window").value = c.window;
+    for (const box of document.querySelectorAll('input[name="e-days"]')) box.checked = (c.days || []).includes(box.value);
+    document.getElementById("e-holidays").value = (c.holidays || []).join(", ");
+    document.getElementById("e-channels").value = c.max_channels;
+    document.getElementById("e-cps").value = c.calls_per_second;
+    document.getElementById("e-attempts").value = c.max_attempts;
+    document.getElementById("e-cap").value = c.daily_cap;
+    H.say("edit-error", "");
+    H.say("edit-msg", "");
+    loadChanges(c.id);
+  }
+  const show = (v) => typeof v === "object" && v !== null ? JSON.stringify(v) : String(v);
+  function changeLines(change) {
+    return Object.keys(change.after).map((f) => change.at.slice(0, 16).replace("T", " ") + " · " + change.by + " · " +
+      (T["camp.field." + f] || f) + ": " + show(change.before[f]) + " → " + show(change.after[f]));
+  }
+  async function loadChanges(id) {
+    const ul = document.getElementById("edit-log");
+    try {
+      const log = (await H.api("GET", "/api/v1/campaigns/" + id + "/changes")).changes;
+      const lines = log.flatMap(changeLines).reverse();
+      ul.replaceChildren(...(lines.length ? lines.map((l) => H.el("li", {text: l})) : [H.el("li", {class: "muted", text: t("camp.no_changes")})]));
+    } catch (err) { ul.replaceChildren(H.el("li", {class: "error", text: err.message})); }
+  }
+  document.getElementById("edit-form").addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    if (selected === null) return;
+    H.say("edit-error", "");
+    H.say("edit-msg", "");
+    const num = (id) => { const v = document.getElementById(id).value.trim(); return v === "" ? null : Number(v); };
+    const body = {
+      window: document.getElementById("e-window").value.trim(),
+      days: [...document.querySelectorAll('input[name="e-days"]:checked')].map((b) => b.value),
+      holidays: document.getElementById("e-holidays").value.split(",").map((x) => x.trim()).filter(Boolean),
+      max_channels: num("e-channels"), calls_per_second: num("e-cps"), max_attempts: num("e-attempts"), daily_cap: num("e-cap"),
+    };
+    for (const k of Object.keys(body)) if (body[k] === null) delete body[k];
+    try {
+      const c = await H.api("PATCH", "/api/v1/campaigns/" + selected, body);
+      replace(c);
+      H.say("edit-msg", c.change ? t("camp.edit_saved", {n: Object.keys(c.change.after).length}) : t("camp.edit_same"));
+      loadChanges(c.id);
+    } catch (err) {
+      H.say("edit-error", err.message, true);
+    }
+  });
+
   function select(id) {
     selected = id;
+    if (byId(id)) fillEdit(byId(id));
     H.say("upload-msg", "");
     document.getElementById("upload-rejected").hidden = true;
     renderList();
@@ -170,9 +224,37 @@
     return v === "" ? null : Number(v);
   }
 
+  // survey or announcement: the form shows the questions or the message
+  const kindOf = () => (form.querySelector('input[name="kind"]:checked') || {value: "survey"}).value;
+  function showKind() {
+    const announcing = kindOf() === "announcement";
+    document.getElementById("survey-part").hidden = announcing;
+    document.getElementById("announce-part").hidden = !announcing;
+  }
+  for (const radio of form.querySelectorAll('input[name="kind"]')) radio.addEventListener("change", showKind);
+  showKind();
+
+  function announcementBody() {
+    const val = (id) => document.getElementById(id).value.trim();
+    const body = {message: {hi: val("m-hi"), en: val("m-en")}};
+    if (val("c-hi") || val("c-en")) {
+      body.confirm = {prompt_hi: val("c-hi"), prompt_en: val("c-en"), digits: parseDigits(val("c-digits"), 1)};
+    }
+    return body;
+  }
+
   function formBody() {
+    if (kindOf() === "announcement") {
+      const body = Object.assign(baseBody(), {kind: "announcement"}, announcementBody());
+      delete body.survey;
+      return body;
+    }
+    return baseBody();
+  }
+
+  function baseBody() {
     const survey = [];
-    form.querySelectorAll(".question").forEach((row, i) => {
+    if (kindOf() === "survey") form.querySelectorAll(".question").forEach((row, i) => {
       const get = (name) => row.querySelector('input[name="' + name + '"]').value.trim();
       if (i > 0 && !get("q_hi") && !get("q_en")) return;  // an added row left empty
       survey.push({id: get("q_id"), prompt_hi: get("q_hi"), prompt_en: get("q_en"), digits: parseDigits(get("q_digits"), i + 1)});
@@ -189,6 +271,7 @@
       survey: survey,
     };
     for (const k of Object.keys(body)) if (body[k] === null) delete body[k];
+    if (kindOf() === "announcement") delete body.survey;
     return body;
   }
 

@@ -36,6 +36,8 @@
       H.el("h3", {text: t("cb.calling_back")}),
       H.el("p", {}, [H.el("strong", {class: "phone", id: "cb-phone", text: D.groupPhone(r.phone)}), " ",
         H.el("span", {class: "muted", text: [t("cb.kind." + r.kind), r.queue || "", t("cb.requested_at", {at: H.fmtDate(r.requested_at)})].join(" · ")})]),
+      ...(r.recording ? [H.el("p", {}, [H.el("span", {class: "muted small", text: t("cb.recording") + " "}),
+        H.el("audio", {controls: "", preload: "none", id: "cb-audio", src: "/api/v1/callbacks/" + r.id + "/recording"})])] : []),
       H.el("p", {class: "muted small", text: (r.citizens || []).map((c) => c.name).join(", ") || t("citizens.none")}),
       complaints.length ? H.el("table", {class: "grid"}, [H.el("tbody", {}, complaints)]) : H.el("p", {class: "muted small", text: t("complaints.none")}),
       ...(r.tries || []).map((a) => H.el("p", {class: "muted small", text: H.fmtDate(a.at) + " · " + a.agent + " · " + t("cb.outcome." + a.outcome)})),

@@ -56,6 +56,10 @@ class AmiPool:
         """[{url, connected}] per server, the secret left out."""
         return [{"url": c.public_url, "connected": c.connected} for c in self.clients]
 
+    def names(self) -> list[str]:
+        """The servers' names (host:port), in the order of `status()`."""
+        return [c.name for c in self.clients]
+
     @property
     def any_connected(self) -> bool:
         return any(c.connected for c in self.clients)

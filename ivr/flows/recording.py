@@ -2,8 +2,8 @@
 
 The argument is the queue (HELPLINE_QUEUE). When the administrator turned recording on for it
 (Administration → Queues), the flow names the file, `YYYY/MM/DD/<uniqueid>.wav` under
-HELPLINE_RECORDINGS_DIR (the caller's local date), and sets HELPLINE_RECORDING (that name, for
-the CTI to put on the call's row) and HELPLINE_RECORDING_FILE (the same file as Asterisk sees
+HELPLINE_CALL_RECORDINGS_DIR (the caller's local date), and sets HELPLINE_CALL_RECORDING (that name,
+for the CTI to put on the call's row) and HELPLINE_CALL_RECORDING_FILE (the same file as Asterisk sees
 the folder). The dialplan then plays "this call may be recorded" and starts MixMonitor with
 option `b` on the caller's channel, which records both sides while the caller is bridged to an
 agent: not the wait, not the hold music. Recording off, an unknown queue, or no folder
@@ -29,6 +29,6 @@ async def run(channel: AgiChannel, deps: FlowDeps) -> None:
     if not on:
         return
     name = name_for(deps.clock().astimezone(deps.tz).date(), channel.uniqueid)
-    await channel.set_variable(v.RECORDING, name)
-    await channel.set_variable(v.RECORDING_FILE, deps.recordings.pbx_path(name))
+    await channel.set_variable(v.CALL_RECORDING, name)
+    await channel.set_variable(v.CALL_RECORDING_FILE, deps.recordings.pbx_path(name))
     logger.info("recording %s: queue %s records to %s", channel.uniqueid, queue, name)

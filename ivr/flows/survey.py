@@ -8,14 +8,16 @@ renders dialer.answers.survey_manifest() before the campaign dials); the intro a
 fixed prompts. Each question accepts only its own digits, three tries; an answer is stored at
 once with its meaning (a hang-up keeps the answers given so far), a question with no valid
 answer is skipped. HELPLINE_SURVEY_DONE is 1 when every question was answered, and the
-attempt's result is completed, partial, no-input or hangup.
+attempt's result is completed, partial, no-input or hangup. A campaign of kind `announcement`
+is played by ivr.flows.announcement instead (same context, same script).
 """
 from __future__ import annotations
 
-from dialer import answers
+from dialer import announcements, answers
 from ivr import variables as v
 from ivr.fastagi import AgiChannel, AgiHangup
-from ivr.flows.common import FlowDeps, FlowError, ask_choice, attempt_id, logger, p, play
+from ivr.flows import announcement
+from ivr.flows.common import FlowDeps, ask_choice, attempt_id, logger, p, play
 from ivr.manifest import prompt_path
 
 
@@ -23,10 +25,20 @@ async def run(channel: AgiChannel, deps: FlowDeps) -> None:
     attempt = await attempt_id(channel)
     async with deps.db.session_scope() as session:
         found = await answers.mark_answered(session, attempt, deps.clock())
-        campaign_id = found.campaign.id
-        questions = answers.survey_questions(found.campaign.survey)
+        campaign_id, kind = found.campaign.id, found.campaign.kind
+        confirm = dict(found.campaign.confirm or {})
+        questions = answers.survey_questions(found.campaign.survey) if kind != announcements.KIND else []
+    if kind == announcements.KIND:
+        await announcement.run(channel, deps, attempt, campaign_id, confirm)
+        return
     if not questions:
-        raise FlowError(f"survey: campaign {campaign_id} has no questions (attempt {attempt})")
+        # refused when created or started (dialer.admin); a campaign written some other way
+        # thanks the citizen and says so in the attempt, rather than apologising for a failure
+        logger.error("survey attempt %d: campaign %d has no questions", attempt, campaign_id)
+        await _store(deps, attempt, "no-questions")
+        await channel.answer()
+        await play(channel, [p("survey-thanks")])
+        return
     answered = 0
     try:
         await channel.answer()

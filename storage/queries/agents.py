@@ -5,17 +5,21 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import AgentLogin, AgentStateChange, User
+from storage.queries import dialects
 
 
 async def add_state_changes(session: AsyncSession, rows: Iterable[dict[str, Any]]) -> int:
-    """Insert agent_state_changes rows (dicts of its columns) in one statement."""
+    """Insert agent_state_changes rows (dicts of its columns) in one statement; a change already
+    written (same agent, time and state: another process wrote it before a failover) is skipped."""
     rows = list(rows)
     if rows:
-        await session.execute(insert(AgentStateChange), rows)
+        stmt = dialects.insert(session, AgentStateChange).on_conflict_do_nothing(
+            index_elements=["agent", "at", "state"])
+        await session.execute(stmt, rows)
     return len(rows)
 
 

@@ -5,21 +5,29 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, func, insert, select
+from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Call, CallbackRequest, Citizen, Complaint
+from storage.queries import dialects
 
 OPEN_COMPLAINT_LIMIT = 20  # the latest complaints shown in a pop
 JOIN_ROW_LIMIT = 200
+INSERT_CHUNK = 500  # rows per INSERT (SQLite allows 32,766 parameters; a row has 20)
 
 
-async def add_many(session: AsyncSession, rows: Iterable[dict[str, Any]]) -> int:
-    """Insert call rows (dicts of Call columns) in one statement; returns how many."""
+async def add_many(session: AsyncSession, rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Insert call rows (dicts of Call columns); a call already written (same server and linkedid,
+    by this or another process) is skipped. Returns the rows actually inserted."""
     rows = list(rows)
-    if rows:
-        await session.execute(insert(Call), rows)
-    return len(rows)
+    if not rows:
+        return []
+    written: set[tuple[str, str]] = set()
+    for start in range(0, len(rows), INSERT_CHUNK):  # one multi-row VALUES statement per chunk
+        stmt = dialects.insert(session, Call).values(rows[start:start + INSERT_CHUNK]).on_conflict_do_nothing(
+            index_elements=["server", "linkedid"]).returning(Call.server, Call.linkedid)
+        written.update((s, lid) for s, lid in (await session.execute(stmt)).all())
+    return [r for r in rows if (r.get("server", ""), r["linkedid"]) in written]
 
 
 async def by_linkedid(session: AsyncSession, linkedid: str) -> Sequence[Call]:

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import CallAttempt, Campaign, CampaignContact, DncNumber, SurveyAnswer
+from storage.models import CallAttempt, Campaign, CampaignChange, CampaignContact, DncNumber, SurveyAnswer
 
 CHUNK = 900
 
@@ -147,3 +147,26 @@ async def dnc_remove(session: AsyncSession, phone: str) -> bool:
 
 async def dnc_list(session: AsyncSession, limit: int = 1000) -> Sequence[DncNumber]:
     return (await session.scalars(select(DncNumber).order_by(DncNumber.added_at.desc()).limit(limit))).all()
+
+
+# --- the audit log of campaign rules (issue 14) ---------------------------------------------------
+
+
+async def add_change(session: AsyncSession, change: CampaignChange) -> CampaignChange:
+    session.add(change)
+    await session.flush()
+    return change
+
+
+async def changes(session: AsyncSession, campaign_id: int) -> Sequence[CampaignChange]:
+    stmt = select(CampaignChange).where(CampaignChange.campaign_id == campaign_id).order_by(CampaignChange.id)
+    return (await session.scalars(stmt)).all()
+
+
+async def answered_contacts(session: AsyncSession, contact_ids: Sequence[int]) -> set[int]:
+    """The contacts with at least one answered attempt."""
+    if not contact_ids:
+        return set()
+    stmt = (select(CallAttempt.contact_id).distinct()
+            .where(CallAttempt.contact_id.in_(list(contact_ids)), CallAttempt.answered_at.is_not(None)))
+    return set((await session.scalars(stmt)).all())

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from datetime import datetime
 
-from sqlalchemy import and_, exists, func, select, update
+from sqlalchemy import and_, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import CallAttempt, Campaign, CampaignContact, Complaint, DncNumber
@@ -27,6 +27,34 @@ async def dialable_campaigns(session: AsyncSession) -> Sequence[Campaign]:
     """Campaigns in state running or scheduled (the runner starts scheduled ones when due)."""
     stmt = select(Campaign).where(Campaign.state.in_(("running", "scheduled"))).order_by(Campaign.id)
     return (await session.scalars(stmt)).all()
+
+
+async def hold_campaign(session: AsyncSession, campaign_id: int, runner: str, now: datetime,
+                        until: datetime) -> bool:
+    """Take or renew the campaign for `runner` (True) unless another runner holds it unexpired."""
+    stmt = (update(Campaign)
+            .where(Campaign.id == campaign_id,
+                   or_(Campaign.runner.is_(None), Campaign.runner == runner, Campaign.runner_until < now))
+            .values(runner=runner, runner_until=until).execution_options(synchronize_session=False))
+    return ((await session.execute(stmt)).rowcount or 0) == 1
+
+
+async def let_go_campaign(session: AsyncSession, campaign_id: int, runner: str) -> None:
+    stmt = (update(Campaign).where(Campaign.id == campaign_id, Campaign.runner == runner)
+            .values(runner=None, runner_until=None).execution_options(synchronize_session=False))
+    await session.execute(stmt)
+
+
+async def others_open_attempts(session: AsyncSession, campaign_id: int, runner: str, ringing_since: datetime,
+                               answered_since: datetime) -> int:
+    """Open attempts of other runners whose call may still hold a channel: ringing (started after
+    `ringing_since`) or answered (started after `answered_since`)."""
+    stmt = select(func.count()).select_from(CallAttempt).where(
+        CallAttempt.campaign_id == campaign_id, CallAttempt.runner != runner,
+        CallAttempt.state.in_(OPEN_ATTEMPT_STATES),
+        or_(CallAttempt.started_at > ringing_since,
+            and_(CallAttempt.answered_at.is_not(None), CallAttempt.started_at > answered_since)))
+    return int((await session.scalar(stmt)) or 0)
 
 
 async def start_due_scheduled(session: AsyncSession, now: datetime) -> int:

@@ -12,7 +12,7 @@ from playwright.async_api import expect
 
 from storage.queries import campaign_admin as admin_q
 from tests.fakes.ami_server import FakeAmiServer
-from tests.fakes.browser import chromium, login, new_page, shot
+from tests.fakes.browser import SCREENSHOTS, chromium, login, new_page, shot
 from tests.fakes.cti_stack import CtiStack
 from tests.helpers import make_user
 
@@ -85,6 +85,22 @@ async def test_supervisor_runs_a_survey_campaign(sqlite_url: str) -> None:
         await expect(page.locator("#d-failed tbody tr td").first).to_have_text("busy")
         await expect(page.locator("#p-dialled")).to_have_text("0")
 
+        # --- the rules change while it runs; the change is logged -----------------------------
+        await page.click("#edit-box summary")
+        await expect(page.locator("#e-window")).to_have_value("10:00-18:00")
+        await page.fill("#e-window", "10:00-19:30")
+        await page.fill("#e-attempts", "4")
+        await page.click("#edit-submit")
+        await expect(page.locator("#edit-msg")).to_contain_text("2 change(s)")
+        await expect(page.locator("#d-window")).to_contain_text("10:00-19:30")
+        await expect(page.locator("#edit-log li").first).to_contain_text("super")
+        await expect(page.locator("#edit-log")).to_contain_text("calling window: 10:00-18:00 → 10:00-19:30")
+        await page.fill("#e-window", "19:00-10:00")
+        await page.click("#edit-submit")
+        await expect(page.locator("#edit-error")).to_contain_text("19:00-10:00")
+        await page.locator("#edit-box").screenshot(path=str(SCREENSHOTS / "supervisor-campaign-edit.png"))
+        await page.click("#edit-box summary")
+
         # --- do-not-call list ----------------------------------------------------------------
         await page.fill("#dnc-phone", "98123 00000")
         await page.fill("#dnc-reason", "asked not to be called")
@@ -117,4 +133,30 @@ async def test_supervisor_runs_a_survey_campaign(sqlite_url: str) -> None:
         await cancel.click()
         await expect(row.locator(".state")).to_have_text("Cancelled")
         await expect(row.locator("button[data-move]")).to_have_count(0)
+        assert page.problems == []  # type: ignore[attr-defined]
+
+
+async def test_supervisor_creates_an_announcement(sqlite_url: str) -> None:
+    async with FakeAmiServer(auth_fail_delay=0.05) as ami, CtiStack(sqlite_url, ami) as stack, \
+            chromium() as browser, new_page(browser) as page:
+        base = stack.url("")
+        await make_user(stack.db, "super", "supervisor")
+        await login(page, base, "super")
+        await page.goto(base + "/supervisor/campaigns")
+        await page.check('input[name="kind"][value="announcement"]')
+        await expect(page.locator("#survey-part")).to_be_hidden()
+        await page.fill("#n-name", "आशा कार्यकर्ता: टीकाकरण शिविर")
+        await page.fill("#m-hi", "कल सुबह दस बजे से टीकाकरण शिविर पंचायत भवन में लगेगा।")
+        await page.click("#new-submit")
+        await expect(page.locator("#new-error")).to_contain_text("message.en")
+        await page.fill("#m-en", "The vaccination camp opens at the panchayat hall tomorrow at ten.")
+        await page.fill("#c-hi", "निर्देश मिल गए हों तो 1 दबाएँ।")
+        await page.fill("#c-en", "Press 1 if you have received the instructions.")
+        await page.click("#new-submit")
+        await expect(page.locator("#new-msg")).to_contain_text("created", timeout=30000)
+        row = page.locator("#camp-table tbody tr").first
+        await expect(row.locator("td").first).to_have_text("Announcement")
+        await expect(page.locator("#d-announce")).to_have_text("Answered 0 · heard to the end 0 · confirmed 0")
+        await expect(page.locator("#upload-form")).to_be_visible()
+        await page.locator("#new-form").screenshot(path=str(SCREENSHOTS / "supervisor-announcement.png"))
         assert page.problems == []  # type: ignore[attr-defined]

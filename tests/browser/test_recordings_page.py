@@ -27,7 +27,7 @@ pytestmark = pytest.mark.browser
 
 async def test_supervisor_plays_a_recording_and_the_admin_sees_the_listen(
         sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("HELPLINE_RECORDINGS_DIR", str(tmp_path))
+    monkeypatch.setenv("HELPLINE_CALL_RECORDINGS_DIR", str(tmp_path))
     async with FakeAmiServer(auth_fail_delay=0.05) as ami, CtiStack(sqlite_url, ami) as stack, \
             chromium() as browser:
         base = stack.url("")

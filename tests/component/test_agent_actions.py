@@ -65,7 +65,7 @@ async def test_login_pause_ready_logout(db_url: str, ami: FakeAmiServer) -> None
                 ("helpline-hi", "PJSIP/agent1001", "agent1", "PJSIP/agent1001", "0", "false"),
                 ("helpline-en", "PJSIP/agent1001", "agent1", "PJSIP/agent1001", "0", "false")]
             health = (await http.get("/api/v1/health")).json()
-            assert health["pbx"] == [{"url": f"ami://lab@127.0.0.1:{ami.port}", "connected": True}]
+            assert health["pbx"] == [{"url": f"ami://lab@127.0.0.1:{ami.port}", "connected": True, "owner": True}]
 
             r = await http.post("/api/v1/agents/me/pause", json={"reason": "nap"}, headers=_auth(token))
             assert r.status_code == 422 and "lunch" in r.json()["error"]["message"]

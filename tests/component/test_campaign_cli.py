@@ -13,7 +13,8 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def helpline(*args: str, db: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "HELPLINE_DATABASE_URL": f"sqlite+aiosqlite:///{db}"}
+    env = {**os.environ, "HELPLINE_DATABASE_URL": f"sqlite+aiosqlite:///{db}",
+           "HELPLINE_SOUNDS_DIR": str(db.parent / "sounds")}
     return subprocess.run([sys.executable, "-m", "helpline.cli", "campaign", *args], capture_output=True, text=True,
                           env=env, cwd=REPO, timeout=120)
 
@@ -70,3 +71,20 @@ def test_bad_input_exits_non_zero_with_one_line(tmp_path: Path) -> None:
     bad_csv.write_bytes(b"\xff\xfe garbage")
     result = helpline("import", "1", str(bad_csv), db=db)
     assert result.returncode == 1 and "not UTF-8" in result.stderr
+
+
+def test_edit_and_the_audit_log_from_the_shell(tmp_path: Path) -> None:
+    db = tmp_path / "h.db"
+    survey = tmp_path / "survey.json"
+    survey.write_text(json.dumps(SURVEY, ensure_ascii=False), encoding="utf-8")
+    assert helpline("create", "PM Awas", "--survey", str(survey), db=db).returncode == 0
+    edited = helpline("edit", "1", "--window", "10:00-17:00", "--max-attempts", "4", "--by", "ops-sharma", db=db)
+    assert edited.returncode == 0, edited.stderr
+    assert edited.stdout.splitlines() == ['campaign 1: window "09:00-21:00" -> "10:00-17:00"',
+                                          "campaign 1: max_attempts 3 -> 4"]
+    assert helpline("edit", "1", "--window", "10:00-17:00", db=db).stdout.strip() == "campaign 1: unchanged"
+    bad = helpline("edit", "1", "--window", "17:00-10:00", db=db)
+    assert bad.returncode != 0 and len(bad.stderr.strip().splitlines()) == 1 and "17:00-10:00" in bad.stderr
+    assert helpline("edit", "1", db=db).returncode != 0
+    log = helpline("changes", "1", db=db)
+    assert log.returncode == 0 and "ops-sharma: window" in log.stdout and "max_attempts 3 -> 4" in log.stdout

@@ -181,3 +181,21 @@ async def test_scheduled_start_and_pause(db: Database) -> None:
     rows = await contacts(db, campaign_id)
     assert sorted(c.state for c in rows.values()) == ["completed"] + ["queued"] * 5
     assert all(c.lease_owner is None for c in rows.values())
+
+
+async def test_the_holiday_calendar_stops_calls_as_the_queues_close(db: Database) -> None:
+    from ivr import hours_admin
+
+    async with db.session_scope() as session:
+        await hours_admin.add_holiday(session, "2026-11-25", "Guru Nanak Jayanti", "गुरु नानक जयंती", "admin")
+    clock = FakeClock(ist(2026, 11, 25, 12, 0))  # a Wednesday in the window, but a holiday
+    script = Script(db, clock, digits={"9810000001": ["1", "1"]})
+    campaign_id = await survey_campaign(db, "name,phone\nAsha,9810000001\n", ist(2026, 11, 24, 8, 0),
+                                        calls_per_second=5, max_channels=1)
+    async with FakeAmiServer(originate=script) as fake, ami_pool(fake.url) as pool:
+        async with running(db, pool, clock):
+            await _settle_for(0.5)
+            assert fake.actions_named("Originate") == []
+            clock.now = ist(2026, 11, 26, 9, 0)  # the next morning
+            await wait_until(lambda: _originated(fake, 1), timeout=10)
+    assert (await contacts(db, campaign_id))["+919810000001"].attempts == 1

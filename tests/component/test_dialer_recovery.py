@@ -44,8 +44,8 @@ async def test_killed_runner_restarted_dials_nobody_twice(db: Database) -> None:
             runner_a = DialerRunner(db, pool_a, policy=POLICY, tz=IST, config=DialerConfig(**{**FAST, "prefetch_s": 0.02}),
                                     runner_id="runner-a", clock=clock)
             task = asyncio.create_task(runner_a.run(asyncio.Event()))
-            await fake.wait_for_action("Originate", count=3)
-            await asyncio.sleep(0.1)
+            await fake.wait_for_action("Originate", count=3, timeout=60)
+            await wait_until(lambda: _open_at_least(db, campaign_id, 3))  # A's three attempts are written
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
             fake.drop()
@@ -60,6 +60,7 @@ async def test_killed_runner_restarted_dials_nobody_twice(db: Database) -> None:
         fake.silent = False
 
         async with ami_pool(fake.url) as pool_b, running(db, pool_b, clock, runner_id="runner-b") as runner_b:
+            clock.advance(seconds=FAST["campaign_lease_s"] + 1)  # A no longer renews its hold on the campaign
             await wait_until(lambda: _only_open(db, campaign_id, 3))  # B calls the untouched contacts
             assert not any(attempt_of(o) in a_attempts for o in fake.actions_named("Originate")[3:])
             clock.advance(seconds=30)  # leases of A and of the dead claimer have expired, calls long over
@@ -79,6 +80,10 @@ async def test_killed_runner_restarted_dials_nobody_twice(db: Database) -> None:
     assert sorted(per_number.values()) == [1] * 5 + [2] * 3
     answered = Counter(a.number for a in rows if a.outcome == "answered")
     assert set(answered.values()) == {1} and len(answered) == 8
+
+
+async def _open_at_least(db: Database, campaign_id: int, n: int) -> bool:
+    return (await busy_count(db, campaign_id))[1] >= n
 
 
 async def _only_open(db: Database, campaign_id: int, n: int) -> bool:

@@ -24,6 +24,7 @@ from config.settings import Settings
 from helpline.server import web_config
 from storage.db import Database
 from tests.conftest import make_settings
+from tests.dbs import IN_CI
 from tests.fakes.console import form_login
 from tests.fakes.cti_stack import REDIS_URL, CtiStack, receive_json
 from tests.helpers import PASSWORD, make_user
@@ -274,6 +275,8 @@ async def test_logout_closes_the_open_websocket_with_4003(sqlite_url: str) -> No
 
 async def test_a_password_change_closes_websockets_in_another_process(sqlite_url: str) -> None:
     if not await _redis_up():
+        if IN_CI:
+            pytest.fail("Redis is required in CI (127.0.0.1:6379)")
         pytest.skip("no Redis")
     channel = f"helpline:test:{uuid.uuid4().hex[:8]}"
     async with CtiStack(sqlite_url, None, redis_url=REDIS_URL, redis_channel=channel) as a, \

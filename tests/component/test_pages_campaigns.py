@@ -49,7 +49,7 @@ async def test_supervisor_sees_campaigns_with_progress(client: httpx.AsyncClient
     assert data["refresh_s"] == 5 and data["texts"]["camp.imported"] == "{n} imported"
     assert 'id="n-window" name="window" class="short" value="09:00-21:00"' in html  # settings' window
     assert html.count('type="checkbox" name="days"') == 7
-    assert "<code>helpline prompts build</code>" in html
+    assert "spoken (text-to-speech) when the campaign is created" in html  # no shell step any more
     assert '<script src="/static/campaigns.js"></script>' in html
     wallboard = await client.get("/supervisor")
     assert 'href="/supervisor/campaigns"' in wallboard.text

@@ -61,8 +61,8 @@ async def test_the_recording_flow_names_the_file_only_when_the_queue_records(db_
     assert off.variables == {} and other.variables == {} and bad.variables == {}
     day = NOW.astimezone(TZ).strftime("%Y/%m/%d")
     assert on.variables == {
-        "HELPLINE_RECORDING": f"{day}/1795362053.0.wav",
-        "HELPLINE_RECORDING_FILE": f"/var/spool/asterisk/monitor/helpline/{day}/1795362053.0.wav",
+        "HELPLINE_CALL_RECORDING": f"{day}/1795362053.0.wav",
+        "HELPLINE_CALL_RECORDING_FILE": f"/var/spool/asterisk/monitor/helpline/{day}/1795362053.0.wav",
     }
     assert "STREAM FILE" not in on.verbs  # the dialplan plays the notice, then starts MixMonitor
 
@@ -102,7 +102,7 @@ async def _recorded_call(stack: CtiStack, ami: FakeAmiServer, folder: Path) -> R
 
 async def test_a_recorded_call_is_found_played_with_ranges_and_audited(
         db_url: str, ami: FakeAmiServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("HELPLINE_RECORDINGS_DIR", str(tmp_path))
+    monkeypatch.setenv("HELPLINE_CALL_RECORDINGS_DIR", str(tmp_path))
     async with CtiStack(db_url, ami) as stack:
         sup = await stack.user("sup1", "supervisor")
         admin = await stack.user("admin1", "admin")
@@ -171,7 +171,7 @@ async def test_a_recorded_call_is_found_played_with_ranges_and_audited(
 async def test_a_queue_that_does_not_record_leaves_no_link(db_url: str, ami: FakeAmiServer, tmp_path: Path,
                                                             monkeypatch: pytest.MonkeyPatch) -> None:
     """A name is linked only when the dialplan set it; a malformed one is not trusted."""
-    monkeypatch.setenv("HELPLINE_RECORDINGS_DIR", str(tmp_path))
+    monkeypatch.setenv("HELPLINE_CALL_RECORDINGS_DIR", str(tmp_path))
     async with CtiStack(db_url, ami) as stack:
         for msg in recorded_call("../../../etc/passwd.wav", time.time()):
             ami.emit(msg)

@@ -28,7 +28,9 @@ error messages and events, members tracked; QueueStatus / QueueSummary / CoreSho
 (QueueStatus also lists waiting callers as QueueEntry, CoreShowChannels the live channels, both
 tracked from every event the server sent); Originate (async and sync) replays
 `originate-<outcome>.txt` with ActionID, ChannelId / Uniqueid, channel name, dial string and
-`Variable`s substituted (busy with a ChannelId uses `originate-busy-channelid.txt`); Hangup,
+`Variable`s substituted (busy with a ChannelId uses `originate-busy-channelid.txt`);
+PJSIPShowContacts lists `register(endpoint)`ed phones as ContactList (`register` /
+`unregister` also send ContactStatus; res_pjsip's shapes, no capture has them); Hangup,
 Redirect (with ExtraChannel), Atxfer, CancelAtxfer, Setvar and Bridge answer Success with the
 messages of Asterisk's manager.c, or `No such channel` for a channel the fake does not hold (no
 capture has them; they send no events: a test replays what follows); an unknown action gets the
@@ -162,6 +164,7 @@ class FakeAmiServer:
         self._static = static_members or {}
         self.channels: dict[str, dict] = {}
         self.callers: dict[str, dict[str, AmiMessage]] = {q: {} for q in self.queues}
+        self.contacts: dict[str, str] = {}  # PJSIP endpoint -> contact URI of its registered phone
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task] = set()
         self._seq = itertools.count(1)
@@ -545,6 +548,40 @@ class FakeAmiServer:
                                      ("ApplicationData", channel["data"]), ("Duration", duration),
                                      ("BridgeId", channel["bridge"])]))
         self._list(session, aid, "Channels will follow", items, "CoreShowChannelsComplete")
+
+    # -- PJSIP registrations (as res_pjsip sends them; no capture has these: the captured agents
+    # registered before the captures started) ------------------------------------------------
+
+    def register(self, endpoint: str, uri: str | None = None) -> None:
+        """The endpoint's phone registers: `ContactStatus: Created` to every client."""
+        uri = uri or f"sip:{endpoint}@127.0.0.1:5062"
+        self.contacts[endpoint] = uri
+        self.emit(self._contact_status(endpoint, uri, "Created"))
+
+    def unregister(self, endpoint: str) -> None:
+        """The endpoint's phone unregisters (or its registration expires): `ContactStatus: Removed`."""
+        uri = self.contacts.pop(endpoint, f"sip:{endpoint}@127.0.0.1:5062")
+        self.emit(self._contact_status(endpoint, uri, "Removed"))
+
+    def _contact_status(self, endpoint: str, uri: str, status: str) -> AmiMessage:
+        return AmiMessage([("Event", "ContactStatus"), ("Privilege", "system,all"), ("Timestamp", self._stamp()),
+                           ("URI", uri), ("ContactStatus", status), ("AOR", endpoint), ("EndpointName", endpoint),
+                           ("RoundtripUsec", "0"), ("UserAgent", "Helpline test phone"),
+                           ("RegExpire", str(int(self.clock()) + 3600)), ("ViaAddress", "127.0.0.1:5062"),
+                           ("CallID", f"{endpoint}-registration")])
+
+    def _action_pjsipshowcontacts(self, session: Session, action: AmiMessage, aid: str | None) -> None:
+        items = []
+        for endpoint, uri in sorted(self.contacts.items()):
+            head = [("Event", "ContactList")] + ([("ActionID", aid)] if aid is not None else [])
+            items.append(AmiMessage([*head, ("ObjectType", "contact"), ("ObjectName", f"{endpoint};@{abs(hash(uri)):x}"),
+                                     ("ViaAddr", "127.0.0.1"), ("ViaPort", "5062"), ("QualifyTimeout", "3.000000"),
+                                     ("CallId", f"{endpoint}-registration"), ("RegExpire", str(int(self.clock()) + 3600)),
+                                     ("QualifyFrequency", "60"), ("OutboundProxy", ""), ("Path", ""),
+                                     ("UserAgent", "Helpline test phone"), ("Uri", uri), ("Endpoint", endpoint),
+                                     ("Status", "Reachable"), ("RoundtripUsec", "1000")]))
+        self._list(session, aid, "A listing of Contacts follows, presence data will follow", items,
+                   "ContactListComplete")
 
     # -- call control (answers as manager.c / res_parking send them; no capture has these) ------
 

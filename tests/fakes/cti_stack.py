@@ -46,8 +46,12 @@ class CtiStack:
     """Runs run_cti and uvicorn for one AppContext; `port` is the web port once started."""
 
     def __init__(self, database_url: str, ami: FakeAmiServer | None, *, db: Database | None = None,
-                 redis_url: str = "", redis_channel: str | None = None, **service_options: Any) -> None:
+                 redis_url: str = "", redis_channel: str | None = None,
+                 more_amis: tuple[FakeAmiServer, ...] = (), **service_options: Any) -> None:
         self.settings = settings_for(database_url, ami, redis_url=redis_url)
+        if more_amis:  # several Asterisk pods
+            self.settings = settings_for(database_url, ami, redis_url=redis_url,
+                                         ami_urls=",".join(a.url for a in (ami, *more_amis) if a is not None))
         self.own_db = db is None
         self.db = db or Database(database_url)
         self.ctx = AppContext.build(self.settings, self.db)
@@ -80,7 +84,7 @@ class CtiStack:
             while "cti" not in self.ctx.services or not self._server.started:
                 await asyncio.sleep(0.01)
             if self.ami is not None:
-                while self.cti.resyncs < 1:
+                while self.cti.resyncs < len(self.cti.servers):
                     await asyncio.sleep(0.01)
             await self.ctx.services["hub"].wait_ready()
         return self

@@ -30,6 +30,7 @@ SURVEY = [
      "digits": {"1": "satisfied", "2": "not satisfied", "3": "no opinion"}},
 ]
 FAST = dict(ring_timeout_s=2.0, response_grace_s=1.0, result_grace_s=1.0, max_call_s=5.0, lease_s=5.0,
+            campaign_lease_s=5.0,
             idle_poll_s=0.02, refresh_s=0.05, recover_s=0.1, prefetch_s=1.0, action_timeout_s=2.0)
 
 
@@ -146,7 +147,8 @@ async def busy_count(db: Database, campaign_id: int) -> tuple[int, int]:
     return int(leased or 0), int(open_ or 0)
 
 
-async def wait_until(check: Any, timeout: float = 10.0) -> Any:
+async def wait_until(check: Any, timeout: float = 60.0) -> Any:
+    """Poll `check` until true; the timeout only guards against a hang (the machine may be loaded)."""
     async with asyncio.timeout(timeout):
         while True:
             result = await check()

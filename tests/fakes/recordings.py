@@ -26,9 +26,9 @@ def write_wav(path: Path, seconds: float = 2.0, rate: int = 8000) -> Path:
 
 
 def recorded_call(name: str, now: float, capture: str = "inbound-answered") -> list[AmiMessage]:
-    """The capture's events (stamped to `now`) with `HELPLINE_RECORDING=<name>` set on the caller's
+    """The capture's events (stamped to `now`) with `HELPLINE_CALL_RECORDING=<name>` set on the caller's
     channel before it joins the queue, as the dialplan's `recording` step does."""
     items = events(capture, now)
     join = next(i for i, m in enumerate(items) if m.event == "QueueCallerJoin")
     lang = next(m for m in items[:join] if m.event == "VarSet" and m.get("Variable") == "HELPLINE_LANG")
-    return [*items[:join], replaced(lang, Variable="HELPLINE_RECORDING", Value=name), *items[join:]]
+    return [*items[:join], replaced(lang, Variable="HELPLINE_CALL_RECORDING", Value=name), *items[join:]]

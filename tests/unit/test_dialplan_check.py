@@ -58,7 +58,7 @@ def test_an_unknown_agi_script_passed_to_the_subroutine_is_reported_at_the_call(
     directory, line = broken_copy(tmp_path, "1(feedback))", "1(feedbak))")
     assert messages(check_dialplan(directory)) == [
         f"{EXTENSIONS}:{line}: AGI script 'feedbak' is not one of caller-lookup, complaint-status, "
-        "feedback, feedback-call, callback-request, survey, recording, video-ticket"]
+        "feedback, feedback-call, callback-request, survey, hours, voice-complaint, recording, video-ticket"]
 
 
 def test_an_agi_call_outside_the_application_server_is_reported(tmp_path: Path) -> None:

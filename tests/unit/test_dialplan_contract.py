@@ -28,7 +28,8 @@ def test_every_helpline_variable_the_dialplan_uses_is_documented() -> None:
 
 def test_every_global_the_dialplan_reads_is_set_in_the_globals_file() -> None:
     globals_set = set(re.findall(r"(?m)^(HELPLINE_[A-Z_]+)=", GLOBALS))
-    assert globals_set == {variables.AGI, variables.TRUNK, variables.CALLERID, variables.QUEUE_MAX_WAIT}
+    assert globals_set == {variables.AGI, variables.TRUNK, variables.CALLERID, variables.QUEUE_MAX_WAIT,
+                           variables.RECORDINGS}
     assert "HELPLINE_AGI=agi://127.0.0.1:4573\n" in GLOBALS
 
 
@@ -37,8 +38,8 @@ def test_every_agi_script_is_called_by_the_dialplan_and_has_a_meaning() -> None:
     assert called == set(scripts.AGI_SCRIPTS)
     assert set(scripts.SCRIPT_MEANINGS) == set(scripts.AGI_SCRIPTS)
     assert scripts.AGI_SCRIPTS == (
-        "caller-lookup", "complaint-status", "feedback", "feedback-call", "callback-request", "survey", "recording",
-        "video-ticket")
+        "caller-lookup", "complaint-status", "feedback", "feedback-call", "callback-request", "survey",
+        "hours", "voice-complaint", "recording", "video-ticket")
 
 
 def test_the_contexts_and_queues_the_application_names_exist() -> None:

@@ -18,3 +18,13 @@ def test_explicit_key_wins_and_must_be_long(tmp_path: Path) -> None:
     assert with_secret(Settings(secret_key="x" * 20), path).secret_key == "x" * 20 and not path.exists()
     with pytest.raises(WeakSecret, match="at least 16"):
         with_secret(Settings(secret_key="short"), path)
+
+
+def test_shared_setups_must_set_the_key(tmp_path: Path) -> None:
+    """A random per-host key would make every token fail on the other hosts (issue 10)."""
+    path = tmp_path / "k"
+    for shared in ({"database_url": "postgresql+asyncpg://h@db/helpline"}, {"redis_url": "redis://r:6379/0"}):
+        with pytest.raises(WeakSecret, match="HELPLINE_SECRET_KEY must be set when PostgreSQL or Redis"):
+            with_secret(Settings(secret_key="", **shared), path)
+    assert not path.exists()
+    assert with_secret(Settings(secret_key="y" * 20, redis_url="redis://r:6379/0"), path).secret_key == "y" * 20

@@ -2,7 +2,7 @@
 quality review (criteria, reviews, marks), sign-language agents and softphone auto-answer (issue 16)
 
 Revision ID: 0011
-Revises: 0009
+Revises: 0008 (written on 0009; re-chained after main brought 0010 and 0008)
 """
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from alembic import op
 import storage.models
 
 revision = "0011"
-down_revision = "0009"
+down_revision = "0008"  # after scale (0008, itself after 0010); written on 0009
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,66 @@
+"""Two Asterisk pods (issue 10): an agent's queue login, pause and click-to-call go to the pod its
+phone is registered on (PJSIPShowContacts at connect, ContactStatus as phones move); a phone
+that registers on the other pod is put in that pod's queues; the wallboard counts both pods."""
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+
+from tests.fakes.ami_server import FakeAmiServer
+from tests.fakes.cti_stack import CtiStack
+from tests.traces import ami as capture_bytes
+
+
+def _auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def _names(fake: FakeAmiServer, action: str) -> list[str]:
+    return [a.get("Interface") or a.get("Channel") or "" for a in fake.actions_named(action)]
+
+
+async def test_actions_go_to_the_pod_where_the_phone_is(sqlite_url: str) -> None:
+    async with FakeAmiServer(auth_fail_delay=0.05) as pod_a, FakeAmiServer(auth_fail_delay=0.05) as pod_b:
+        pod_b.register("agent1001")  # the agent's phone is on pod B before Helpline connects
+        async with CtiStack(sqlite_url, pod_a, more_amis=(pod_b,)) as stack:
+            token = await stack.user("agent1", extension="agent1001")
+            nobody = await stack.user("agent2", extension="agent1002")  # a phone registered nowhere
+            async with httpx.AsyncClient(base_url=stack.url(""), timeout=10) as http:
+                r = await http.post("/api/v1/agents/me/login", json={"extension": "agent1001"}, headers=_auth(token))
+                assert r.status_code == 200, r.text
+                assert _names(pod_b, "QueueAdd") == ["PJSIP/agent1001"] * 2 and _names(pod_a, "QueueAdd") == []
+
+                r = await http.post("/api/v1/agents/me/pause", json={"reason": "lunch"}, headers=_auth(token))
+                assert r.status_code == 200, r.text
+                assert _names(pod_b, "QueuePause") == ["PJSIP/agent1001"] * 2 and _names(pod_a, "QueuePause") == []
+
+                r = await http.post("/api/v1/calls/originate", json={"number": "9812345678"}, headers=_auth(token))
+                assert r.status_code == 202, r.text
+                assert _names(pod_b, "Originate") == ["PJSIP/agent1001"] and _names(pod_a, "Originate") == []
+
+                r = await http.post("/api/v1/calls/originate", json={"number": "9812345678"}, headers=_auth(nobody))
+                assert r.status_code == 503 and "not registered" in r.json()["error"]["message"], r.text
+
+                # the phone moves to pod A: it is put in pod A's queues (paused, as it was), and
+                # its next call starts there
+                pod_b.unregister("agent1001")
+                pod_a.register("agent1001")
+                added = await pod_a.wait_for_action("QueueAdd", count=2, timeout=30)
+                assert added.get("Interface") == "PJSIP/agent1001" and added.get("Paused") == "true"
+                async with asyncio.timeout(30):
+                    while stack.cti.agent_servers("agent1001") != [f"{pod_a.host}:{pod_a.port}"]:
+                        await asyncio.sleep(0.02)
+                r = await http.post("/api/v1/calls/originate", json={"number": "9812345678"}, headers=_auth(token))
+                assert r.status_code == 202, r.text
+                assert _names(pod_a, "Originate") == ["PJSIP/agent1001"] and len(_names(pod_b, "Originate")) == 1
+
+            # the supervisors' board counts the callers waiting on both pods
+            data = capture_bytes("inbound-abandoned")
+            waiting = data[:data.index(b"Event: QueueCallerAbandon\r\n")]
+            await pod_a.replay(waiting)
+            await pod_b.replay(waiting)
+            async with asyncio.timeout(30):
+                while (board := await stack.cti.wallboard())["calls_waiting"] != 2:
+                    await asyncio.sleep(0.05)
+            assert len(board["pbx"]) == 2
