@@ -55,6 +55,7 @@ EN: dict[str, str] = {
     "video.err.rate_limited": "Too many calls from your connection. Please try again in 10 minutes.",
     "video.err.no_agent": "No sign-language interpreter is available right now. Please try again later or call 1076.",
     "video.err.timeout": "Nobody could answer in time. Please try again.",
+    "video.err.closed": "Sign-language interpreters are not on duty now (service hours or a holiday). Please try again later.",
     "video.err.refused": "The call could not start. Please reload the page and try again.",
     "video.err.network": "The connection to the helpline was lost. Please check your internet and try again.",
 }
@@ -112,6 +113,7 @@ HI: dict[str, str] = {
     "video.err.rate_limited": "आपके कनेक्शन से बहुत अधिक कॉल हुईं। कृपया 10 मिनट बाद फिर कोशिश करें।",
     "video.err.no_agent": "इस समय कोई सांकेतिक भाषा दुभाषिया उपलब्ध नहीं है। कृपया बाद में कोशिश करें या 1076 पर कॉल करें।",
     "video.err.timeout": "समय पर कोई उत्तर नहीं दे सका। कृपया फिर कोशिश करें।",
+    "video.err.closed": "इस समय सांकेतिक भाषा दुभाषिये ड्यूटी पर नहीं हैं (सेवा का समय या छुट्टी)। कृपया बाद में कोशिश करें।",
     "video.err.refused": "कॉल शुरू नहीं हो सकी। कृपया पेज दोबारा खोलकर फिर कोशिश करें।",
     "video.err.network": "हेल्पलाइन से कनेक्शन टूट गया। कृपया अपना इंटरनेट जाँचें और फिर कोशिश करें।",
 }

@@ -59,9 +59,15 @@ async def test_a_citizen_calls_from_the_page(sqlite_url: str, monkeypatch: pytes
                 await expect(page.locator("#video-status")).to_contain_text("queue is full")
                 await expect(page.locator("#video-start")).to_be_visible()
 
-                # second try: an interpreter answers
+                # then: outside the video queue's service hours (Hangup(27) -> 502)
                 await page.click("#video-start")
-                second = await sip.until(lambda: sip.guest_calls[1] if len(sip.guest_calls) > 1 else None)
+                closed = await sip.until(lambda: sip.guest_calls[1] if len(sip.guest_calls) > 1 else None)
+                await sip.guest_answer(closed, 502)
+                await expect(page.locator("#video-status")).to_contain_text("not on duty now")
+
+                # last try: an interpreter answers
+                await page.click("#video-start")
+                second = await sip.until(lambda: sip.guest_calls[2] if len(sip.guest_calls) > 2 else None)
                 await sip.guest_answer(second, 200)
                 await expect(page.locator("#video-status")).to_contain_text("Connected")
                 await page.wait_for_function("() => { const v = document.getElementById('video-local');"

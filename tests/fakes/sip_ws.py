@@ -303,7 +303,8 @@ class FakeSipServer:
 
     async def guest_answer(self, guest: GuestCall, status: int = 200) -> None:
         """The queue's outcome for a video-page call: 200 (an agent answered), 503 (FULL), 486 (no agent)."""
-        reason = {200: "OK", 486: "Busy Here", 503: "Service Unavailable", 480: "Temporarily Unavailable"}[status]
+        reason = {200: "OK", 486: "Busy Here", 503: "Service Unavailable", 480: "Temporarily Unavailable",
+                  502: "Bad Gateway"}[status]
         extra = [("Contact", f"<sip:video@127.0.0.1:{self.port};transport=ws>")] if status == 200 else []
         body = answer_sdp(guest.invite.body) if status == 200 else ""
         guest.final = status
