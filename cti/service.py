@@ -39,6 +39,7 @@ from cti.pbx_clock import PbxClock
 from cti.wrapup import Wrapup
 from cti.lease import Lease, Leases
 from cti.registrations import Registrations
+from recordings.files import checked
 from cti.ami.client import AmiClient
 from cti.ami.errors import ActionFailed, AmiError, NotConnected
 from cti.ami.framing import AmiMessage
@@ -74,6 +75,8 @@ def call_row(server: str, record: cl.CallRecord) -> dict[str, Any]:
         "outcome": record.outcome or "", "hangup_cause": record.hangup_cause,
         "complaint_number": complaint,
         "attempt_id": int(record.attempt) if record.attempt and record.attempt.isdigit() else None,
+        # MixMonitor (option b) writes only while the caller talks to an agent: answered calls only
+        "recording": checked(record.variables.get("HELPLINE_CALL_RECORDING")) if record.agent else None,
     }
 
 
