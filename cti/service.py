@@ -74,7 +74,7 @@ def call_row(server: str, record: cl.CallRecord) -> dict[str, Any]:
         "ended_at": utc(record.ended_at), "wait_s": record.wait_s, "talk_s": record.talk_s,
         "outcome": record.outcome or "", "hangup_cause": record.hangup_cause,
         "complaint_number": complaint,
-        "attempt_id": int(record.attempt) if record.attempt and record.attempt.isdigit() else None,
+        "attempt_id": int(attempt) if (attempt := record.attempt) and attempt.isascii() and attempt.isdigit() else None,
         # MixMonitor (option b) writes only while the caller talks to an agent: answered calls only
         "recording": checked(record.variables.get("HELPLINE_CALL_RECORDING")) if record.agent else None,
     }
