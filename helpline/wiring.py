@@ -19,6 +19,9 @@ def components(settings: Settings, run_web: Any) -> list[Any]:
     from helpline.agreement import run_agreement
     from helpline.gcfreeze import run_gc_freeze
     from ivr.service import run_fastagi
+    from helpline.jobs import run_jobs
     from messaging.run import run_messaging
+    from recordings.retention import run_recordings
 
-    return [run_agreement, run_cti, run_fastagi, run_web, run_dialer, run_messaging, run_gc_freeze]
+    return [run_agreement, run_cti, run_fastagi, run_web, run_dialer, run_messaging, run_jobs, run_recordings,
+            run_gc_freeze]
