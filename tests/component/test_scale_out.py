@@ -47,7 +47,7 @@ async def _socket(process: ServeProcess, token: str) -> ClientConnection:
     return ws
 
 
-async def _collect(ws: ClientConnection, until: dict[str, int], timeout: float = 20.0) -> list[dict[str, Any]]:
+async def _collect(ws: ClientConnection, until: dict[str, int], timeout: float = 60.0) -> list[dict[str, Any]]:
     """Messages until each type in `until` arrived that many times (then 0.5 s more of quiet)."""
     out: list[dict[str, Any]] = []
     async with asyncio.timeout(timeout):
@@ -61,7 +61,7 @@ async def _collect(ws: ClientConnection, until: dict[str, int], timeout: float =
             return out
 
 
-async def _rows(db: Database, model: type[Any], count: int, timeout: float = 20.0) -> list[Any]:
+async def _rows(db: Database, model: type[Any], count: int, timeout: float = 60.0) -> list[Any]:
     """The rows of `model` once there are at least `count`."""
     async with asyncio.timeout(timeout):
         while True:
