@@ -15,6 +15,7 @@ from agent_console.routes import api_officer
 from agent_console.routes import pages_campaigns, pages_collector, pages_entry, pages_officer_actions, pages_privacy
 from agent_console.routes import api_admin, pages_admin, pages_agent, pages_auth, pages_officer, pages_supervisor
 from agent_console.routes import api_messages, api_whatsapp, pages_messaging, webhooks_whatsapp, ws_whatsapp
+from agent_console.routes import api_media, api_qa, api_recordings, pages_recordings, pages_video
 
 ROUTERS = [
     api_health.router,
@@ -53,6 +54,11 @@ ROUTERS = [
     api_officer.router,
     pages_hours.router,
     pages_voices.router,
+    api_recordings.router,
+    api_qa.router,
+    api_media.router,
+    pages_video.router,
+    pages_recordings.router,
 ]
 
 

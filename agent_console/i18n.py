@@ -250,6 +250,10 @@ from agent_console.i18n_messaging import EN as _MESSAGING_EN, HI as _MESSAGING_H
 
 EN.update(_MESSAGING_EN)
 HI.update(_MESSAGING_HI)
+from agent_console.i18n_media import EN as _MEDIA_EN, HI as _MEDIA_HI  # noqa: E402
+
+EN.update(_MEDIA_EN)
+HI.update(_MEDIA_HI)
 TABLES = {"en": EN, "hi": HI}
 
 

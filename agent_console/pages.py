@@ -29,7 +29,7 @@ TEMPLATES = Jinja2Templates(directory=str(HERE / "templates"))
 HOME = {"agent": "/agent", "officer": "/officer", "supervisor": "/supervisor", "admin": "/admin",
         "collector": "/collector", "state_nodal": "/collector"}
 NAV = {
-    "agent": [("/agent", "nav.agent"), ("/agent/whatsapp", "nav.whatsapp")],
+    "agent": [("/agent", "nav.agent"), ("/agent/whatsapp", "nav.whatsapp"), ("/recordings", "nav.recordings")],
     "officer": [("/officer", "nav.officer")],
     "collector": [("/collector", "nav.collector"), ("/collector/complaints", "nav.district_complaints"),
                   ("/entry", "nav.entry")],
@@ -37,10 +37,12 @@ NAV = {
                     ("/entry", "nav.entry")],
     "supervisor": [("/supervisor", "nav.supervisor"), ("/supervisor/reports", "nav.reports"),
                    ("/supervisor/calls", "nav.calls"), ("/supervisor/complaints", "nav.complaints"),
-                   ("/supervisor/campaigns", "nav.campaigns"), ("/supervisor/messages", "nav.messages")],
+                   ("/supervisor/campaigns", "nav.campaigns"), ("/supervisor/messages", "nav.messages"),
+                   ("/recordings", "nav.recordings")],
     "admin": [("/admin", "nav.admin"), ("/privacy", "nav.privacy"), ("/supervisor", "nav.supervisor"), ("/supervisor/reports", "nav.reports"),
               ("/supervisor/calls", "nav.calls"), ("/supervisor/complaints", "nav.complaints"),
-              ("/supervisor/campaigns", "nav.campaigns"), ("/supervisor/messages", "nav.messages")],
+              ("/supervisor/campaigns", "nav.campaigns"), ("/supervisor/messages", "nav.messages"),
+              ("/recordings", "nav.recordings")],
 }
 
 

@@ -123,6 +123,23 @@ class Settings(BaseSettings):
     # Data protection: mask the citizen's name and phone on complaints closed this many months
     # ago (0 = keep); how often the server applies it (hours).
     retention_months: int = Field(default=0, ge=0, le=600)
+    # --- media (issue 16) ---
+    # Call recordings: the folder `helpline serve` reads them from, the same folder as Asterisk
+    # writes it (empty: the same path; set it when Asterisk mounts the share elsewhere), and how
+    # many days a recording is kept before the retention job deletes it.
+    call_recordings_dir: str = "call-recordings"
+    call_recordings_pbx_dir: str = ""
+    recording_retention_days: int = Field(default=90, ge=1, le=3650)
+    # The desk softphone (JsSIP over Asterisk's WebSocket transport): the WebSocket URL browsers
+    # register to (empty: no softphone, desk phones only), and the SIP domain of agents' URIs
+    # (empty: the URL's host).
+    softphone_ws_url: str = ""
+    softphone_sip_domain: str = ""
+    # The public sign-language video page /video: its address as the IVR speaks it in menu 9
+    # (`helpline prompts build`; empty: "the helpline's website"), and how many video callers may
+    # wait before the page says the queue is full.
+    video_page_url: str = ""
+    video_queue_max: int = Field(default=5, ge=1, le=100)
 
     @field_validator("trusted_proxies")
     @classmethod
@@ -150,6 +167,14 @@ class Settings(BaseSettings):
         from grievance.calendar import parse_weekly_off
 
         parse_weekly_off(value)
+        return value
+
+    @field_validator("softphone_ws_url")
+    @classmethod
+    def _check_softphone(cls, value: str) -> str:
+        value = value.strip()
+        if value and not re.fullmatch(r"wss?://[^\s/]+(/\S*)?", value):
+            raise ValueError("HELPLINE_SOFTPHONE_WS_URL looks like wss://pbx.example.in:8089/ws")
         return value
 
     @field_validator("calling_window")

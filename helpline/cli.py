@@ -180,6 +180,21 @@ def users_create(
     typer.echo(f"created {role} {username}")
 
 
+@users_app.command("softphone-password")
+@guarded
+def users_softphone_password(extension: str) -> None:
+    """Print the SIP password of EXTENSION's WebRTC endpoint (its auth section in pjsip.conf):
+    derived from HELPLINE_SECRET_KEY, so run it with the settings `helpline serve` uses."""
+    from agent_console.softphone import password
+    from helpline.secret import with_secret
+    from ivr.scripts import AGENT_EXTENSION
+
+    if not AGENT_EXTENSION.fullmatch(extension):
+        raise CliError("an extension is lowercase letters and digits starting with a letter, or 2XXX")
+    settings = with_secret(load_settings())
+    typer.echo(password(settings.secret_key, extension))
+
+
 @prompts_app.command("build")
 @guarded
 def prompts_build(
@@ -208,8 +223,11 @@ def prompts_build(
         finally:
             await db.dispose()
 
+    from ivr.video_page import with_video_page
+
     dynamic, recorded = run(_from_db())
-    report = build_prompts(merged(load_manifests(), dynamic), out, force=force, keep=recorded)
+    shipped = with_video_page(load_manifests(), settings.video_page_url)  # menu 9 speaks the page's address
+    report = build_prompts(merged(shipped, dynamic), out, force=force, keep=recorded)
     typer.echo(str(report))
 
 

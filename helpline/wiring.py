@@ -19,5 +19,6 @@ def components(settings: Settings, run_web: Any) -> list[Any]:
     from ivr.service import run_fastagi
     from helpline.jobs import run_jobs
     from messaging.run import run_messaging
+    from recordings.retention import run_recordings
 
-    return [run_agreement, run_cti, run_fastagi, run_web, run_dialer, run_messaging, run_jobs]
+    return [run_agreement, run_cti, run_fastagi, run_web, run_dialer, run_messaging, run_jobs, run_recordings]

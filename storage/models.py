@@ -128,6 +128,10 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     # A collector sees one district (issue 13); NULL for every other role and the state-level variant.
     district_code: Mapped[str | None] = mapped_column(ForeignKey("districts.code"), nullable=True)
+    # Media (issue 16): a sign-language agent (logged in to helpline-video too), and whether the
+    # desk softphone answers a queue call by itself.
+    sign_language: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    auto_answer: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 # --- citizens and complaints ------------------------------------------------------------------
@@ -296,6 +300,10 @@ class Call(Base):
     complaint_number: Mapped[str | None] = mapped_column(String(11), nullable=True)
     disposition: Mapped[str | None] = mapped_column(String(32), nullable=True)
     attempt_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # The call's recording, relative to HELPLINE_CALL_RECORDINGS_DIR (recordings/), and when the
+    # retention job deleted it.
+    recording: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    recording_deleted_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
 
 class AgentStateChange(Base):
@@ -595,6 +603,8 @@ class QueueSetting(Base):
     __tablename__ = "queue_settings"
     queue: Mapped[str] = mapped_column(String(64), primary_key=True)
     wrapup_s: Mapped[int] = mapped_column(Integer, default=30)
+    # Calls answered from this queue are recorded (the caller hears "this call may be recorded").
+    record: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class DispositionReason(Base):
@@ -684,3 +694,52 @@ class PromptRecording(Base):
     duration_s: Mapped[float] = mapped_column(default=0.0)
     uploaded_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
     uploaded_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+# --- recordings and quality review (issue 16) ---------------------------------------------------
+
+
+class RecordingListen(Base):
+    """Who listened to which call's recording, and when (the audit admins read)."""
+
+    __tablename__ = "recording_listens"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("calls.id"), index=True)
+    username: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(16))
+    at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+
+
+class QaCriterion(Base):
+    """One point of the quality review the administrator defines (greeting, number read back...)."""
+
+    __tablename__ = "qa_criteria"
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name_hi: Mapped[str] = mapped_column(String(100))
+    name_en: Mapped[str] = mapped_column(String(100))
+    weight: Mapped[int] = mapped_column(Integer, default=1)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class QaReview(Base):
+    """A supervisor's review of one answered call: the score is the met criteria's share of the weight."""
+
+    __tablename__ = "qa_reviews"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("calls.id"), unique=True)
+    agent: Mapped[str] = mapped_column(String(64), index=True)
+    reviewer: Mapped[str] = mapped_column(String(64))
+    reviewed_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    score: Mapped[int] = mapped_column(Integer)  # 0-100
+    comment: Mapped[str] = mapped_column(String(1000), default="")
+
+
+class QaMark(Base):
+    """One criterion of a review: met or not, with the weight it had then."""
+
+    __tablename__ = "qa_marks"
+    review_id: Mapped[int] = mapped_column(ForeignKey("qa_reviews.id", ondelete="CASCADE"), primary_key=True)
+    criterion: Mapped[str] = mapped_column(String(32), primary_key=True)
+    weight: Mapped[int] = mapped_column(Integer)
+    met: Mapped[bool] = mapped_column(Boolean)
