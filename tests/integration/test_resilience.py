@@ -22,7 +22,7 @@ async def test_fastagi_down_apologises_then_queues(lab: Lab) -> None:
         r = await ami.send("Setvar", Variable="HELPLINE_AGI", Value=f"agi://127.0.0.1:{closed}")
         assert r.get("Response") == "Success"
         try:
-            caller = await lab.call(Caller(caller="9876500071", steps=[("pause", 15000)]))
+            caller = await lab.call(Caller(caller="9876500071", steps=[("pause", 25000)]))
             connect = await ami.wait(lambda e: e.event == "AgentConnect" and e.get("CallerIDNum") == "9876500071",
                                      45, "the caller connected to an agent")
             assert await caller.finished(40) == 0, caller.errors()
@@ -35,6 +35,7 @@ async def test_fastagi_down_apologises_then_queues(lab: Lab) -> None:
     assert [e.get("Value") for e in mine if e.event == "VarSet" and e.get("Variable") == "AGISTATUS"][0] == "FAILURE"
     names = [f for f, _ in lab.played(channel)]
     assert names.index("helpline/sorry-technical.slin") < names.index("helpline/queue-connecting.slin")
+    assert names.count("helpline/sorry-technical.slin") == 1  # one apology, not one per failed script
     assert connect.get("Queue") == "helpline-hi" and connect.get("Interface") == "PJSIP/agent1008"
 
 
