@@ -50,6 +50,9 @@ def test_the_emergency_message_plays_once_before_the_main_menu() -> None:
 
 
 def test_after_hours_menu_offers_self_service_callback_and_a_recorded_complaint() -> None:
+    arrival = exten("helpline-closed", "s")
+    says = next(i for i, line in enumerate(arrival) if "1(hours,say)" in line)
+    assert says < next(i for i, line in enumerate(arrival) if "Background(helpline/closed-menu)" in line)
     assert "Goto(helpline-callback,s,1)" in exten("helpline-closed", "1")[-1]
     assert "1(complaint-status)" in " ".join(exten("helpline-closed", "2"))
     assert "1(feedback)" in " ".join(exten("helpline-closed", "3"))
