@@ -11,9 +11,11 @@ from agent_console.context import AppContext
 from agent_console.routes import api_agents, api_auth, api_complaints, api_health, api_reference, api_reports
 from agent_console.routes import api_campaigns
 from agent_console.routes import api_callbacks, api_desk, api_hours, api_voices, pages_desk, pages_hours, pages_voices
-from agent_console.routes import pages_campaigns
+from agent_console.routes import api_officer
+from agent_console.routes import pages_campaigns, pages_collector, pages_entry, pages_officer_actions, pages_privacy
 from agent_console.routes import api_admin, pages_admin, pages_agent, pages_auth, pages_officer, pages_supervisor
 from agent_console.routes import api_messages, api_whatsapp, pages_messaging, webhooks_whatsapp, ws_whatsapp
+from agent_console.routes import api_media, api_qa, api_recordings, pages_recordings, pages_video
 
 ROUTERS = [
     api_health.router,
@@ -43,8 +45,20 @@ ROUTERS = [
     ws_whatsapp.router,
     pages_messaging.router,
     pages_desk.router,
+    pages_officer_actions.router,
+    pages_collector.router,
+    pages_entry.router,
+    pages_entry.api,
+    pages_privacy.router,
+    pages_privacy.api,
+    api_officer.router,
     pages_hours.router,
     pages_voices.router,
+    api_recordings.router,
+    api_qa.router,
+    api_media.router,
+    pages_video.router,
+    pages_recordings.router,
 ]
 
 

@@ -9,7 +9,7 @@ import secrets
 import time
 from dataclasses import dataclass
 
-ROLES = ("agent", "supervisor", "officer", "admin")
+ROLES = ("agent", "supervisor", "officer", "admin", "collector", "state_nodal")
 _N, _R, _P = 2**14, 8, 1
 
 

@@ -23,10 +23,12 @@ class CurrentUser:
     role: str
     officer_code: str | None = None
     extension: str | None = None
+    district_code: str | None = None  # a collector's district
 
     @property
     def who(self) -> Who:
-        return Who(Actor(self.role), self.username, self.officer_code)
+        kind = Actor.COLLECTOR if self.role in ("collector", "state_nodal") else Actor(self.role)
+        return Who(kind, self.username, self.officer_code)
 
 
 def get_ctx(request: Request) -> AppContext:
@@ -62,7 +64,7 @@ async def load_user(ctx: AppContext, token: str | None) -> CurrentUser:
         raise ApiError(401, "unauthorized", "this account is disabled or has changed", {"WWW-Authenticate": "Bearer"})
     if user.token_version != claims.version:
         raise ApiError(401, "unauthorized", "signed out: log in again", {"WWW-Authenticate": "Bearer"})
-    return CurrentUser(user.id, user.username, user.role, user.officer_code, user.extension)
+    return CurrentUser(user.id, user.username, user.role, user.officer_code, user.extension, user.district_code)
 
 
 async def current_user(request: Request, ctx: AppContext = Depends(get_ctx)) -> CurrentUser:

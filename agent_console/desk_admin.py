@@ -11,19 +11,21 @@ from agent_console.admin import Names, code
 from cti.call_control import QUEUES
 from grievance.errors import InvalidInput, NotFound
 from grievance.phones import normalise_phone
-from storage.models import DispositionReason, QueueSetting
-from storage.queries import desk_settings, reference
+from storage.models import DispositionReason, QaCriterion, QueueSetting
+from storage.queries import desk_settings, qa as qa_q, reference
 from storage.queries import users as user_q
 
 MAX_WRAPUP_S = 600
+MAX_QA_WEIGHT = 10
 
 
-async def put_queue(session: AsyncSession, queue: str, wrapup_s: int) -> QueueSetting:
+async def put_queue(session: AsyncSession, queue: str, wrapup_s: int, record: bool | None = None) -> QueueSetting:
+    """Wrap-up length and (when given) whether the queue's calls are recorded."""
     if queue not in QUEUES:
         raise InvalidInput(f"queue must be one of {', '.join(QUEUES)}", field="queue")
     if not 0 <= wrapup_s <= MAX_WRAPUP_S:
         raise InvalidInput(f"wrap-up is 0 to {MAX_WRAPUP_S} seconds", field="wrapup_s")
-    return await desk_settings.put_queue_setting(session, queue, wrapup_s)
+    return await desk_settings.put_queue_setting(session, queue, wrapup_s, record)
 
 
 async def put_disposition(session: AsyncSession, key: str, name_en: str, name_hi: str,
@@ -63,3 +65,30 @@ async def transfer_targets(session: AsyncSession, cti: Any) -> dict[str, Any]:
                  "district": o.district_code, "level": o.level}
                 for o in await reference.officers(session) if o.active and o.phone]
     return {"agents": agents, "queues": list(QUEUES), "officers": officers}
+
+
+async def put_qa_criterion(session: AsyncSession, key: str, name_en: str, name_hi: str, weight: int,
+                           active: bool) -> QaCriterion:
+    names = Names(name_en, name_hi).checked()
+    if len(names["name_en"]) > 100 or len(names["name_hi"]) > 100:
+        raise InvalidInput("a criterion's name is at most 100 characters", field="name_en")
+    if not 1 <= weight <= MAX_QA_WEIGHT:
+        raise InvalidInput(f"weight is 1 to {MAX_QA_WEIGHT}", field="weight")
+    key = code(key).lower()
+    if not active and not [c for c in await qa_q.criteria(session, active_only=True) if c.code != key]:
+        raise InvalidInput("keep at least one criterion active", field="active")
+    return await qa_q.put_criterion(session, key, names["name_en"], names["name_hi"], weight, active)
+
+
+async def set_media(session: AsyncSession, username: str, sign_language: bool | None,
+                    auto_answer: bool | None) -> Any:
+    """A user's sign-language video skill (queue login adds helpline-video) and softphone auto-answer."""
+    row = await user_q.by_username(session, username)
+    if row is None:
+        raise NotFound(f"no user {username!r}", field="username")
+    if sign_language is not None:
+        row.sign_language = sign_language
+    if auto_answer is not None:
+        row.auto_answer = auto_answer
+    await session.flush()
+    return row

@@ -250,6 +250,10 @@ from agent_console.i18n_messaging import EN as _MESSAGING_EN, HI as _MESSAGING_H
 
 EN.update(_MESSAGING_EN)
 HI.update(_MESSAGING_HI)
+from agent_console.i18n_media import EN as _MEDIA_EN, HI as _MEDIA_HI  # noqa: E402
+
+EN.update(_MEDIA_EN)
+HI.update(_MEDIA_HI)
 TABLES = {"en": EN, "hi": HI}
 
 
@@ -279,6 +283,7 @@ def js_table(lang: str, prefixes: tuple[str, ...]) -> dict[str, str]:
 
 def _merge_desk_texts() -> None:
     from agent_console.i18n_desk import DESK_EN, DESK_HI
+    from agent_console.i18n_officer import OFFICER_EN, OFFICER_HI
 
     from agent_console.i18n_year import EN as YEAR_EN, HI as YEAR_HI
 
@@ -286,6 +291,8 @@ def _merge_desk_texts() -> None:
     HI.update(DESK_HI)
     EN.update(YEAR_EN)
     HI.update(YEAR_HI)
+    EN.update(OFFICER_EN)
+    HI.update(OFFICER_HI)
 
 
 _merge_desk_texts()

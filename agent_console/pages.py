@@ -26,16 +26,23 @@ from storage.queries import users as user_q
 
 HERE = Path(__file__).resolve().parent
 TEMPLATES = Jinja2Templates(directory=str(HERE / "templates"))
-HOME = {"agent": "/agent", "officer": "/officer", "supervisor": "/supervisor", "admin": "/admin"}
+HOME = {"agent": "/agent", "officer": "/officer", "supervisor": "/supervisor", "admin": "/admin",
+        "collector": "/collector", "state_nodal": "/collector"}
 NAV = {
-    "agent": [("/agent", "nav.agent"), ("/agent/whatsapp", "nav.whatsapp")],
+    "agent": [("/agent", "nav.agent"), ("/agent/whatsapp", "nav.whatsapp"), ("/recordings", "nav.recordings")],
     "officer": [("/officer", "nav.officer")],
+    "collector": [("/collector", "nav.collector"), ("/collector/complaints", "nav.district_complaints"),
+                  ("/entry", "nav.entry")],
+    "state_nodal": [("/collector", "nav.collector"), ("/collector/complaints", "nav.district_complaints"),
+                    ("/entry", "nav.entry")],
     "supervisor": [("/supervisor", "nav.supervisor"), ("/supervisor/reports", "nav.reports"),
                    ("/supervisor/calls", "nav.calls"), ("/supervisor/complaints", "nav.complaints"),
-                   ("/supervisor/campaigns", "nav.campaigns"), ("/supervisor/messages", "nav.messages")],
-    "admin": [("/admin", "nav.admin"), ("/supervisor", "nav.supervisor"), ("/supervisor/reports", "nav.reports"),
+                   ("/supervisor/campaigns", "nav.campaigns"), ("/supervisor/messages", "nav.messages"),
+                   ("/recordings", "nav.recordings")],
+    "admin": [("/admin", "nav.admin"), ("/privacy", "nav.privacy"), ("/supervisor", "nav.supervisor"), ("/supervisor/reports", "nav.reports"),
               ("/supervisor/calls", "nav.calls"), ("/supervisor/complaints", "nav.complaints"),
-              ("/supervisor/campaigns", "nav.campaigns"), ("/supervisor/messages", "nav.messages")],
+              ("/supervisor/campaigns", "nav.campaigns"), ("/supervisor/messages", "nav.messages"),
+              ("/recordings", "nav.recordings")],
 }
 
 
@@ -151,6 +158,9 @@ def redirect(url: str) -> RedirectResponse:
 def install(app: FastAPI) -> None:
     """Turn page refusals into pages (login redirect, 403 page, CSRF page); CSRF guard for the API."""
     sessions.install(app)
+    # Compile every template now, so the first visitor of a page does not pay for it.
+    for template in sorted((HERE / "templates").glob("*.html")):
+        TEMPLATES.get_template(template.name)
 
     @app.exception_handler(LoginRequired)
     async def _login(request: Request, exc: LoginRequired) -> Response:

@@ -304,6 +304,7 @@ class DispositionSaved(DispositionChoice):
 class QueueSettingOut(BaseModel):
     queue: str
     wrapup_s: int
+    record: bool
 
 
 class HandoverOut(BaseModel):

@@ -41,7 +41,7 @@ PhoneText = Annotated[str, Field(min_length=1, max_length=20, json_schema_extra=
 CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]*$"
 DistrictCode = Annotated[str, Field(min_length=1, max_length=16, pattern=CODE_PATTERN,
                                     description="a district code from GET /api/v1/reference")]
-Role = Literal["agent", "supervisor", "officer", "admin"]
+Role = Literal["agent", "supervisor", "officer", "admin", "collector", "state_nodal"]
 
 
 class CitizenIn(Strict):
@@ -61,6 +61,9 @@ class ComplaintIn(Strict):
 
 class DisposeIn(Strict):
     report: str = Field(min_length=1, max_length=4000)
+    kind: Literal["resolved", "partially_resolved"] = Field(
+        default="resolved", description="how it ended; a complaint outside the remit is transferred, and one that "
+                                        "needs a field visit gets an interim reply")
 
 
 class FeedbackIn(Strict):

@@ -37,6 +37,9 @@ class CategoryRow:
     name_en: str
     name_hi: str
     sla_days: int
+    sla_working_days: bool = False  # SLA counted in working days (holidays and the weekly off skipped)
+    flag_after_days: int | None = None  # overdue by N days → flagged, L2 told (None: the settings' default)
+    escalate_after_days: int | None = None  # overdue by M days → escalated to L2
 
 
 @dataclass(frozen=True)
@@ -81,7 +84,9 @@ def load_reference(directory: Path = REFERENCE_DIR) -> Reference:
         DepartmentRow(
             d["code"], d["name_en"], d["name_hi"],
             tuple(
-                CategoryRow(c["code"], d["code"], c["name_en"], c["name_hi"], int(c["sla_days"]))
+                CategoryRow(c["code"], d["code"], c["name_en"], c["name_hi"], int(c["sla_days"]),
+                            bool(c.get("working_days", False)), c.get("flag_after_days"),
+                            c.get("escalate_after_days"))
                 for c in d["categories"]
             ),
         )

@@ -109,6 +109,37 @@ class Settings(BaseSettings):
     # (comma-separated addresses or networks; empty: none, the socket's peer is the client).
     login_rate: int = Field(default=10, ge=1, le=1000)
     trusted_proxies: str = ""
+    # Officer round (issue 13). Attachments: where the files live and how big one may be.
+    attachments_dir: str = "attachments"
+    attachments_max_bytes: int = Field(default=10_000_000, ge=1_000, le=200_000_000)
+    # Working-day deadlines: holidays (comma-separated YYYY-MM-DD) and the weekly day off.
+    holidays: str = ""
+    weekly_off: str = "sun"
+    # Escalation rules for categories without their own: overdue by N days → flagged and the
+    # L2 officer told; by M days → escalated to L2. How often the server checks (seconds).
+    escalation_flag_days: int = Field(default=1, ge=0, le=365)
+    escalation_escalate_days: int = Field(default=3, ge=1, le=365)
+    escalation_interval_seconds: int = Field(default=300, ge=5, le=86_400)
+    # Data protection: mask the citizen's name and phone on complaints closed this many months
+    # ago (0 = keep); how often the server applies it (hours).
+    retention_months: int = Field(default=0, ge=0, le=600)
+    # --- media (issue 16) ---
+    # Call recordings: the folder `helpline serve` reads them from, the same folder as Asterisk
+    # writes it (empty: the same path; set it when Asterisk mounts the share elsewhere), and how
+    # many days a recording is kept before the retention job deletes it.
+    call_recordings_dir: str = "call-recordings"
+    call_recordings_pbx_dir: str = ""
+    recording_retention_days: int = Field(default=90, ge=1, le=3650)
+    # The desk softphone (JsSIP over Asterisk's WebSocket transport): the WebSocket URL browsers
+    # register to (empty: no softphone, desk phones only), and the SIP domain of agents' URIs
+    # (empty: the URL's host).
+    softphone_ws_url: str = ""
+    softphone_sip_domain: str = ""
+    # The public sign-language video page /video: its address as the IVR speaks it in menu 9
+    # (`helpline prompts build`; empty: "the helpline's website"), and how many video callers may
+    # wait before the page says the queue is full.
+    video_page_url: str = ""
+    video_queue_max: int = Field(default=5, ge=1, le=100)
 
     @field_validator("trusted_proxies")
     @classmethod
@@ -120,6 +151,30 @@ class Settings(BaseSettings):
                 ipaddress.ip_network(item, strict=False)
             except ValueError as exc:
                 raise ValueError(f"HELPLINE_TRUSTED_PROXIES: {item!r} is not an address or network") from exc
+        return value
+
+    @field_validator("holidays")
+    @classmethod
+    def _check_holidays(cls, value: str) -> str:
+        from grievance.calendar import parse_holidays
+
+        parse_holidays(value)
+        return value
+
+    @field_validator("weekly_off")
+    @classmethod
+    def _check_weekly_off(cls, value: str) -> str:
+        from grievance.calendar import parse_weekly_off
+
+        parse_weekly_off(value)
+        return value
+
+    @field_validator("softphone_ws_url")
+    @classmethod
+    def _check_softphone(cls, value: str) -> str:
+        value = value.strip()
+        if value and not re.fullmatch(r"wss?://[^\s/]+(/\S*)?", value):
+            raise ValueError("HELPLINE_SOFTPHONE_WS_URL looks like wss://pbx.example.in:8089/ws")
         return value
 
     @field_validator("calling_window")

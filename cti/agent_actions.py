@@ -151,6 +151,8 @@ class AgentActions:
         if user is None:
             raise NotFound("your account no longer exists")
         queues = [queue_for(lang) for lang in user.languages.split(",") if lang]
+        if user.sign_language and queue_for("video") not in queues:  # the admin's sign-language skill
+            queues.append(queue_for("video"))
         current = await self._login_row(own)
         paused = bool(current and current.paused)
         reason = current.pause_reason if current else None

@@ -238,7 +238,8 @@ class AgentTracker:
 
     def _complete(self, e: ev.AgentComplete) -> list[AgentChange]:
         agent = self._agents.get(e.interface)
-        if agent is None or agent.phase != ON_CALL or agent.call not in (e.linkedid, None):
+        # no Linkedid (caller gone right after AgentConnect): the interface's current call
+        if agent is None or agent.phase != ON_CALL or (e.linkedid and agent.call not in (e.linkedid, None)):
             return []
         out: list[AgentChange] = []
         self._end_call(agent, e.ts)

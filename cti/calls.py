@@ -216,10 +216,16 @@ class CallTracker:
                            e.hold_time_s)]
 
     def _agent_complete(self, e: ev.AgentComplete) -> list[CallChange]:
-        call = self._call(e)
+        # No Linkedid (a caller gone within a second of AgentConnect): the call this interface
+        # answered, known from the earlier AgentConnect.
+        call = self._call(e) if e.linkedid else self._answered_by(e.interface)
         if call is not None:
             call.talk_s, call.complete_reason = e.talk_time_s, e.reason
         return []
+
+    def _answered_by(self, interface: str) -> _Call | None:
+        calls = [c for c in self._calls.values() if c.agent == interface and c.talk_s is None]
+        return max(calls, key=lambda c: c.answered_at or 0.0) if calls else None
 
     def _agent_missed(self, e: ev.AgentRingNoAnswer | ev.AgentDump) -> list[CallChange]:
         call = self._call(e)
@@ -280,6 +286,9 @@ class CallTracker:
     def _finish(self, call: _Call, at: float, outcome: str) -> list[CallChange]:
         del self._calls[call.id]
         call.ended_at, call.outcome, call.in_queue = at, outcome, False
+        if call.answered_at is not None and call.talk_s is None:
+            # answered, but no usable AgentComplete before the end: talk time from the connect
+            call.talk_s = max(0, int(at - call.answered_at))
         call.ringing_agent = None
         return [CallChange(ENDED, call.record(), at, call.agent, call.member_name, call.wait_s)]
 

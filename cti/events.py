@@ -232,8 +232,17 @@ class AgentConnect(AgentEvent):
     ring_time_s: int
 
 
-@_event("AgentComplete", *_AGENT, _int("HoldTime"), _int("TalkTime"), _str("Reason"))
+# A caller who hangs up within a second of AgentConnect: Asterisk 22 sends AgentComplete with
+# `Interface`, `TalkTime: 0`, `Reason: caller` and no Channel/Uniqueid/Linkedid (seen under load,
+# 720 SIPp calls). Those fields are then "" and the trackers fall back on the interface.
+_AGENT_LOOSE = (_str("Channel"), _str("Uniqueid"), lambda h: h.get("Linkedid") or h.get("Uniqueid") or "",
+                _known("CallerIDNum"), _str("Queue"), _req("Interface"), _opt("MemberName"),
+                _opt("DestChannel"), _opt("DestUniqueid"))
+
+
+@_event("AgentComplete", *_AGENT_LOOSE, _int("HoldTime"), _int("TalkTime"), _str("Reason"))
 class AgentComplete(AgentEvent):
+    """`channel`, `uniqueid` and `linkedid` are "" when Asterisk left them out (see above)."""
     hold_time_s: int
     talk_time_s: int
     reason: str  # caller | agent | transfer

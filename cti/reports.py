@@ -22,6 +22,7 @@ from grievance.errors import InvalidInput
 from grievance.text import spreadsheet_safe as _cell
 from grievance.reports import period
 from storage.queries import callcentre as cc_q
+from storage.queries import qa as qa_q
 from storage.queries import desk_settings
 
 SL_SECONDS = 20
@@ -79,15 +80,18 @@ async def report(session: AsyncSession, first: date, last: date, tz: ZoneInfo,
                 "lost": int(hours[h]["lost"]) if h in hours else 0} for h in range(24)]
     times = agent_times(list(await cc_q.state_changes(session, lo, hi)), lo, hi, now)
     handled = {r["agent"]: r for r in await cc_q.by_agent(session, lo, hi)}
+    quality = {r["agent"]: r for r in await qa_q.averages(session, lo, hi)}  # reviews of the period's calls
     agents = []
-    for agent in sorted(set(times) | set(handled)):
+    for agent in sorted(set(times) | set(handled) | set(quality)):
         t = times.get(agent, {})
         calls = int(handled[agent]["handled"]) if agent in handled else 0
         talk = int(handled[agent]["talk_s"] or 0) if agent in handled else 0
         agents.append({"agent": agent, "handled": calls, "talk_s": talk,
                        "logged_in_s": round(sum(t.values())), "ready_s": round(t.get("ready", 0.0)),
                        "paused_s": round(t.get("paused", 0.0)), "wrap_up_s": round(t.get("wrap_up", 0.0)),
-                       "on_call_s": round(t.get("on_call", 0.0)), "avg_talk_s": _avg(talk, calls)})
+                       "on_call_s": round(t.get("on_call", 0.0)), "avg_talk_s": _avg(talk, calls),
+                       "qa_reviews": quality[agent]["reviews"] if agent in quality else 0,
+                       "qa_avg": quality[agent]["average"] if agent in quality else None})
     wrap = sum(a["wrap_up_s"] for a in agents)
     handled_all = sum(a["handled"] for a in agents)
     total["avg_wrap_s"] = _avg(wrap, handled_all)

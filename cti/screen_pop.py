@@ -18,13 +18,14 @@ Decisions written down here:
   (`PJSIP/agent1001` -> `agent1001` = users.extension).
 - Every agent a call rang gets a `call.ended` for it: `outcome` is the call's outcome for the
   agent who answered, `missed` for an agent whose ring ended unanswered while the call went
-  on, `answered_elsewhere` when another agent took it.
+  on, `answered_elsewhere` when another agent took it, `caller_left` for an agent rung while
+  the caller left the queue (hung up, timed out or chose a callback): not a call the agent missed.
 - Every call message carries the caller context (citizens on the number, their latest
   complaints with state and due date, open callback requests), looked up once per call.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
@@ -42,6 +43,7 @@ ANSWERED = "call.answered"
 ENDED = "call.ended"
 AGENT_STATE = "agent.state"
 MISSED = "missed"
+CALLER_LEFT = "caller_left"
 TRANSFERRED = "transferred"
 ANSWERED_ELSEWHERE = "answered_elsewhere"
 EMPTY_CONTEXT: dict[str, list[dict[str, Any]]] = {"citizens": [], "complaints": [], "callbacks": []}
@@ -149,6 +151,7 @@ class PopPlanner:
         self._popped: dict[str, set[str]] = {}  # call id -> extensions it rang
         self._records: dict[str, cl.CallRecord] = {}
         self._current: dict[str, str] = {}  # extension -> call id
+        self._ring_over: dict[str, set[str]] = {}  # call id -> agents whose ring ended, outcome unknown
 
     def current_call(self, agent: str) -> cl.CallRecord | None:
         call_id = self._current.get(agent)
@@ -160,10 +163,16 @@ class PopPlanner:
             agent = extension_of(change.agent)
             if agent is None:
                 return []
+            out = []
+            for over in sorted(self._ring_over.pop(record.id, set())):  # the call went on: those rings were missed
+                if over in self._popped.get(record.id, set()):
+                    self._popped[record.id].discard(over)
+                    out.append(self._end(over, self._records.get(record.id, record), change.at, MISSED))
             self._records[record.id] = record
             self._popped.setdefault(record.id, set()).add(agent)
             self._current[agent] = record.id
-            return [Pop(RINGING, agent, change.at, record, change.waited_s)]
+            out.append(Pop(RINGING, agent, change.at, record, change.waited_s))
+            return out
         if change.kind == cl.ANSWERED_CHANGE:
             agent = extension_of(change.agent)
             if agent is None:
@@ -171,25 +180,35 @@ class PopPlanner:
             self._records[record.id] = record
             others = self._popped.get(record.id, set()) - {agent}
             self._popped[record.id] = {agent}
+            self._ring_over.pop(record.id, None)
             self._current[agent] = record.id
             out = [self._end(other, record, change.at, ANSWERED_ELSEWHERE) for other in sorted(others)]
             out.append(Pop(ANSWERED, agent, change.at, record, change.waited_s))
             return out
         if change.kind == cl.ENDED:
             self._records.pop(record.id, None)
+            self._ring_over.pop(record.id, None)
             answered_by = extension_of(record.agent)
             out = []
             for agent in sorted(self._popped.pop(record.id, set())):
                 outcome = record.outcome
                 if answered_by is not None and agent != answered_by:
                     outcome = ANSWERED_ELSEWHERE
+                elif answered_by is None and record.joined_at is not None:
+                    outcome = CALLER_LEFT  # rung while the caller left the queue
                 out.append(self._end(agent, record, change.at, outcome, change.waited_s))
             return out
         if record.id in self._records:
             self._records[record.id] = record
         return []
 
-    def agent_change(self, change: ag.AgentChange) -> list[Pop]:
+    def agent_change(self, change: ag.AgentChange,
+                     live: Callable[[str], cl.CallRecord | None] | None = None) -> list[Pop]:
+        """`live(call_id)`: the call as the tracker knows it now (None once it ended). It tells a
+        ring the agent missed (AgentRingNoAnswer: the caller still waits) from one the caller
+        ended by leaving. Device-state events come asynchronously, so a ring can end before
+        either is known: then the agent's `call.ended` waits for what comes next (the call
+        ends or is answered: `caller_left`/`answered_elsewhere`; the queue rings again: `missed`)."""
         agent = extension_of(change.interface)
         if agent is None:
             return []
@@ -198,8 +217,19 @@ class PopPlanner:
             call_id = self._current.get(agent)
             record = self._records.get(call_id) if call_id else None
             if record is not None and agent in self._popped.get(record.id, set()):
-                self._popped[record.id].discard(agent)
-                out.append(self._end(agent, record, change.at, MISSED))
+                outcome: str | None = MISSED
+                if live is not None:
+                    now = live(record.id)
+                    if now is None or (not now.in_queue and now.agent is None):
+                        outcome = CALLER_LEFT
+                    elif not any(a.interface == change.interface and a.at >= (record.ringing_at or 0.0)
+                                 for a in now.ring_attempts):
+                        outcome = None  # not known yet
+                if outcome is None:
+                    self._ring_over.setdefault(record.id, set()).add(agent)
+                else:
+                    self._popped[record.id].discard(agent)
+                    out.append(self._end(agent, record, change.at, outcome))
         out.append(Pop(AGENT_STATE, agent, change.at, state=change.new, reason=change.reason))
         return out
 

@@ -39,6 +39,7 @@ from cti.pbx_clock import PbxClock
 from cti.wrapup import Wrapup
 from cti.lease import Lease, Leases
 from cti.registrations import Registrations
+from recordings.files import checked
 from cti.ami.client import AmiClient
 from cti.ami.errors import ActionFailed, AmiError, NotConnected
 from cti.ami.framing import AmiMessage
@@ -51,6 +52,7 @@ from storage.queries import calls as call_q
 log = logging.getLogger(__name__)
 
 OUTBOUND_CONTEXTS = ("helpline-feedback", "helpline-survey")
+BOOT_WAIT_S = 60.0  # how long a resync refused by a still-booting Asterisk is tried again
 MAX_PENDING_ROWS = 100_000
 MAX_MISSED = 100_000  # pops and rows kept by a process that does not own a stream (see replay_s)
 
@@ -72,7 +74,9 @@ def call_row(server: str, record: cl.CallRecord) -> dict[str, Any]:
         "ended_at": utc(record.ended_at), "wait_s": record.wait_s, "talk_s": record.talk_s,
         "outcome": record.outcome or "", "hangup_cause": record.hangup_cause,
         "complaint_number": complaint,
-        "attempt_id": int(record.attempt) if record.attempt and record.attempt.isdigit() else None,
+        "attempt_id": int(attempt) if (attempt := record.attempt) and attempt.isascii() and attempt.isdigit() else None,
+        # MixMonitor (option b) writes only while the caller talks to an agent: answered calls only
+        "recording": checked(record.variables.get("HELPLINE_CALL_RECORDING")) if record.agent else None,
     }
 
 
@@ -231,7 +235,7 @@ class CtiService:
         pops: list[sp.Pop] = []
         if from_event and change.old == ag.ON_CALL and change.new in (ag.WRAP_UP, ag.READY):
             pops += self._after_call(server, change)
-        pops += self.planner.agent_change(change)
+        pops += self.planner.agent_change(change, server.calls.get)
         extension = sp.extension_of(change.interface)
         row = None if extension is None else {"agent": extension, "at": utc(change.at), "state": change.new,
                                                "reason": change.reason}
@@ -425,8 +429,25 @@ class CtiService:
 
     async def _on_connect(self, client: AmiClient) -> None:
         """Resync from QueueStatus and CoreShowChannels, then put back the logged-in agents
-        (the owner of the stream only: the others only track)."""
-        await self._resync(self.servers[client.name])
+        (the owner of the stream only: the others only track).
+
+        The manager accepts logins while Asterisk is still loading its modules (seen on a real
+        restart: `QueueStatus failed: Invalid/unknown command` until app_queue is loaded), so
+        a resync refused that way is tried again until Asterisk has booted (BOOT_WAIT_S)."""
+        server = self.servers[client.name]
+        loop = asyncio.get_running_loop()
+        deadline, delay = loop.time() + BOOT_WAIT_S, 0.2
+        while True:
+            try:
+                await self._resync(server)
+                return
+            except ActionFailed as exc:
+                if "unknown command" not in exc.message.lower() or loop.time() >= deadline or not client.connected:
+                    raise
+                log.info("AMI %s: Asterisk is still starting (%s); resynchronising again in %.1f s",
+                         client.name, exc, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 2.0)
 
     async def _resync(self, server: _Server) -> None:
         async with server.resync_lock:

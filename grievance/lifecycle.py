@@ -7,6 +7,8 @@ registered ─assign→ at_l1 ─dispose→ disposed ─feedback: satisfied→ c
 at_l2 ─dispose→ disposed_l2 ─feedback (any)→ closed   (L2's disposal is final; the feedback is kept)
 disposed / disposed_l2 ─no answer after max attempts→ closed (feedback = unreachable)
 at_l1 / at_l2 ─transfer→ at_l1 of another department (deadline restarts)
+at_l2 ─return (L2 officer, with a direction)→ at_l1 (deadline restarts)
+at_l1 ─escalate (system: overdue past the category's rule)→ at_l2
 ```
 `decide()` knows nothing of storage: it takes the facts it needs and returns a `Transition`
 naming the target state and its effects, or raises `TransitionRefused`.
@@ -35,6 +37,8 @@ class Action(StrEnum):
     DISSATISFIED = "dissatisfied"
     UNREACHABLE = "unreachable"
     TRANSFER = "transfer"
+    RETURN = "return"  # L2 sends the complaint back to L1 with a direction
+    ESCALATE = "escalate"  # the deadline rules: overdue long enough at L1 → L2
 
 
 class Actor(StrEnum):
@@ -46,6 +50,7 @@ class Actor(StrEnum):
     DIALER = "dialer"
     SYSTEM = "system"
     CHAT = "chat"  # the WhatsApp bot, acting on what the citizen chose
+    COLLECTOR = "collector"  # district collector / state nodal officer: reads, never moves a complaint
 
 
 class Effect(StrEnum):
@@ -123,6 +128,8 @@ TABLE: dict[tuple[State, Action], Rule] = {
     (State.AT_L2, Action.TRANSFER): _rule(
         State.AT_L1, {Actor.OFFICER, Actor.SUPERVISOR, Actor.ADMIN}, Effect.CHANGE_DEPARTMENT, Effect.ROUTE_L1
     ),
+    (State.AT_L2, Action.RETURN): _rule(State.AT_L1, {Actor.OFFICER}, Effect.ROUTE_L1),
+    (State.AT_L1, Action.ESCALATE): _rule(State.AT_L2, {Actor.SYSTEM}, Effect.ROUTE_L2),
 }
 
 MAX_REOPENS = 1
@@ -164,4 +171,6 @@ def _verb(action: Action) -> str:
         Action.DISSATISFIED: "given dissatisfied feedback",
         Action.UNREACHABLE: "closed as unreachable",
         Action.TRANSFER: "transferred",
+        Action.RETURN: "returned to L1",
+        Action.ESCALATE: "escalated",
     }[action]

@@ -5,6 +5,7 @@ a refusal raises a DomainError before anything is written.
 """
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -13,6 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from grievance import numbers, routing
+from grievance.calendar import ConfigCalendar, WorkingCalendar
 from grievance.errors import Forbidden, InvalidInput, LimitReached, NotFound
 from grievance.feedback import enqueue_feedback_call
 from grievance.lifecycle import Action, Actor, Effect, State, Transition, decide
@@ -48,15 +50,23 @@ class Policy:
     feedback_delay: timedelta = timedelta(minutes=60)
     calling_window: tuple[str, str] = ("09:00", "21:00")
     feedback_max_attempts: int = 3
+    # Working-day deadlines (categories with sla_working_days) count on this calendar.
+    calendar: WorkingCalendar | None = None
+    # Default escalation rule (a category may set its own): overdue by N days → flag, by M → L2.
+    flag_after_days: int = 1
+    escalate_after_days: int = 3
 
     @classmethod
-    def from_settings(cls, settings: Any) -> "Policy":
+    def from_settings(cls, settings: Any, calendar: WorkingCalendar | None = None) -> "Policy":
         return cls(
             timezone=ZoneInfo(settings.timezone),
             max_complaints_per_phone_per_month=settings.max_complaints_per_phone_per_month,
             feedback_delay=timedelta(minutes=settings.feedback_delay_minutes),
             calling_window=tuple(t.strftime("%H:%M") for t in settings.window),  # type: ignore[arg-type]
             feedback_max_attempts=settings.feedback_max_attempts,
+            calendar=calendar or ConfigCalendar.from_settings(settings),
+            flag_after_days=getattr(settings, "escalation_flag_days", 1),
+            escalate_after_days=getattr(settings, "escalation_escalate_days", 3),
         )
 
 
@@ -70,6 +80,41 @@ class NewComplaint:
     description: str
     language: str = "hi"
     channel: str = "phone"
+
+
+# How an officer's disposal ended. "Not in our remit" is a transfer and "needs a field visit" an
+# interim reply (grievance.officer_actions), never a disposal.
+DISPOSAL_KINDS = ("resolved", "partially_resolved")
+NOT_DISPOSALS = {
+    "not_our_remit": "a complaint outside your remit is transferred, not disposed: use Transfer",
+    "field_visit": "a complaint that needs a field visit stays open: send an interim reply with the expected date",
+}
+MIN_REPORT_LETTERS = 8
+MIN_REPORT_WORDS = 2
+
+
+def check_report(report: str) -> str:
+    """An action report says what was done: refuse ".", "done", "ok" and the like with a clear message."""
+    report = (report or "").strip()
+    if not report:
+        raise InvalidInput("an action report is required to dispose a complaint", field="report")
+    if len(report) > MAX_DESCRIPTION:
+        raise InvalidInput(f"the report is longer than {MAX_DESCRIPTION} characters", field="report")
+    letters = sum(1 for ch in report if unicodedata.category(ch)[0] in "LM")
+    if letters < MIN_REPORT_LETTERS or len(report.split()) < MIN_REPORT_WORDS:
+        raise InvalidInput("the action report is too short: say what was done, where and when "
+                           "(e.g. \"Transformer replaced on 22 Nov, supply restored\")", field="report",
+                           min_letters=MIN_REPORT_LETTERS, min_words=MIN_REPORT_WORDS)
+    return report
+
+
+def check_disposal_kind(kind: str | None) -> str:
+    kind = (kind or "resolved").strip()
+    if kind in NOT_DISPOSALS:
+        raise InvalidInput(NOT_DISPOSALS[kind], field="kind")
+    if kind not in DISPOSAL_KINDS:
+        raise InvalidInput(f"kind must be one of {', '.join(DISPOSAL_KINDS)}", field="kind")
+    return kind
 
 
 def utcnow() -> datetime:
@@ -116,7 +161,7 @@ async def register(session: AsyncSession, data: NewComplaint, who: Who, policy: 
             limit=policy.max_complaints_per_phone_per_month,
         )
     route = await routing.route(session, department=data.department, district=data.district,
-                                category=category, level=1, at=now)
+                                category=category, level=1, at=now, calendar=policy.calendar, tz=policy.timezone)
 
     citizen = await citizen_q.find(session, phone, name)
     if citizen is None:
@@ -151,26 +196,34 @@ async def get(session: AsyncSession, number: str, *, for_update: bool = False) -
     return complaint
 
 
+async def get_by_id(session: AsyncSession, complaint_id: int) -> Complaint:
+    complaint = await complaint_q.by_id(session, complaint_id)
+    if complaint is None:
+        raise NotFound(f"no complaint has the id {complaint_id}")
+    return complaint
+
+
 async def dispose(session: AsyncSession, number: str, report: str, who: Who, policy: Policy,
-                  now: datetime | None = None) -> Complaint:
-    """The officer holding the complaint disposes it with an action report; feedback is queued."""
+                  now: datetime | None = None, kind: str = "resolved") -> Complaint:
+    """The officer holding the complaint disposes it with an action report and how it ended
+    (resolved, partially resolved); feedback is queued."""
     now = now or utcnow()
-    report = report.strip()
-    if not report:
+    if not (report or "").strip():
         raise InvalidInput("an action report is required to dispose a complaint", field="report")
-    if len(report) > MAX_DESCRIPTION:
-        raise InvalidInput(f"the report is longer than {MAX_DESCRIPTION} characters", field="report")
     complaint = await get(session, number, for_update=True)
     transition = decide(complaint.state, Action.DISPOSE, who.kind)
     _check_holder(complaint, who)
+    report = check_report(report)  # after the holder check: a stranger hears "not yours", not "too short"
+    kind = check_disposal_kind(kind)
     if complaint.level == 2:
         complaint.l2_report = report
     else:
         complaint.l1_report = report
     complaint.state = transition.to_state.value
     complaint.disposed_at = now
+    complaint.disposal_kind = kind
     await _event(session, complaint, who, "dispose", transition.from_state, transition.to_state, now,
-                 {"report": report, "level": complaint.level})
+                 {"report": report, "level": complaint.level, "kind": kind})
     if Effect.QUEUE_FEEDBACK in transition.effects:
         await enqueue_feedback_call(session, complaint, now + policy.feedback_delay, now, policy)
     return complaint
@@ -188,12 +241,13 @@ async def record_feedback(session: AsyncSession, number: str, result: str, who: 
         raise InvalidInput("result must be satisfied, dissatisfied or unreachable", field="result")
     complaint = await get(session, number, for_update=True)
     transition = decide(complaint.state, action, who.kind, reopen_count=complaint.reopen_count)
-    await _apply_feedback(session, complaint, transition, who, now, detail or {})
+    await _apply_feedback(session, complaint, transition, who, now, detail or {}, policy)
     return complaint
 
 
 async def _apply_feedback(session: AsyncSession, complaint: Complaint, transition: Transition, who: Who,
-                          now: datetime, detail: dict[str, Any]) -> None:
+                          now: datetime, detail: dict[str, Any], policy: Policy | None = None) -> None:
+    calendar, tz = (policy.calendar, policy.timezone) if policy else (None, None)
     complaint.feedback = transition.action.value
     info: dict[str, Any] = {"feedback": transition.action.value, **detail}
     name = "feedback"
@@ -206,11 +260,13 @@ async def _apply_feedback(session: AsyncSession, complaint: Complaint, transitio
         officer = await reference.get_officer(session, complaint.officer_code) if complaint.officer_code else None
         if officer is None or not officer.active:  # the L1 officer has left: route afresh
             route = await routing.route(session, department=complaint.department_code,
-                                        district=complaint.district_code, category=category, level=1, at=now)
+                                        district=complaint.district_code, category=category, level=1, at=now,
+                                        calendar=calendar, tz=tz)
             complaint.officer_code = route.officer.code
             info["officer"] = route.officer.code
         complaint.assigned_at = now
-        complaint.due_at = routing.deadline(now, category.sla_days)
+        complaint.due_at = routing.due_for(now, category, calendar, tz)
+        complaint.flagged_at = None
         complaint.disposed_at = None
         name = "reopen"
         info["due_at"] = complaint.due_at.isoformat()
@@ -218,13 +274,15 @@ async def _apply_feedback(session: AsyncSession, complaint: Complaint, transitio
         category = await reference.get_category(session, complaint.category_code)
         assert category is not None
         route = await routing.route(session, department=complaint.department_code,
-                                    district=complaint.district_code, category=category, level=2, at=now)
+                                    district=complaint.district_code, category=category, level=2, at=now,
+                                    calendar=calendar, tz=tz)
         complaint.level = 2
         complaint.escalated = True
         complaint.officer_code = route.officer.code
         complaint.assigned_at = now
         complaint.due_at = route.due_at
         complaint.disposed_at = None
+        complaint.flagged_at = None
         name = "escalate"
         info.update(officer=route.officer.code, due_at=route.due_at.isoformat())
     complaint.state = transition.to_state.value
@@ -232,7 +290,8 @@ async def _apply_feedback(session: AsyncSession, complaint: Complaint, transitio
 
 
 async def transfer(session: AsyncSession, number: str, department: str, reason: str, who: Who,
-                   now: datetime | None = None, category: str | None = None) -> Complaint:
+                   now: datetime | None = None, category: str | None = None,
+                   policy: Policy | None = None) -> Complaint:
     """Reassign a complaint that belongs to another department; its deadline restarts at L1."""
     now = now or utcnow()
     reason = reason.strip()
@@ -247,7 +306,8 @@ async def transfer(session: AsyncSession, number: str, department: str, reason: 
         raise InvalidInput("the complaint is already with this department", field="department")
     new_category = await _category_for(session, department, category)
     route = await routing.route(session, department=department, district=complaint.district_code,
-                                category=new_category, level=1, at=now)
+                                category=new_category, level=1, at=now,
+                                calendar=policy.calendar if policy else None, tz=policy.timezone if policy else None)
     info = {"from_department": complaint.department_code, "to_department": department, "reason": reason,
             "officer": route.officer.code, "due_at": route.due_at.isoformat()}
     complaint.department_code = department
@@ -256,6 +316,8 @@ async def transfer(session: AsyncSession, number: str, department: str, reason: 
     complaint.officer_code = route.officer.code
     complaint.assigned_at = now
     complaint.due_at = route.due_at
+    complaint.flagged_at = None
+    complaint.expected_at = None
     complaint.state = transition.to_state.value
     await _event(session, complaint, who, "transfer", transition.from_state, transition.to_state, now, info)
     return complaint

@@ -149,8 +149,9 @@ def demo() -> None:
 @guarded
 def users_create(
     username: str,
-    role: str = typer.Option(..., "--role", help="agent | supervisor | officer | admin"),
+    role: str = typer.Option(..., "--role", help="agent | supervisor | officer | admin | collector | state_nodal"),
     officer: str | None = typer.Option(None, "--officer", help="officer code (officer users)"),
+    district: str | None = typer.Option(None, "--district", help="district code (collector users)"),
     extension: str | None = typer.Option(None, "--extension", help="PJSIP endpoint (agent users)"),
     languages: str = typer.Option("hi,en", "--languages", help="queues the agent serves: hi,en"),
     password_stdin: bool = typer.Option(False, "--password-stdin", help="read the password from standard input"),
@@ -171,12 +172,27 @@ def users_create(
         try:
             async with db.session_scope() as session:
                 await create_user(session, username, role, password, officer=officer, extension=extension,
-                                  languages=languages)
+                                  languages=languages, district=district)
         finally:
             await db.dispose()
 
     run(_create())
     typer.echo(f"created {role} {username}")
+
+
+@users_app.command("softphone-password")
+@guarded
+def users_softphone_password(extension: str) -> None:
+    """Print the SIP password of EXTENSION's WebRTC endpoint (its auth section in pjsip.conf):
+    derived from HELPLINE_SECRET_KEY, so run it with the settings `helpline serve` uses."""
+    from agent_console.softphone import password
+    from helpline.secret import with_secret
+    from ivr.scripts import AGENT_EXTENSION
+
+    if not AGENT_EXTENSION.fullmatch(extension):
+        raise CliError("an extension is lowercase letters and digits starting with a letter, or 2XXX")
+    settings = with_secret(load_settings())
+    typer.echo(password(settings.secret_key, extension))
 
 
 @prompts_app.command("build")
@@ -207,8 +223,11 @@ def prompts_build(
         finally:
             await db.dispose()
 
+    from ivr.video_page import with_video_page
+
     dynamic, recorded = run(_from_db())
-    report = build_prompts(merged(load_manifests(), dynamic), out, force=force, keep=recorded)
+    shipped = with_video_page(load_manifests(), settings.video_page_url)  # menu 9 speaks the page's address
+    report = build_prompts(merged(shipped, dynamic), out, force=force, keep=recorded)
     typer.echo(str(report))
 
 

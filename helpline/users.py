@@ -22,7 +22,7 @@ AGENT_QUEUES = ("hi", "en", "video")
 
 async def create_user(session: AsyncSession, username: str, role: str, password: str, *,
                       officer: str | None = None, extension: str | None = None,
-                      languages: str = "hi,en") -> User:
+                      languages: str = "hi,en", district: str | None = None) -> User:
     if not _USERNAME.fullmatch(username):
         raise InvalidInput("username: 2-64 characters, lowercase letters, digits, '.', '_' or '-'", field="username")
     if role not in ROLES:
@@ -38,6 +38,16 @@ async def create_user(session: AsyncSession, username: str, role: str, password:
     elif officer:
         raise InvalidInput("only officer users have an officer code", field="officer",
                            cli_message="--officer applies to officer users only")
+    if role == "collector":
+        if not district:
+            raise InvalidInput("a collector user needs a district", field="district",
+                               cli_message="a collector user needs --district CODE")
+        district = district.strip().upper()
+        if await reference.get_district(session, district) is None:
+            raise InvalidInput(f"unknown district {district!r}", field="district")
+    elif district:
+        raise InvalidInput("only collector users have a district (the state nodal officer sees every district)",
+                           field="district", cli_message="--district applies to collector users only")
     if role == "agent" and not extension:
         raise InvalidInput("an agent user needs an extension: the name of its phone's PJSIP endpoint, "
                            "such as agent1001", field="extension",
@@ -54,5 +64,5 @@ async def create_user(session: AsyncSession, username: str, role: str, password:
                                field="languages")
     return await user_q.add(session, User(
         username=username, password_hash=await asyncio.to_thread(hash_password, password), role=role, officer_code=officer,
-        extension=extension, languages=languages, active=True, created_at=utcnow(),
+        extension=extension, languages=languages, active=True, created_at=utcnow(), district_code=district or None,
     ))

@@ -17,6 +17,8 @@ def components(settings: Settings, run_web: Any) -> list[Any]:
     from dialer.run import run_dialer
     from helpline.agreement import run_agreement
     from ivr.service import run_fastagi
+    from helpline.jobs import run_jobs
     from messaging.run import run_messaging
+    from recordings.retention import run_recordings
 
-    return [run_agreement, run_cti, run_fastagi, run_web, run_dialer, run_messaging]
+    return [run_agreement, run_cti, run_fastagi, run_web, run_dialer, run_messaging, run_jobs, run_recordings]

@@ -10,6 +10,9 @@ same run overwrites the first), and the WAV may appear after `runAndWait` return
 render waits for the finished-utterance callback and for the file, then checks the result.
 A failure raises PromptError naming the prompt; no empty or partial file is left behind.
 
+Hindi number words are also linked as `<out>/hi/digits/N.wav` (Asterisk's say functions and
+the queue's position announcements look there; English has Asterisk's own).
+
 Builds are incremental: `<out>/prompts-state.json` maps `lang/name` to a hash of the text,
 the voice and the audio format, and a prompt whose hash is unchanged and whose file exists is
 skipped, and so is one an administrator recorded (`keep`). Renders run in worker processes (spawned, so each has its own espeak instance), which
@@ -25,6 +28,7 @@ import json
 import logging
 import multiprocessing
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -79,10 +83,13 @@ class BuildReport:
     workers: int = 0
     rendered_keys: tuple[str, ...] = field(default=())
 
+    digit_links: int = 0
+
     def __str__(self) -> str:
         per = f", {self.render_s / self.rendered * 1000:.0f} ms per prompt" if self.rendered else ""
+        links = f", {self.digit_links} digits links" if self.digit_links else ""
         return (
-            f"prompts: {self.rendered} rendered, {self.skipped} unchanged, {self.removed} removed"
+            f"prompts: {self.rendered} rendered, {self.skipped} unchanged, {self.removed} removed{links}"
             f" in {self.elapsed_s:.1f} s ({self.workers} workers{per}) -> {self.out_dir}"
         )
 
@@ -200,6 +207,7 @@ def build_prompts(
             render_s = _run_jobs(jobs, pool_size, state, rendered)
     finally:
         _save_state(out_dir, state)
+    links = link_say_digits(manifests, out_dir, chosen)
     report = BuildReport(
         out_dir=out_dir,
         rendered=len(rendered),
@@ -209,9 +217,42 @@ def build_prompts(
         render_s=render_s,
         workers=pool_size,
         rendered_keys=tuple(rendered),
+        digit_links=links,
     )
     log.info("%s", report)
     return report
+
+
+# Languages whose say files (digits/N) Asterisk's own sound packages already have.
+SAY_LANGS_SHIPPED = frozenset({"en"})
+_NUMBER_RE = re.compile(r"num-(\d+)")
+
+
+def link_say_digits(manifests: Mapping[str, Mapping[str, str]], out_dir: Path, langs: Iterable[str]) -> int:
+    """Give Asterisk's say functions our number words: `<out>/<lang>/digits/N.wav` links to
+    `../helpline/num-N.wav` for every `num-N` prompt of a language Asterisk has no sounds for
+    (Hindi). app_queue's position announcements look up `digits/N` in the channel's language
+    first (dialplans/README.md, "Position announcements in Hindi"). Returns the number of links."""
+    made = 0
+    for lang in langs:
+        if lang in SAY_LANGS_SHIPPED:
+            continue
+        digits = Path(out_dir) / lang / "digits"
+        for name in manifests[lang]:
+            match = _NUMBER_RE.fullmatch(name)
+            if match is None or not prompt_file(out_dir, lang, name).is_file():
+                continue
+            digits.mkdir(parents=True, exist_ok=True)
+            link = digits / f"{int(match.group(1))}.wav"
+            target = Path("..") / prompt_file(Path("."), lang, name).relative_to(lang)
+            if link.is_symlink() and Path(os.readlink(link)) == target:
+                made += 1
+                continue
+            if link.is_symlink() or link.exists():
+                link.unlink()
+            link.symlink_to(target)
+            made += 1
+    return made
 
 
 def _run_jobs(

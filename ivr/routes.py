@@ -10,8 +10,8 @@ from functools import partial
 
 from ivr import scripts
 from ivr.fastagi import Route
-from ivr.flows import (callback_request, caller_lookup, complaint_status, feedback, feedback_call, hours, survey,
-                       voice_complaint)
+from ivr.flows import (callback_request, caller_lookup, complaint_status, feedback, feedback_call, hours, recording,
+                       survey, video_ticket, voice_complaint)
 from ivr.flows.common import Flow, FlowDeps
 
 FLOWS: Mapping[str, Flow] = {
@@ -23,6 +23,8 @@ FLOWS: Mapping[str, Flow] = {
     scripts.SURVEY: survey.run,
     scripts.HOURS: hours.run,
     scripts.VOICE_COMPLAINT: voice_complaint.run,
+    scripts.RECORDING: recording.run,
+    scripts.VIDEO_TICKET: video_ticket.run,
 }
 
 

@@ -18,6 +18,8 @@ CALLBACK_REQUEST = "callback-request"
 SURVEY = "survey"
 HOURS = "hours"
 VOICE_COMPLAINT = "voice-complaint"
+RECORDING = "recording"
+VIDEO_TICKET = "video-ticket"
 
 AGI_SCRIPTS = (
     CALLER_LOOKUP,
@@ -28,6 +30,8 @@ AGI_SCRIPTS = (
     SURVEY,
     HOURS,
     VOICE_COMPLAINT,
+    RECORDING,
+    VIDEO_TICKET,
 )
 
 SCRIPT_MEANINGS = {
@@ -40,6 +44,8 @@ SCRIPT_MEANINGS = {
     HOURS: "inbound: are agents on duty (service hours, holidays) and is there an emergency message; "
            "argument = the queue (default helpline-<language>)",
     VOICE_COMPLAINT: "after hours: the caller records a complaint; stores a callback request with the recording's name",
+    RECORDING: "caller about to wait in a queue; argument = the queue; names the recording when that queue records",
+    VIDEO_TICKET: "video call from the public page /video; argument = its ticket (X-Helpline-Ticket); admits it to helpline-video",
 }
 
 # Where a flow that fails sends the call (the FastAGI server does this before it closes the

@@ -8,10 +8,14 @@ from ivr import scripts
 from ivr.fastagi import FastAgiServer
 from ivr.flows.common import FlowDeps
 from ivr.routes import build_routes
+from recordings.files import RecordingFolder
 
 
 def flow_deps(ctx: AppContext) -> FlowDeps:
-    return FlowDeps(db=ctx.db, policy=ctx.policy, tz=ctx.tz)
+    return FlowDeps(db=ctx.db, policy=ctx.policy, tz=ctx.tz,
+                    recordings=RecordingFolder.from_settings(ctx.settings.call_recordings_dir,
+                                                             ctx.settings.call_recordings_pbx_dir),
+                    secret_key=ctx.settings.secret_key)
 
 
 async def run_fastagi(ctx: AppContext, stop: asyncio.Event) -> None:

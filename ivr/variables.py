@@ -112,6 +112,20 @@ RECORDING = "HELPLINE_RECORDING"
 # voice-complaint; the dialplan records ${HELPLINE_RECORDINGS}/${HELPLINE_RECORDING}.wav.
 RECORDINGS = "HELPLINE_RECORDINGS"      # global: the folder Record() writes to (HELPLINE_RECORDINGS_DIR)
 
+# --- recordings (the queue's administrator setting) ------------------------------------------
+
+CALL_RECORDING = "HELPLINE_CALL_RECORDING"
+# The call's recording, relative to HELPLINE_CALL_RECORDINGS_DIR: YYYY/MM/DD/<uniqueid>.wav. Set by
+# the `recording` flow when the caller's queue records; read by the CTI (the call's row).
+CALL_RECORDING_FILE = "HELPLINE_CALL_RECORDING_FILE"
+# The same file as Asterisk sees it (HELPLINE_CALL_RECORDINGS_PBX_DIR); empty = not recorded. Cleared
+# by the dialplan, set by `recording`; the dialplan plays helpline/recording-notice and starts
+# MixMonitor(<file>,b) on the caller's channel (both legs, while bridged with an agent).
+
+VIDEO_OK = "HELPLINE_VIDEO_OK"
+# "1" when a call from the public video page brought a valid ticket. Cleared by the dialplan
+# ([helpline-video-web]), set by `video-ticket`; without it the call is refused.
+
 # --- outbound (dialer) -----------------------------------------------------------------------
 
 ATTEMPT = "HELPLINE_ATTEMPT"
@@ -135,7 +149,8 @@ ALL = (
     AGI, TRUNK, CALLERID, QUEUE_MAX_WAIT, LANG, IVR_PATH, TRIES, FAILURES, CALLER_KNOWN,
     OPEN_COMPLAINTS, CITIZEN_NAME, CITIZEN_LANG, COMPLAINT_NO, STATUS_RESULT, FEEDBACK_RESULT,
     NEXT, QUEUE, QUEUE_JOINED, CALLBACK_REASON, CALLBACK, CALLBACK_TRIES, ATTEMPT, SURVEY_DONE,
-    AGI_FAILED, DIAL_NUMBER, OPEN, CLOSED_REASON, EMERGENCY, RECORDING, RECORDINGS,
+    AGI_FAILED, DIAL_NUMBER, OPEN, CLOSED_REASON, EMERGENCY, RECORDING, RECORDINGS, CALL_RECORDING,
+    CALL_RECORDING_FILE, VIDEO_OK,
 )
 
 

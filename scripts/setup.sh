@@ -36,3 +36,6 @@ extras="."
 [ "$want_test" = 1 ] && extras=".[test]"
 .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip >/dev/null
 .venv/bin/python -m pip install -q --disable-pip-version-check -e "$extras"
+# The desk softphone's JsSIP bundle (npm registry, bundled here, never committed): without it the
+# desk works with desk phones only.
+scripts/build-softphone.sh || echo "softphone: JsSIP bundle not built; the desk works with desk phones only" >&2

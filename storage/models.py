@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    false,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -79,6 +80,12 @@ class Category(Base):
     name_hi: Mapped[str] = mapped_column(String(150))
     name_en: Mapped[str] = mapped_column(String(150))
     sla_days: Mapped[int] = mapped_column(Integer)
+    # Issue 13: deadlines that act. SLA counted in working days (holidays from config) when set;
+    # overdue by flag_after_days → the L2 officer is told and the complaint flagged; by
+    # escalate_after_days → escalated to L2. NULL: the default rule of the settings.
+    sla_working_days: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    flag_after_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    escalate_after_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class Officer(Base):
@@ -119,6 +126,12 @@ class User(Base):
     # Bumped on logout and password change: tokens signed with an older version stop working.
     token_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # A collector sees one district (issue 13); NULL for every other role and the state-level variant.
+    district_code: Mapped[str | None] = mapped_column(ForeignKey("districts.code"), nullable=True)
+    # Media (issue 16): a sign-language agent (logged in to helpline-video too), and whether the
+    # desk softphone answers a queue call by itself.
+    sign_language: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    auto_answer: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 # --- citizens and complaints ------------------------------------------------------------------
@@ -148,9 +161,17 @@ class Complaint(Base):
     __tablename__ = "complaints"
     __table_args__ = (
         Index("ix_complaints_state_due", "state", "due_at"),
-        Index("ix_complaints_inbox", "officer_code", "state", "due_at"),
+        # the officer's inbox: covering, so its count and every filter but search read the index only
+        Index("ix_complaints_inbox", "officer_code", "state", "due_at", "category_code", "reopen_count", "escalated",
+              "id"),
         Index("ix_complaints_registered", "registered_at"),
         Index("ix_complaints_phone_month", "phone", "registered_at"),
+        # the collector's page: covering indexes, so a district's day and pending work are read
+        # from the index alone at a million complaints
+        Index("ix_complaints_district_registered", "district_code", "registered_at", "department_code",
+              "officer_code", "state", "feedback", "disposed_at", "due_at", "id"),
+        Index("ix_complaints_district_state_due", "district_code", "state", "due_at", "officer_code",
+              "reopen_count", "escalated", "id"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(11), unique=True)
@@ -175,12 +196,19 @@ class Complaint(Base):
     l1_report: Mapped[str | None] = mapped_column(Text, nullable=True)
     l2_report: Mapped[str | None] = mapped_column(Text, nullable=True)
     registered_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # Issue 13: how it was disposed, the interim reply's promised date, the overdue flag of the
+    # escalation rules, and when retention masked the citizen's personal data.
+    disposal_kind: Mapped[str | None] = mapped_column(String(24), nullable=True)
+    expected_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    flagged_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    masked_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
 
 class ComplaintEvent(Base):
     """The audit trail: one row per transition (who, when, from, to, detail)."""
 
     __tablename__ = "complaint_events"
+    __table_args__ = (Index("ix_complaint_events_actor", "actor", "action"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id"), index=True)
     at: Mapped[datetime] = mapped_column(UtcDateTime)
@@ -190,6 +218,58 @@ class ComplaintEvent(Base):
     from_state: Mapped[str | None] = mapped_column(String(16), nullable=True)
     to_state: Mapped[str] = mapped_column(String(16))
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class ComplaintAttachment(Base):
+    """A file kept with a complaint: an officer's site photo or order copy, a citizen's WhatsApp
+    photo or voice note. The bytes live in the attachment store (HELPLINE_ATTACHMENTS_DIR)."""
+
+    __tablename__ = "complaint_attachments"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # photo | voice | document | video
+    mime: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    original_name: Mapped[str] = mapped_column(String(255))
+    storage_key: Mapped[str] = mapped_column(String(255), unique=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    channel: Mapped[str] = mapped_column(String(16))  # officer | whatsapp | staff | …
+    added_by: Mapped[str] = mapped_column(String(64))
+    added_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class TransferRequest(Base):
+    """An officer asks to move a complaint to another district's officer (or department); the
+    receiving officer or a supervisor accepts or refuses it. The reason goes into the history."""
+
+    __tablename__ = "transfer_requests"
+    __table_args__ = (Index("ix_transfer_requests_to", "to_officer_code", "state"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id"), index=True)
+    from_officer_code: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    to_officer_code: Mapped[str] = mapped_column(ForeignKey("officers.code"))
+    reason: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(16))  # pending | accepted | refused
+    requested_by: Mapped[str] = mapped_column(String(64))
+    requested_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    decided_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class DataAccess(Base):
+    """Who looked at a citizen's personal data outside a call (officer and collector pages,
+    supervisors' search, exports): the data-protection audit."""
+
+    __tablename__ = "data_access_log"
+    __table_args__ = (Index("ix_data_access_log_at", "at"), Index("ix_data_access_log_phone", "phone", "at"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    username: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(16))
+    what: Mapped[str] = mapped_column(String(32))  # complaint_page | export | api_complaint | …
+    complaint_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    phone: Mapped[str | None] = mapped_column(String(16), nullable=True)
 
 
 # --- calls and agents ------------------------------------------------------------------------
@@ -220,6 +300,10 @@ class Call(Base):
     complaint_number: Mapped[str | None] = mapped_column(String(11), nullable=True)
     disposition: Mapped[str | None] = mapped_column(String(32), nullable=True)
     attempt_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # The call's recording, relative to HELPLINE_CALL_RECORDINGS_DIR (recordings/), and when the
+    # retention job deleted it.
+    recording: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    recording_deleted_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
 
 class AgentStateChange(Base):
@@ -519,6 +603,8 @@ class QueueSetting(Base):
     __tablename__ = "queue_settings"
     queue: Mapped[str] = mapped_column(String(64), primary_key=True)
     wrapup_s: Mapped[int] = mapped_column(Integer, default=30)
+    # Calls answered from this queue are recorded (the caller hears "this call may be recorded").
+    record: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class DispositionReason(Base):
@@ -608,3 +694,52 @@ class PromptRecording(Base):
     duration_s: Mapped[float] = mapped_column(default=0.0)
     uploaded_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
     uploaded_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+# --- recordings and quality review (issue 16) ---------------------------------------------------
+
+
+class RecordingListen(Base):
+    """Who listened to which call's recording, and when (the audit admins read)."""
+
+    __tablename__ = "recording_listens"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("calls.id"), index=True)
+    username: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(16))
+    at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+
+
+class QaCriterion(Base):
+    """One point of the quality review the administrator defines (greeting, number read back...)."""
+
+    __tablename__ = "qa_criteria"
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name_hi: Mapped[str] = mapped_column(String(100))
+    name_en: Mapped[str] = mapped_column(String(100))
+    weight: Mapped[int] = mapped_column(Integer, default=1)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class QaReview(Base):
+    """A supervisor's review of one answered call: the score is the met criteria's share of the weight."""
+
+    __tablename__ = "qa_reviews"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("calls.id"), unique=True)
+    agent: Mapped[str] = mapped_column(String(64), index=True)
+    reviewer: Mapped[str] = mapped_column(String(64))
+    reviewed_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    score: Mapped[int] = mapped_column(Integer)  # 0-100
+    comment: Mapped[str] = mapped_column(String(1000), default="")
+
+
+class QaMark(Base):
+    """One criterion of a review: met or not, with the weight it had then."""
+
+    __tablename__ = "qa_marks"
+    review_id: Mapped[int] = mapped_column(ForeignKey("qa_reviews.id", ondelete="CASCADE"), primary_key=True)
+    criterion: Mapped[str] = mapped_column(String(32), primary_key=True)
+    weight: Mapped[int] = mapped_column(Integer)
+    met: Mapped[bool] = mapped_column(Boolean)

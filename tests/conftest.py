@@ -108,15 +108,32 @@ async def client(ctx: AppContext) -> AsyncIterator[httpx.AsyncClient]:
         yield c
 
 
+# The real-Asterisk tests (tests/integration, marker `asterisk`) run a throwaway Asterisk from
+# ../shared/asterisk (or HELPLINE_TEST_ASTERISK_DIR). Only its existence is looked at here: the
+# fast suite never reads ../shared.
+ASTERISK_DIR = Path(os.environ.get("HELPLINE_TEST_ASTERISK_DIR") or REPO.parent / "shared" / "asterisk")
+
+
+def asterisk_deselect_reason() -> str | None:
+    """Why the `asterisk` tests are not selected, or None when they run (always in CI)."""
+    if dbs.IN_CI:
+        return None
+    if (ASTERISK_DIR / "run-asterisk").is_file():
+        return None
+    return (f"no Asterisk build at {ASTERISK_DIR} (../shared/asterisk, or set HELPLINE_TEST_ASTERISK_DIR); "
+            "CI=true makes them mandatory")
+
+
 def pytest_report_header(config: pytest.Config) -> str:
-    if os.environ.get("HELPLINE_TEST_AMI_URL"):
-        return "asterisk tests: against the Asterisk at HELPLINE_TEST_AMI_URL"
-    return "asterisk tests (tests/integration): not selected; set HELPLINE_TEST_AMI_URL to run them against a lab Asterisk"
+    reason = asterisk_deselect_reason()
+    if reason is None:
+        return f"asterisk tests (tests/integration): selected, throwaway Asterisk from {ASTERISK_DIR}"
+    return f"asterisk tests (tests/integration): deselected: {reason}"
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """The real-Asterisk tests need a lab PBX: without one they are not selected (never run half-way)."""
-    if os.environ.get("HELPLINE_TEST_AMI_URL"):
+    """Without an Asterisk build the real-Asterisk tests are deselected (never run half-way)."""
+    if asterisk_deselect_reason() is None:
         return
     lab = [item for item in items if item.get_closest_marker("asterisk")]
     if lab:

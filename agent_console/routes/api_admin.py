@@ -30,6 +30,7 @@ class UserIn(Strict):
     password: Password
     officer: str | None = Field(default=None, max_length=32)
     extension: str | None = Field(default=None, max_length=32)
+    district: str | None = Field(default=None, max_length=16, description="a collector's district")
 
 
 class UserPatch(Strict):
@@ -69,7 +70,7 @@ async def list_users(session: AsyncSession = Depends(get_session, scope="functio
 async def add_user(body: UserIn, session: AsyncSession = Depends(get_session, scope="function"),
                    _u: CurrentUser = ADMIN) -> dict[str, Any]:
     user = await create_user(session, body.username, body.role, body.password, officer=body.officer or None,
-                             extension=body.extension or None)
+                             extension=body.extension or None, district=body.district or None)
     return admin.user_json(user)
 
 

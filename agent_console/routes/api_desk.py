@@ -50,6 +50,7 @@ class HandoverIn(Strict):
 
 class QueueSettingIn(Strict):
     wrapup_s: int
+    record: bool | None = None  # record the queue's answered calls; left as it is when absent
 
 
 class DispositionIn(Strict):
@@ -120,8 +121,8 @@ async def list_dispositions(session: AsyncSession = Depends(get_session, scope="
 @router.put("/admin/queues/{queue}", response_model=QueueSettingOut)
 async def put_queue(queue: CodePath, body: QueueSettingIn, session: AsyncSession = Depends(get_session, scope="function"),
                     _user: CurrentUser = Depends(require("admin"))) -> dict[str, Any]:
-    row = await desk_admin.put_queue(session, queue, body.wrapup_s)
-    return {"queue": row.queue, "wrapup_s": row.wrapup_s}
+    row = await desk_admin.put_queue(session, queue, body.wrapup_s, body.record)
+    return {"queue": row.queue, "wrapup_s": row.wrapup_s, "record": row.record}
 
 
 @router.put("/admin/dispositions/{code}", response_model=DispositionSaved)

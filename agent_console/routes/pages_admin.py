@@ -18,6 +18,7 @@ from grievance.errors import DomainError, InvalidInput
 from helpline.users import create_user
 from grievance.service import utcnow
 from ivr import hours_admin
+from storage.queries import qa as qa_q
 from storage.queries import desk_settings, reference
 from storage.queries import hours as hours_q
 from storage.queries import prompts as prompt_q
@@ -27,7 +28,7 @@ from storage.queries import users as user_q
 
 router = APIRouter(include_in_schema=False)
 SECTIONS = ("users", "officers", "departments", "categories", "pause_reasons", "queues", "dispositions", "handover",
-            "hours", "holidays", "voices")
+            "hours", "holidays", "voices", "qa", "media")
 
 
 def _int(value: str, field: str) -> int:
@@ -49,9 +50,10 @@ async def _page(request: Request, pu: PageUser, ctx: AppContext, *, status: int 
             "all_holidays": await hours_q.holidays(session),
             "recordings": await prompt_q.recordings(session),
             "prompt_names": sorted((await voice_admin.known_prompts(session)).get("en", {})),
+            "qa_criteria": await qa_q.criteria(session),
         }
     return render(request, "admin.html", pu.lang, pu=pu, status=status, roles=ROLES, sections=SECTIONS,
-                  **data, **values)
+                  retention_days=ctx.settings.recording_retention_days, **data, **values)
 
 
 @router.get("/admin")
@@ -78,9 +80,11 @@ async def _apply(request: Request, pu: PageUser, ctx: AppContext, section: str,
 @router.post("/admin/users")
 async def add_user(request: Request, ctx: AppContext = Depends(get_ctx), pu: PageUser = Depends(form_user("admin")),
                    username: str = Form(default=""), role: str = Form(default=""), password: str = Form(default=""),
-                   officer: str = Form(default=""), extension: str = Form(default="")) -> Response:
+                   officer: str = Form(default=""), extension: str = Form(default=""),
+                   district: str = Form(default="")) -> Response:
     return await _apply(request, pu, ctx, "users", lambda s: create_user(
-        s, username.strip(), role, password, officer=officer.strip() or None, extension=extension.strip() or None))
+        s, username.strip(), role, password, officer=officer.strip() or None, extension=extension.strip() or None,
+        district=district.strip() or None))
 
 
 @router.post("/admin/users/{username}")

@@ -51,7 +51,7 @@ async def _desk(request: Request, pu: PageUser, ctx: AppContext, *, q: str = "",
                   texts=i18n.js_table(pu.lang, ("agent.", "call.", "c2c.", "state.", "col.", "citizens.",
                                                 "complaints.", "register.", "search.", "disposition.", "lang.",
                                                 "ctl.", "cb.", "recent.", "cp.", "ring.", "err.", "event.",
-                                                "officer.", "detail.", "queue.")),
+                                                "officer.", "detail.", "queue.", "actor.", "sp.")),
                   **values)
 
 

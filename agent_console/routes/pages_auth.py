@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import FileResponse, Response
 
 from agent_console import i18n
-from agent_console.auth import issue_token
+from agent_console.auth import ROLES, issue_token
 from agent_console.context import AppContext
 from agent_console.deps import SESSION_COOKIE, get_ctx, load_user
 from agent_console.errors import ApiError
@@ -106,7 +106,7 @@ async def login(request: Request, ctx: AppContext = Depends(get_ctx), username: 
 
 @router.post("/logout")
 async def logout(ctx: AppContext = Depends(get_ctx),
-                 pu: PageUser = Depends(form_user("agent", "officer", "supervisor", "admin"))) -> Response:
+                 pu: PageUser = Depends(form_user(*ROLES))) -> Response:
     async with ctx.db.session_scope() as session:
         await sign_out_everywhere(session, pu.user.id)
     announce_signed_out(ctx, pu.user.id)
@@ -117,7 +117,7 @@ async def logout(ctx: AppContext = Depends(get_ctx),
 
 @router.post("/lang")
 async def switch_language(ctx: AppContext = Depends(get_ctx), lang: str = Form(), back: str = Form(default="/"),
-                          pu: PageUser = Depends(form_user("agent", "officer", "supervisor", "admin"))) -> Response:
+                          pu: PageUser = Depends(form_user(*ROLES))) -> Response:
     if lang not in i18n.LANGUAGES:
         raise HTTPException(422, f"language must be one of {', '.join(i18n.LANGUAGES)}")
     async with ctx.db.session_scope() as session:

@@ -213,8 +213,10 @@ def _int(value: str, field: str) -> int:
 
 @router.post("/admin/queues")
 async def put_queue(request: Request, ctx: AppContext = Depends(get_ctx), pu: PageUser = Depends(form_user("admin")),
-                    queue: str = Form(default=""), wrapup_s: str = Form(default="")) -> Response:
-    return await _apply(request, pu, ctx, "queues", lambda s: desk_admin.put_queue(s, queue, _int(wrapup_s, "wrapup_s")))
+                    queue: str = Form(default=""), wrapup_s: str = Form(default=""),
+                    record: str = Form(default="")) -> Response:
+    return await _apply(request, pu, ctx, "queues", lambda s: desk_admin.put_queue(s, queue, _int(wrapup_s, "wrapup_s"),
+                                                                                  record == "1"))
 
 
 @router.post("/admin/dispositions")

@@ -13,7 +13,7 @@
   function eventItem(e) {
     const li = H.el("li", {}, [H.el("span", {class: "when", text: H.fmtDate(e.at)}), " ",
       H.el("strong", {text: D.T["event." + e.action] || e.action}),
-      e.to ? " → " + D.stateLabel(e.to) : "", H.el("span", {class: "muted", text: " · " + e.actor + " (" + e.actor_kind + ")"})]);
+      e.to ? " → " + D.stateLabel(e.to) : "", H.el("span", {class: "muted", text: " · " + e.actor + " (" + (D.T["actor." + e.actor_kind] || e.actor_kind) + ")"})]);
     const d = e.detail || {};
     for (const k of ["report", "reason"]) if (d[k]) li.append(H.el("div", {class: "report", text: d[k]}));
     if (d.feedback) li.append(H.el("div", {class: "muted", text: t("cp.fb." + d.feedback)}));

@@ -21,6 +21,7 @@ from ivr import variables as v
 from ivr.fastagi import AgiChannel, AgiError
 from ivr.manifest import prompt_path
 from ivr.speech import LANGUAGES
+from recordings.files import RecordingFolder
 from storage.db import Database
 
 logger = logging.getLogger("ivr.flows")
@@ -51,6 +52,8 @@ class FlowDeps:
     tries: int = TRIES
     number_timeout_ms: int = NUMBER_TIMEOUT_MS
     choice_timeout_ms: int = CHOICE_TIMEOUT_MS
+    recordings: RecordingFolder | None = None  # where the `recording` flow names calls' files
+    secret_key: str = ""  # checks the video page's tickets (`video-ticket`)
 
 
 Flow = Callable[[AgiChannel, FlowDeps], Awaitable[None]]

@@ -55,10 +55,16 @@ def decide(event: EventFacts, complaint: ComplaintFacts) -> list[Notice]:
     citizen = _citizen_purpose(event)
     if citizen == "disposed":
         out.append(Notice(CITIZEN, citizen, {**base, "report": detail.get("report") or complaint.report or ""}))
+    elif citizen == "interim":
+        out.append(Notice(CITIZEN, citizen, {**base, "due": detail.get("expected_on") or due,
+                                             "report": detail.get("text") or ""}))
     elif citizen == "feedback_request":
         out.append(Notice(CITIZEN, citizen, {**base, "report": complaint.report or ""}, whatsapp_only=True))
     elif citizen is not None:
         out.append(Notice(CITIZEN, citizen, base))
+    if event.action == "flag" and detail.get("l2_officer"):  # the deadline rules: L2 is told
+        out.append(Notice(OFFICER, "overdue_flag", {**base, "days": detail.get("days_overdue", "")},
+                          officer_code=str(detail["l2_officer"])))
     officer = _new_holder(event, complaint)
     if officer is not None:
         out.append(Notice(OFFICER, "assigned", {
@@ -79,6 +85,8 @@ def _citizen_purpose(event: EventFacts) -> str | None:
         return "escalated"
     if action in ("transfer", "accept_transfer"):
         return "transferred"
+    if action == "interim":
+        return "interim"
     if action == "feedback_call_failed":
         return "feedback_request"
     if to_state == "closed" and event.from_state != "closed":

@@ -36,6 +36,14 @@ TEXTS: dict[str, dict[str, str]] = {
         "hi": "1076 हेल्पलाइन: शिकायत {number} अब {department} के पास है। नई अंतिम तिथि {due}।",
         "en": "1076 Helpline: complaint {number} is now with {department}. New due date {due}.",
     },
+    "interim": {
+        "hi": "1076 हेल्पलाइन: शिकायत {number} पर कार्यवाही शुरू हो गई है: {report}। अपेक्षित तिथि {due}।",
+        "en": "1076 Helpline: action has started on complaint {number}: {report}. Expected by {due}.",
+    },
+    "overdue_flag": {
+        "hi": "1076 हेल्पलाइन: L1 पर शिकायत {number} समय-सीमा से {days} दिन अधिक हो गई है (अंतिम तिथि {due})। कृपया देखें।",
+        "en": "1076 Helpline: complaint {number} is {days} days overdue at L1 (due {due}). Please look into it.",
+    },
     "closed": {
         "hi": "1076 हेल्पलाइन: शिकायत {number} बंद कर दी गई है। हेल्पलाइन का उपयोग करने के लिए धन्यवाद।",
         "en": "1076 Helpline: complaint {number} is closed. Thank you for using the helpline.",
@@ -67,6 +75,8 @@ PARAMS: dict[str, tuple[str, ...]] = {
     "escalated": ("number", "due"),
     "transferred": ("number", "department", "due"),
     "closed": ("number",),
+    "interim": ("number", "report", "due"),
+    "overdue_flag": ("number", "days", "due"),
     "feedback_request": ("number", "report"),
     "assigned": ("number", "category", "district", "due", "description"),
     "due_tomorrow": ("count", "numbers"),
@@ -76,6 +86,7 @@ PARAMS: dict[str, tuple[str, ...]] = {
 SUBJECTS = {
     "assigned": {"hi": "नई शिकायत {number}", "en": "New complaint {number}"},
     "due_tomorrow": {"hi": "कल देय शिकायतें ({count})", "en": "Complaints due tomorrow ({count})"},
+    "overdue_flag": {"hi": "समय-सीमा पार: शिकायत {number}", "en": "Overdue at L1: complaint {number}"},
     "overdue_digest": {"hi": "समय-सीमा पार शिकायतें ({count})", "en": "Overdue complaints ({count})"},
 }
 

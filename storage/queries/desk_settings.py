@@ -13,12 +13,14 @@ async def queue_settings(session: AsyncSession) -> Sequence[QueueSetting]:
     return (await session.scalars(select(QueueSetting).order_by(QueueSetting.queue))).all()
 
 
-async def put_queue_setting(session: AsyncSession, queue: str, wrapup_s: int) -> QueueSetting:
+async def put_queue_setting(session: AsyncSession, queue: str, wrapup_s: int, record: bool | None = None) -> QueueSetting:
     row = await session.get(QueueSetting, queue)
     if row is None:
-        row = QueueSetting(queue=queue, wrapup_s=wrapup_s)
+        row = QueueSetting(queue=queue, wrapup_s=wrapup_s, record=False)
         session.add(row)
     row.wrapup_s = wrapup_s
+    if record is not None:
+        row.record = record
     await session.flush()
     return row
 

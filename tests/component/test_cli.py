@@ -50,6 +50,9 @@ def test_users_create(demo_db: tuple[Path, str]) -> None:
     dup = helpline("users", "create", "newagent", "--role", "agent", "--extension", "agent2002", "--password-stdin",
                    db=db, stdin="s3cret-pass\n")
     assert dup.returncode == 1 and dup.stderr.strip() == "error: user 'newagent' already exists"
+    dm = helpline("users", "create", "dm.lko", "--role", "collector", "--district", "LKO", "--password-stdin",
+                  db=db, stdin="s3cret-pass\n")
+    assert dm.returncode == 0 and dm.stdout.strip() == "created collector dm.lko", dm.stderr
 
 
 @pytest.mark.parametrize("args,stdin,needle", [
@@ -59,6 +62,11 @@ def test_users_create(demo_db: tuple[Path, str]) -> None:
     (["users", "create", "x3", "--role", "agent", "--password-stdin"], "longenough\n", "needs --extension"),
     (["users", "create", "x4", "--role", "admin", "--password-stdin"], "short\n", "at least 8"),
     (["users", "create", "x5", "--role", "admin"], None, "--password-stdin"),
+    (["users", "create", "x6", "--role", "collector", "--password-stdin"], "longenough\n", "needs --district CODE"),
+    (["users", "create", "x7", "--role", "collector", "--district", "NOWHERE", "--password-stdin"], "longenough\n",
+     "unknown district"),
+    (["users", "create", "x8", "--role", "agent", "--extension", "agent2009", "--district", "LKO", "--password-stdin"],
+     "longenough\n", "--district applies to collector users only"),
 ])
 def test_bad_input_is_one_line(demo_db: tuple[Path, str], args: list[str], stdin: str | None, needle: str) -> None:
     db, _ = demo_db

@@ -91,7 +91,7 @@ async def test_refused_transition_changes_nothing(db: Database) -> None:
             await service.record_feedback(s, c.number, "satisfied", AGENT, POLICY)
     with pytest.raises(Forbidden):
         async with db.session_scope() as s:
-            await service.dispose(s, c.number, "done", Who(Actor.OFFICER, "x", "REV-LKO-L1"), POLICY)
+            await service.dispose(s, c.number, "Land records corrected.", Who(Actor.OFFICER, "x", "REV-LKO-L1"), POLICY)
     with pytest.raises(NotFound):
         async with db.session_scope() as s:
             await service.get(s, "25110004271")
@@ -106,7 +106,7 @@ async def test_disposal_queues_one_feedback_call(db: Database) -> None:
     async with db.session_scope() as s:
         c = await service.register(s, new(), AGENT, POLICY)
     async with db.session_scope() as s:
-        await service.dispose(s, c.number, "fixed", officer, POLICY)
+        await service.dispose(s, c.number, "Supply line fixed.", officer, POLICY)
     async with db.sessions() as s:
         contacts = (await s.scalars(select(CampaignContact))).all()
     assert len(contacts) == 1 and contacts[0].complaint_id == c.id and contacts[0].state == "queued"
@@ -117,7 +117,7 @@ async def test_unreachable_closes(db: Database) -> None:
     officer = Who(Actor.OFFICER, "o", "ELE-LKO-L1")
     async with db.session_scope() as s:
         c = await service.register(s, new(), AGENT, POLICY)
-        await service.dispose(s, c.number, "fixed", officer, POLICY)
+        await service.dispose(s, c.number, "Supply line fixed.", officer, POLICY)
         await service.record_feedback(s, c.number, "unreachable", Who(Actor.DIALER, "dialer"), POLICY)
     async with db.sessions() as s:
         c2 = await service.get(s, c.number)
@@ -148,7 +148,7 @@ async def test_reopen_after_the_officer_left_goes_to_a_serving_officer(db: Datab
     officer = Who(Actor.OFFICER, "o", "ELE-LKO-L1")
     async with db.session_scope() as s:
         c = await service.register(s, new(), AGENT, POLICY)
-        await service.dispose(s, c.number, "fixed", officer, POLICY)
+        await service.dispose(s, c.number, "Supply line fixed.", officer, POLICY)
     async with db.session_scope() as s:
         (await s.get(Officer, "ELE-LKO-L1")).active = False
     async with db.session_scope() as s:
@@ -162,7 +162,7 @@ async def test_feedback_campaign_takes_window_and_attempts_from_settings(db: Dat
     policy = Policy(timezone=ZoneInfo("Asia/Kolkata"), calling_window=("10:00", "18:30"), feedback_max_attempts=5)
     async with db.session_scope() as s:
         c = await service.register(s, new(), AGENT, policy)
-        await service.dispose(s, c.number, "fixed", Who(Actor.OFFICER, "o", "ELE-LKO-L1"), policy)
+        await service.dispose(s, c.number, "Supply line fixed.", Who(Actor.OFFICER, "o", "ELE-LKO-L1"), policy)
     async with db.sessions() as s:
         (campaign,) = (await s.scalars(select(Campaign))).all()
     assert (campaign.window_start, campaign.window_end, campaign.max_attempts) == ("10:00", "18:30", 5)

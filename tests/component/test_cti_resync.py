@@ -161,3 +161,20 @@ async def test_a_call_arriving_while_the_snapshot_is_taken_is_kept(sqlite_url: s
                 return await call_q.by_linkedid(session, call_id)
         [only] = await _until(row)
         assert only.outcome == "abandoned"
+
+
+async def test_restart_while_asterisk_still_boots_resyncs_once_it_has(db_url: str, ami: FakeAmiServer) -> None:
+    """Found on the real Asterisk: after a restart the manager takes the login before app_queue
+    is loaded and answers QueueStatus "Invalid/unknown command"; the agents must still come back."""
+    async with CtiStack(db_url, ami) as stack:
+        token = await stack.user("agent1", extension="agent1001")
+        async with httpx.AsyncClient(base_url=stack.url("")) as http:
+            r = await http.post("/api/v1/agents/me/login", headers={"Authorization": f"Bearer {token}"})
+            assert r.status_code == 200, r.text
+        ami.booting = 3
+        await ami.restart()
+        await ami.wait_for_action("QueueAdd", count=4, timeout=15)
+        assert ami.booting == 0
+        assert len(ami.actions_named("QueueStatus")) >= 5  # first connect, three refusals, the resync
+        assert sorted(ami.members) == ["helpline-en", "helpline-hi"]
+        assert "PJSIP/agent1001" in ami.members["helpline-hi"]

@@ -86,7 +86,7 @@ async def test_desk_settings_refused_clearly(client: httpx.AsyncClient, db: Data
     r = await client.put("/api/v1/admin/queues/helpline-en", json={"wrapup_s": 601}, headers=admin)
     assert r.status_code == 422
     r = await client.put("/api/v1/admin/queues/helpline-en", json={"wrapup_s": 30}, headers=admin)
-    assert r.status_code == 200 and r.json() == {"queue": "helpline-en", "wrapup_s": 30}
+    assert r.status_code == 200 and r.json() == {"queue": "helpline-en", "wrapup_s": 30, "record": False}
     r = await client.put("/api/v1/admin/dispositions/bad code!", json={"name_en": "x", "name_hi": "य"}, headers=admin)
     assert r.status_code == 422
     r = await client.put("/api/v1/admin/dispositions/scheme_query", json={"name_en": "Scheme query", "name_hi": "योजना"},

@@ -61,7 +61,9 @@ async def test_killed_runner_restarted_dials_nobody_twice(db: Database) -> None:
 
         async with ami_pool(fake.url) as pool_b, running(db, pool_b, clock, runner_id="runner-b") as runner_b:
             clock.advance(seconds=FAST["campaign_lease_s"] + 1)  # A no longer renews its hold on the campaign
-            await wait_until(lambda: _only_open(db, campaign_id, 3))  # B calls the untouched contacts
+            # B calls the untouched contacts and the dead claimer's (its lease ran out) to the end;
+            # A's three wait with their attempts open
+            await wait_until(lambda: _settled(db, campaign_id, completed=5, open_=3))
             assert not any(attempt_of(o) in a_attempts for o in fake.actions_named("Originate")[3:])
             clock.advance(seconds=30)  # leases of A and of the dead claimer have expired, calls long over
             await runner_b.recover()
@@ -91,6 +93,14 @@ async def _only_open(db: Database, campaign_id: int, n: int) -> bool:
     queued_now = [c for c in rows.values() if c.state == "queued" and c.attempts == 0]
     _, open_ = await busy_count(db, campaign_id)
     return not queued_now and open_ == n
+
+
+async def _settled(db: Database, campaign_id: int, *, completed: int, open_: int) -> bool:
+    """Exactly `completed` contacts are done and `open_` attempts open: no call of a live runner is
+    between its claim and its result (a clock jump then would expire that runner's leases)."""
+    rows = await contacts(db, campaign_id)
+    done = sum(1 for c in rows.values() if c.state == "completed")
+    return done == completed and (await busy_count(db, campaign_id))[1] == open_
 
 
 async def _all_done(db: Database, campaign_id: int) -> bool:
@@ -125,7 +135,7 @@ async def test_two_runners_never_claim_the_same_contact(pg_url: str) -> None:
         script = Script(db, clock, digits={f"98400000{i:02d}": ["1", "2"] for i in range(40)})
         async with FakeAmiServer(originate=script) as fake, ami_pool(fake.url) as p1, ami_pool(fake.url) as p2:
             async with running(db, p1, clock, runner_id="r1"), running(db, p2, clock, runner_id="r2"):
-                await wait_until(lambda: _all_done(db, second), timeout=90)
+                await wait_until(lambda: _all_done(db, second), timeout=300)  # guards a hang only
         numbers = [o.get("Channel") for o in fake.actions_named("Originate")]
         assert len(numbers) == 40 and len(set(numbers)) == 40
         runners = Counter(a.runner for a in await attempts(db, second))

@@ -144,8 +144,9 @@ async def test_officer_disposes_and_transfers_from_the_complaint_page(client: ht
     assert r.status_code == 303 and r.headers["location"] == f"/officer?done=transferred&number={two}"
     inbox = (await client.get(r.headers["location"])).text
     assert f"{two} transferred" in inbox and f'data-number="{two}"' not in inbox
-    # no longer theirs
-    assert (await client.get(f"/officer/complaints/{two}")).status_code == 403
+    # no longer theirs: readable (they transferred it, issue 13) but no action is offered
+    after = await client.get(f"/officer/complaints/{two}")
+    assert after.status_code == 200 and 'id="readonly"' in after.text and 'id="transfer-form"' not in after.text
 
 
 async def test_l2_sees_the_escalated_complaint_with_the_l1_report(client: httpx.AsyncClient, db: Database,

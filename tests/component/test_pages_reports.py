@@ -33,7 +33,7 @@ async def _seed(db: Database, policy: object) -> None:
                 phone=f"98123456{i:02d}", name="Citizen", district=district, department=dept, category=cat,
                 description="x"), AGENT, policy, now=service.utcnow() - timedelta(days=days_ago))  # type: ignore[arg-type]
             if dept == "REV":
-                await service.dispose(session, c.number, "done", Who(Actor.OFFICER, "o", c.officer_code), policy)  # type: ignore[arg-type]
+                await service.dispose(session, c.number, "Site visited, resolved.", Who(Actor.OFFICER, "o", c.officer_code), policy)  # type: ignore[arg-type]
                 await service.record_feedback(session, c.number, "satisfied", AGENT, policy)  # type: ignore[arg-type]
 
 

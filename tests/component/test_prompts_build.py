@@ -135,3 +135,18 @@ def test_an_unreadable_state_file_means_render_everything(tmp_path: Path) -> Non
     (tmp_path / STATE_FILE).write_text("{not json", encoding="utf-8")
     assert build_prompts(small, tmp_path).rendered_keys == ("en/num-7",)
     assert build_prompts(small, tmp_path).skipped == 1
+
+
+def test_build_links_the_hindi_number_words_as_asterisk_digits(tmp_path: Path) -> None:
+    out = tmp_path / "sounds"
+    report = build_prompts(subset(), out)
+    assert report.digit_links == 2  # num-7 and num-67 of Hindi; English has Asterisk's own digits
+    link = out / "hi" / "digits" / "7.wav"
+    assert link.is_symlink() and str(link.readlink()) == "../helpline/num-7.wav"
+    assert link.resolve() == prompt_file(out, "hi", "num-7").resolve()
+    assert_telephone_wav(link)
+    assert (out / "hi" / "digits" / "67.wav").resolve() == prompt_file(out, "hi", "num-67").resolve()
+    assert not (out / "en" / "digits").exists()
+    again = build_prompts(subset(), out)  # a second build keeps the links (and counts them)
+    assert (again.rendered, again.digit_links) == (0, 2) and link.is_symlink()
+    assert "2 digits links" in str(again)

@@ -23,7 +23,7 @@ async def test_summary_counts(client: httpx.AsyncClient, db: Database) -> None:
         department="POL", category="POL-FIR"), headers=agent)
     assert r.status_code == 201
     for n in numbers[:3]:
-        await client.post(f"/api/v1/complaints/{n}/dispose", json={"report": "done"}, headers=l1)
+        await client.post(f"/api/v1/complaints/{n}/dispose", json={"report": "Site visited, resolved."}, headers=l1)
     await client.post(f"/api/v1/complaints/{numbers[0]}/feedback", json={"result": "satisfied"}, headers=agent)
     await client.post(f"/api/v1/complaints/{numbers[1]}/feedback", json={"result": "dissatisfied"}, headers=agent)
     today = date.today()

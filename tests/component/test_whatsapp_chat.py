@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
 from sqlalchemy import select
 
 from grievance import numbers, service
@@ -294,7 +292,6 @@ async def test_media_kept_through_the_attachments_service_of_the_context(db_url:
 async def test_chat_photos_and_voice_notes_become_attachments_of_the_complaint(db_url: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
     """Photos and voice notes sent while registering are fetched and kept through the attachments
     service (files in HELPLINE_ATTACHMENTS_DIR, rows, an `attach` event), visible to the officer."""
-    pytest.importorskip("grievance.attachments", reason="the attachments service (officer branch) is not merged yet")
     from storage.queries import attachments as attachment_q
 
     async with MessagingStack(db_url, run=False, settings={"attachments_dir": str(tmp_path / "files")}) as stack:

@@ -165,6 +165,10 @@ class FakeAmiServer:
         self.channels: dict[str, dict] = {}
         self.callers: dict[str, dict[str, AmiMessage]] = {q: {} for q in self.queues}
         self.contacts: dict[str, str] = {}  # PJSIP endpoint -> contact URI of its registered phone
+        # A real Asterisk takes logins while still loading modules: its next `booting` actions
+        # among `booting_actions` are answered "Invalid/unknown command" (seen after a restart).
+        self.booting = 0
+        self.booting_actions = frozenset({"queuestatus"})
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task] = set()
         self._seq = itertools.count(1)
@@ -368,6 +372,9 @@ class FakeAmiServer:
             self._error(session, aid, "Permission denied")
         elif not name:
             self._error(session, aid, "Missing action in request")
+        elif self.booting > 0 and name in self.booting_actions:
+            self.booting -= 1
+            self._unknown(session, action, aid)
         elif handler := getattr(self, f"_action_{name}", None):
             handler(session, action, aid)
         else:

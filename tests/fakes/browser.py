@@ -20,12 +20,13 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-sync", "--no-first-run"]
 SCREENSHOTS = ARTIFACTS / "screenshots"
 VIEWPORT = {"width": 1366, "height": 768}
+PHONE = {"width": 390, "height": 844}
 
 
 @asynccontextmanager
-async def chromium() -> AsyncIterator[Browser]:
+async def chromium(*extra_args: str) -> AsyncIterator[Browser]:
     async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, *extra_args], headless=True)
         try:
             yield browser
         finally:
@@ -37,10 +38,14 @@ class DialogSeen(AssertionError):
 
 
 @asynccontextmanager
-async def new_page(browser: Browser) -> AsyncIterator[Page]:
+async def new_page(browser: Browser, viewport: dict[str, int] | None = None,
+                   permissions: list[str] | None = None) -> AsyncIterator[Page]:
     """A fresh context (own cookies) and page; JS dialogs, page errors and console errors (CSP
-    violations included) are recorded on `page.problems`."""
-    context = await browser.new_context(viewport=VIEWPORT, locale="en-IN", timezone_id="Asia/Kolkata")
+    violations included) are recorded on `page.problems`. `viewport=PHONE` for a 390x844 phone;
+    `permissions` (e.g. camera, microphone) granted to the page."""
+    phone = viewport is not None and viewport["width"] < 600
+    context = await browser.new_context(viewport=viewport or VIEWPORT, locale="en-IN", timezone_id="Asia/Kolkata",
+                                        is_mobile=phone, has_touch=phone, permissions=permissions or [])
     page = await context.new_page()
     problems: list[str] = []
     page.problems = problems  # type: ignore[attr-defined]

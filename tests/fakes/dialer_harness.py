@@ -29,7 +29,9 @@ SURVEY = [
     {"id": "q2", "prompt_hi": "क्या आप संतुष्ट हैं?", "prompt_en": "Are you satisfied?",
      "digits": {"1": "satisfied", "2": "not satisfied", "3": "no opinion"}},
 ]
-FAST = dict(ring_timeout_s=2.0, response_grace_s=1.0, result_grace_s=1.0, max_call_s=5.0, lease_s=5.0,
+# result_grace_s is loop time: on a loaded machine the AGI result may lag the Hangup by seconds
+# (at 1.0 an answered call was retried now and then, and with the clock frozen never finished)
+FAST = dict(ring_timeout_s=2.0, response_grace_s=1.0, result_grace_s=8.0, max_call_s=5.0, lease_s=5.0,
             campaign_lease_s=5.0,
             idle_poll_s=0.02, refresh_s=0.05, recover_s=0.1, prefetch_s=1.0, action_timeout_s=2.0)
 

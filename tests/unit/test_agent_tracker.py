@@ -271,3 +271,13 @@ def test_every_capture_one_event_at_a_time(name: str) -> None:
         chain = moves(changes, interface)
         assert all(old != new for old, new in chain)
         assert all(chain[i][1] == chain[i + 1][0] for i in range(len(chain) - 1))
+
+
+def test_agent_complete_without_linkedid_ends_the_interfaces_call() -> None:
+    tracker = AgentTracker()
+    replay([member(ev.QueueMemberAdded, 1.0),
+            agent_event(ev.AgentCalled, 2.0, A1, "100"),
+            agent_event(ev.AgentConnect, 3.0, A1, "100", 1, 1)], tracker)
+    bare = ev.AgentComplete(3.4, "", "", "", None, Q, A1, "Agent 1001", None, None, 1, 0, "caller")
+    (wrap,) = tracker.apply(bare)
+    assert (wrap.old, wrap.new) == ("on_call", "wrap_up")

@@ -425,3 +425,38 @@ def test_second_queue_after_timeout_counts_its_own_exit() -> None:
     _, changes = replay(events[:at + 1] + [timeout] + events[at:])
     (call,) = ended(changes)
     assert call.outcome == "abandoned"
+
+
+def _stripped_agent_complete(name: str) -> list[ev.Event]:
+    """The capture with its AgentComplete as Asterisk sends it when the caller hangs up within a
+    second of AgentConnect: only Queue, Interface, MemberName, HoldTime, TalkTime 0, Reason caller."""
+    from cti.ami.framing import AmiMessage
+
+    out: list[ev.Event] = []
+    for msg in AmiFramer().feed(ami(name)):
+        if msg.event == "AgentComplete":
+            keep = {"Event", "Privilege", "Timestamp", "Queue", "Interface", "MemberName", "HoldTime", "Reason"}
+            items = [(k, v) for k, v in msg.items if k in keep] + [("TalkTime", "0")]
+            msg = AmiMessage(items)
+        event = from_ami(msg)
+        if event is not None:
+            out.append(event)
+    return out
+
+
+def test_agent_complete_without_channel_falls_back_on_the_interface() -> None:
+    events = _stripped_agent_complete("inbound-answered")
+    (complete,) = [e for e in events if isinstance(e, ev.AgentComplete)]
+    assert (complete.channel, complete.linkedid, complete.interface, complete.talk_time_s) == (
+        "", "", "PJSIP/agent1001", 0)
+    _, changes = replay(events)
+    (call,) = ended(changes)
+    assert (call.agent, call.outcome, call.talk_s, call.complete_reason) == (
+        "PJSIP/agent1001", "answered", 0, "caller")
+
+
+def test_answered_call_without_agent_complete_gets_talk_time_from_the_connect() -> None:
+    events = [e for e in typed("inbound-answered") if not isinstance(e, ev.AgentComplete)]
+    _, changes = replay(events)
+    (call,) = ended(changes)
+    assert call.talk_s == int(call.ended_at - call.answered_at) == 2

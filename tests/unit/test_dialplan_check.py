@@ -58,7 +58,7 @@ def test_an_unknown_agi_script_passed_to_the_subroutine_is_reported_at_the_call(
     directory, line = broken_copy(tmp_path, "1(feedback))", "1(feedbak))")
     assert messages(check_dialplan(directory)) == [
         f"{EXTENSIONS}:{line}: AGI script 'feedbak' is not one of caller-lookup, complaint-status, "
-        "feedback, feedback-call, callback-request, survey, hours, voice-complaint"]
+        "feedback, feedback-call, callback-request, survey, hours, voice-complaint, recording, video-ticket"]
 
 
 def test_an_agi_call_outside_the_application_server_is_reported(tmp_path: Path) -> None:
@@ -156,7 +156,7 @@ def test_caller_supplied_values_are_tracked_to_their_sinks(
 
 
 def test_a_missing_queuestatus_outcome_is_reported_at_the_dispatch(tmp_path: Path) -> None:
-    directory, _ = broken_copy(tmp_path, "exten => LEAVEUNAVAIL,1,", "exten => LEAVE-UNAVAIL,1,")
+    directory, _ = broken_copy(tmp_path, "exten => LEAVEUNAVAIL,1,Set(", "exten => LEAVE-UNAVAIL,1,Set(")
     text = (directory / EXTENSIONS).read_text(encoding="utf-8")
     line = text[:text.index("Goto(helpline-queue-exit,${QUEUESTATUS},1)")].count("\n") + 1
     assert messages(check_dialplan(directory)) == [

@@ -39,7 +39,7 @@ def test_every_agi_script_is_called_by_the_dialplan_and_has_a_meaning() -> None:
     assert set(scripts.SCRIPT_MEANINGS) == set(scripts.AGI_SCRIPTS)
     assert scripts.AGI_SCRIPTS == (
         "caller-lookup", "complaint-status", "feedback", "feedback-call", "callback-request", "survey",
-        "hours", "voice-complaint")
+        "hours", "voice-complaint", "recording", "video-ticket")
 
 
 def test_the_contexts_and_queues_the_application_names_exist() -> None:

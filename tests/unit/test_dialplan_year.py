@@ -33,7 +33,13 @@ def test_hours_are_asked_on_arrival_and_before_each_queue() -> None:
     inbound = exten("helpline-inbound", "1076")
     assert inbound.index("same => n,Gosub(helpline-agi,s,1(hours))") > inbound.index(
         "same => n,Gosub(helpline-agi,s,1(caller-lookup))")
-    for ctx in ("helpline-agent", "helpline-video"):
+    # menu 9 ([helpline-video]) only tells the video page's address; video calls from the page ask
+    # the hours of helpline-video in [helpline-video-web] (issue 16)
+    web = exten("helpline-video-web", "video")
+    ask = next(i for i, line in enumerate(web) if "1(hours,helpline-video)" in line)
+    closed = next(i for i, line in enumerate(web) if '"${HELPLINE_OPEN}" = "0"' in line)
+    assert ask < closed and any("n(closed),Hangup(" in line for line in web)
+    for ctx in ("helpline-agent",):
         lines = exten(ctx, "s")
         skip = next(i for i, line in enumerate(lines) if "HELPLINE_AGI_FAILED" in line)
         ask = next(i for i, line in enumerate(lines) if "1(hours,${HELPLINE_QUEUE})" in line)

@@ -26,6 +26,8 @@ EXPECTED: dict[tuple[State, Action, int], tuple[State, set[Actor]]] = {
     (State.DISPOSED_L2, Action.UNREACHABLE, 0): (State.CLOSED, CLOSERS),
     (State.AT_L1, Action.TRANSFER, 0): (State.AT_L1, MOVERS),
     (State.AT_L2, Action.TRANSFER, 0): (State.AT_L1, MOVERS),
+    (State.AT_L2, Action.RETURN, 0): (State.AT_L1, {Actor.OFFICER}),
+    (State.AT_L1, Action.ESCALATE, 0): (State.AT_L2, {Actor.SYSTEM}),
 }
 
 
@@ -66,7 +68,7 @@ def test_refusal_names_allowed_actions() -> None:
     assert info.value.details["allowed"] == []
     with pytest.raises(TransitionRefused) as info:
         decide("at_l1", "satisfied", "agent")
-    assert info.value.details["allowed"] == ["dispose", "transfer"]
+    assert info.value.details["allowed"] == ["dispose", "escalate", "transfer"]
     assert "cannot be given satisfied feedback" in info.value.message
 
 

@@ -1,0 +1,254 @@
+/* Desk softphone: the agent's phone in the browser (JsSIP over Asterisk's WebSocket transport).
+   Registers when the agent joins the queues and unregisters when the agent leaves them; shows the
+   registration state; rings and answers (button, or by itself when the administrator set
+   auto-answer); mute, hold, DTMF pad, hang up, transfer (SIP REFER), the microphone to use.
+   Errors say what to do: a refused microphone, a dropped socket (JsSIP reconnects and registers
+   again by itself). Agents with desk phones see none of this (no HELPLINE_SOFTPHONE_WS_URL or no
+   JsSIP bundle: the panel stays hidden or says the softphone is not installed). */
+"use strict";
+(function () {
+  const D = window.Desk, H = D.H, $ = D.$, t = D.t;
+  const box = $("softphone");
+  if (!box) return;
+  const MIC_KEY = "helpline.softphone.mic";
+  let cfg = null, ua = null, session = null, wanted = false, muted = false, held = false;
+  let micStream = null, ringTimer = null, audioCtx = null, regState = "off";
+  const SP = {state: () => regState, session: () => session};
+  window.Softphone = SP;
+
+  function setState(state, message, isError) {
+    regState = state;
+    const node = $("sp-state");
+    node.dataset.state = state;
+    node.textContent = t("sp.state." + state);
+    box.dataset.state = state;
+    if (message !== undefined) D.say("sp-msg", message, isError);
+  }
+  function showCall(phase, who) {
+    box.dataset.call = phase || "";
+    $("sp-call").hidden = !phase;
+    $("sp-answer").hidden = phase !== "ringing";
+    $("sp-decline").hidden = phase !== "ringing";
+    for (const id of ["sp-hangup", "sp-mute", "sp-hold", "sp-transfer-box", "sp-dtmf"]) $(id).hidden = phase !== "talking";
+    if (who !== undefined) H.setText("sp-caller", who);
+    H.setText("sp-phase", phase ? t("sp.call." + phase) : "");
+    $("sp-mute").textContent = t(muted ? "sp.unmute" : "sp.mute");
+    $("sp-mute").setAttribute("aria-pressed", String(muted));
+    $("sp-hold").textContent = t(held ? "sp.resume" : "sp.hold");
+    $("sp-hold").setAttribute("aria-pressed", String(held));
+  }
+
+  /* ---- ring tone (only when the desk's own ring alert is not already sounding) ---------------- */
+  function ring(on) {
+    if (ringTimer) { clearInterval(ringTimer); ringTimer = null; }
+    if (!on) return;
+    const beep = () => {
+      if (document.body.dataset.ringing) return;
+      try {
+        audioCtx = audioCtx || new (window.AudioContext || window.webkitAudioContext)();
+        const osc = audioCtx.createOscillator(), gain = audioCtx.createGain();
+        osc.frequency.value = 480; gain.gain.value = 0.08;
+        osc.connect(gain).connect(audioCtx.destination);
+        osc.start(); osc.stop(audioCtx.currentTime + 0.4);
+      } catch (e) { /* no sound device: the panel still shows the ring */ }
+    };
+    beep();
+    ringTimer = setInterval(beep, 1500);
+  }
+
+  /* ---- microphone ------------------------------------------------------------------------- */
+  async function listMics() {
+    const select = $("sp-mic");
+    let devices = [];
+    try { devices = (await navigator.mediaDevices.enumerateDevices()).filter((d) => d.kind === "audioinput"); }
+    catch (e) { devices = []; }
+    const chosen = localStorage.getItem(MIC_KEY) || "";
+    select.textContent = "";
+    select.append(H.el("option", {value: "", text: t("sp.mic_default")}));
+    devices.forEach((d, i) => select.append(H.el("option", {value: d.deviceId, text: d.label || t("sp.mic_n", {n: i + 1}),
+      selected: d.deviceId === chosen && chosen !== ""})));
+  }
+  function micConstraint() {
+    const id = localStorage.getItem(MIC_KEY) || "";
+    return id ? {deviceId: {exact: id}} : true;
+  }
+  async function openMic(withVideo) {
+    try {
+      return await navigator.mediaDevices.getUserMedia({audio: micConstraint(), video: !!withVideo});
+    } catch (err) {
+      const name = err && err.name;
+      const key = name === "NotAllowedError" || name === "SecurityError" ? "sp.mic_refused"
+        : name === "NotFoundError" || name === "OverconstrainedError" ? "sp.mic_missing" : "sp.mic_failed";
+      const e = new Error(t(key));
+      e.key = key;
+      throw e;
+    }
+  }
+  $("sp-mic").addEventListener("change", async () => {
+    localStorage.setItem(MIC_KEY, $("sp-mic").value);
+    if (!session || !session.connection) return;
+    try {  // during a call: the new microphone replaces the old one at once
+      const stream = await openMic();
+      const track = stream.getAudioTracks()[0];
+      const sender = session.connection.getSenders().find((s) => s.track && s.track.kind === "audio");
+      if (sender) await sender.replaceTrack(track);
+      if (micStream) micStream.getTracks().forEach((tr) => tr.stop());
+      micStream = stream;
+      if (muted) track.enabled = false;
+    } catch (err) { D.say("sp-msg", err.message, true); }
+  });
+
+  /* ---- registration ------------------------------------------------------------------------ */
+  function start() {
+    if (!cfg || !cfg.enabled || !window.JsSIP) return;
+    wanted = true;
+    if (ua) { if (!ua.isRegistered()) ua.register(); return; }
+    const socket = new window.JsSIP.WebSocketInterface(cfg.ws_url);
+    ua = new window.JsSIP.UA({
+      sockets: [socket], uri: cfg.uri, authorization_user: cfg.authorization_user, password: cfg.password,
+      display_name: cfg.display_name, register: true, register_expires: 120, session_timers: false,
+      connection_recovery_min_interval: 2, connection_recovery_max_interval: 20, user_agent: "Helpline desk",
+    });
+    ua.on("connecting", () => { if (regState !== "disconnected") setState("connecting"); });
+    ua.on("connected", () => { if (regState === "disconnected") setState("connecting", t("sp.reconnected")); });
+    ua.on("disconnected", () => { if (wanted) setState("disconnected", t("sp.socket_dropped"), true); });
+    ua.on("registered", () => {
+      const again = regState === "disconnected" || regState === "connecting" && $("sp-msg").textContent !== "";
+      setState("registered", again ? t("sp.registered_again") : (regState === "registered" ? undefined : ""));
+    });
+    ua.on("unregistered", () => {
+      if (!wanted) setState("off", "");
+      else if (ua && !ua.isConnected()) setState("disconnected");  // the socket went: say so, not "unregistered"
+      else setState("unregistered");
+    });
+    ua.on("registrationFailed", (e) => setState("failed", t("sp.reg_failed", {cause: e.cause || ""}), true));
+    ua.on("newRTCSession", onSession);
+    setState("connecting", "");
+    ua.start();
+  }
+  function stop() {
+    wanted = false;
+    if (!ua) return;
+    if (session) return;  // never cut a call because the agent left the queues: stop when it ends
+    const old = ua;
+    ua = null;
+    old.stop();
+    setState("off", "");
+  }
+
+  /* ---- calls ------------------------------------------------------------------------------- */
+  function caller(s) {
+    const id = s.remote_identity;
+    const user = id && id.uri ? id.uri.user : "";
+    return (id && id.display_name ? id.display_name + " " : "") + D.groupPhone(user.startsWith("91") && user.length === 12 ? "+" + user : user);
+  }
+  function onSession(e) {
+    const s = e.session;
+    if (e.originator !== "remote") return;
+    if (session) { s.terminate({status_code: 486, reason_phrase: "Busy Here"}); return; }
+    session = s; muted = false; held = false;
+    SP.video = /\r?\nm=video [1-9]/.test((e.request && e.request.body) || "");  // a sign-language video call
+    s.on("peerconnection", (ev) => attach(ev.peerconnection));
+    s.on("accepted", () => { ring(false); showCall("talking"); });
+    s.on("hold", () => { held = true; showCall("talking"); });
+    s.on("unhold", () => { held = false; showCall("talking"); });
+    s.on("ended", () => ended(""));
+    s.on("failed", (ev) => ended(ev.originator === "local" ? "" : t("sp.call_failed", {cause: ev.cause || ""})));
+    showCall("ringing", caller(s));
+    ring(true);
+    D.say("sp-msg", "");
+    if (cfg.auto_answer) answer();
+  }
+  function attach(pc) {
+    pc.addEventListener("track", (ev) => {
+      if (ev.track.kind === "video") {
+        const view = $("sp-video");
+        view.srcObject = ev.streams && ev.streams[0] ? ev.streams[0] : new MediaStream([ev.track]);
+        view.hidden = false;
+        return;
+      }
+      const audio = $("sp-remote");
+      if (ev.streams && ev.streams[0]) audio.srcObject = ev.streams[0];
+      else { const ms = new MediaStream([ev.track]); audio.srcObject = ms; }
+      audio.play().catch(() => {});
+    });
+  }
+  async function answer() {
+    const s = session;
+    if (!s || s.isEstablished()) return;
+    ring(false);
+    try {
+      micStream = await openMic(SP.video);
+    } catch (err) {
+      D.say("sp-msg", err.message, true);
+      box.dataset.error = err.key;
+      if (session === s) s.terminate({status_code: 480, reason_phrase: "Microphone Unavailable"});  // the queue tries another agent
+      return;
+    }
+    delete box.dataset.error;
+    listMics();  // labels are readable once the microphone is allowed
+    if (session !== s || s.isEnded()) { micStream.getTracks().forEach((tr) => tr.stop()); return; }
+    s.answer({mediaStream: micStream, mediaConstraints: {audio: true, video: !!SP.video}, pcConfig: {iceServers: []}});
+  }
+  function ended(message) {
+    ring(false);
+    if (micStream) micStream.getTracks().forEach((tr) => tr.stop());
+    micStream = null; session = null; muted = false; held = false;
+    $("sp-remote").srcObject = null;
+    $("sp-video").srcObject = null;
+    $("sp-video").hidden = true;
+    SP.video = false;
+    showCall("", "");
+    if (message) D.say("sp-msg", message, true);
+    if (!wanted) stop();
+  }
+
+  $("sp-answer").addEventListener("click", () => { D.emit("gesture"); answer(); });
+  $("sp-decline").addEventListener("click", () => { if (session) session.terminate({status_code: 486, reason_phrase: "Busy Here"}); });
+  $("sp-hangup").addEventListener("click", () => { if (session) session.terminate(); });
+  $("sp-mute").addEventListener("click", () => {
+    if (!session) return;
+    muted = !muted;
+    if (muted) session.mute({audio: true}); else session.unmute({audio: true});
+    showCall("talking");
+  });
+  $("sp-hold").addEventListener("click", () => {
+    if (!session) return;
+    if (held) session.unhold(); else session.hold();
+  });
+  $("sp-dtmf").addEventListener("click", (ev) => {
+    const key = ev.target.closest("button[data-digit]");
+    if (!key || !session) return;
+    const digit = key.dataset.digit;
+    const sender = session.connection && session.connection.getSenders().find((s) => s.dtmf);
+    // RFC 4733 in the media when the connection can carry it; SIP INFO otherwise (Asterisk takes both)
+    const rtp = !!(sender && sender.dtmf && sender.dtmf.canInsertDTMF);
+    try { session.sendDTMF(digit, {transportType: rtp ? "RFC2833" : "INFO", duration: 120}); }
+    catch (err) { D.say("sp-msg", t("sp.dtmf_failed"), true); return; }
+    H.setText("sp-dtmf-sent", ($("sp-dtmf-sent").textContent + digit).slice(-20));
+  });
+  $("sp-transfer-box").addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    const target = $("sp-transfer-to").value.replace(/[^0-9a-z]/gi, "").toLowerCase();
+    if (!session || !target) return;
+    const domain = cfg.uri.split("@")[1];
+    session.refer("sip:" + target + "@" + domain);
+    D.say("sp-msg", t("sp.transferring", {target: target}));
+  });
+
+  async function load() {
+    try { cfg = await H.api("GET", "/api/v1/softphone"); } catch (err) { return; }
+    if (!cfg.enabled) return;
+    box.hidden = false;
+    showCall("", "");
+    if (!window.JsSIP) { setState("unavailable", t("sp.no_bundle"), true); return; }
+    setState("off", "");
+    listMics();
+    // register when the agent joins the queues (the button, or a desk opened while already in them)
+    $("btn-login").addEventListener("click", start);
+    const follow = (state) => { if (state === "logged_out") stop(); else if (state && state !== "unknown") start(); };
+    D.on("state", (p) => follow(p.state));
+    follow(D.state && D.state.current());  // the desk may have heard its state before this answered
+  }
+  load();
+})();

@@ -1,0 +1,64 @@
+"""The public sign-language video page's call tickets and the queue-full check.
+
+A citizen's browser gets a ticket before it calls: `<expiry>.<nonce>.<signature>` (HMAC-SHA256 of
+HELPLINE_SECRET_KEY), valid for TICKET_S seconds. The browser registers nothing: it calls
+`sip:video@<domain>` as the shared guest endpoint `video-guest` (whose password is derived like an
+agent's) with the ticket in the `X-Helpline-Ticket` header; the dialplan's FastAGI `video-ticket`
+lets the call into `helpline-video` only with a valid ticket. Tickets are handed out at most
+TICKETS_PER_WINDOW times per address per window, and not while the video queue is full, so the
+guest password alone gets nobody into the queue.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import time
+from typing import Any
+from urllib.parse import urlsplit
+
+from agent_console.softphone import password
+from config.settings import Settings
+from cti import wallboard as wb
+
+GUEST = "video-guest"
+TARGET = "video"
+QUEUE = "helpline-video"
+TICKET_S = 120
+TICKETS_PER_WINDOW = 5
+WINDOW_S = 600
+
+
+def _sign(secret_key: str, body: str) -> str:
+    return hmac.new(secret_key.encode(), f"video-ticket:{body}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def issue(secret_key: str, now: float | None = None) -> str:
+    body = f"{int((now if now is not None else time.time()) + TICKET_S)}.{secrets.token_hex(8)}"
+    return f"{body}.{_sign(secret_key, body)}"
+
+
+def valid(secret_key: str, ticket: str, now: float | None = None) -> bool:
+    parts = ticket.split(".")
+    if len(parts) != 3 or not parts[0].isdigit() or len(ticket) > 80:
+        return False
+    body = f"{parts[0]}.{parts[1]}"
+    if not hmac.compare_digest(_sign(secret_key, body), parts[2]):
+        return False
+    return int(parts[0]) >= (now if now is not None else time.time())
+
+
+def waiting(cti: Any) -> int:
+    """Video callers waiting now (0 without a CTI)."""
+    if cti is None:
+        return 0
+    calls = wb.waiting_calls((s.calls, s.clock) for s in cti.servers.values())
+    return sum(1 for c in calls if c["queue"] == QUEUE)
+
+
+def call_config(settings: Settings, ticket: str) -> dict[str, Any]:
+    url = settings.softphone_ws_url.strip()
+    domain = settings.softphone_sip_domain.strip() or (urlsplit(url).hostname or "")
+    return {"ticket": ticket, "ws_url": url, "uri": f"sip:{GUEST}@{domain}", "authorization_user": GUEST,
+            "password": password(settings.secret_key, GUEST), "target": f"sip:{TARGET}@{domain}",
+            "expires_s": TICKET_S}

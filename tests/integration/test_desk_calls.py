@@ -1,0 +1,79 @@
+"""(g) The desk's call control on the real Asterisk: click-to-call from an agent's phone to a
+citizen (a SIPp far end behind the trunk), supervisor listen (ChanSpy) on a queue call, then a
+blind transfer of that call to another agent."""
+from __future__ import annotations
+
+from typing import Any
+
+from storage.queries import calls as call_q
+from tests.integration.harness.lab import Lab, receive_until, until
+from tests.integration.harness.pbx import TRUNK
+from tests.integration.harness.sip import Answerer, Caller
+
+
+async def test_click_to_call_rings_the_agent_then_the_citizen(lab: Lab) -> None:
+    agent = await lab.user("dagent5", extension="agent1005")
+    phone = await lab.phone("agent1005", Answerer(ring_ms=300))
+    citizen = await lab.phone(TRUNK, Answerer(ring_ms=500, hangup_after_ms=2500))
+    async with lab.observer() as ami:
+        async with lab.http() as http:
+            r = await http.post("/api/v1/calls/originate", json={"number": "9876500061"}, headers=agent)
+        assert r.status_code == 202, r.text
+        call_id = r.json()["call_id"]
+        dial = await ami.wait(lambda e: e.event == "DialBegin" and e.get("DestChannel", "").startswith("PJSIP/trunk")
+                              and e.get("Linkedid") == call_id, 30, "the agent's leg dialling the trunk")
+        assert dial.get("DialString") == "9876500061@trunk"
+        assert dial.get("Channel", "").startswith("PJSIP/agent1005-")
+        await ami.wait(lambda e: e.event == "DialEnd" and e.get("Linkedid") == call_id
+                       and e.get("DialStatus") == "ANSWER", 30, "the citizen answering")
+        trunk_gone = await ami.wait(lambda e: e.event == "Hangup" and e.get("Linkedid") == call_id
+                                    and e.get("Channel", "").startswith("PJSIP/trunk"), 30, "the citizen hanging up")
+        assert trunk_gone.get("Cause") == "16"  # the citizen's BYE: normal clearing
+        await ami.wait(lambda e: e.event == "Hangup" and e.get("Uniqueid") == call_id, 30, "the end of the call")
+        assert [e.get("CallerIDNum") for e in ami.events if e.event == "Newchannel" and e.get("Linkedid") == call_id
+                and e.get("Channel", "").startswith("PJSIP/trunk")] != []
+    await citizen.stop()
+    await phone.stop()
+
+    async def rows() -> Any:
+        async with lab.db() as db, db.sessions() as session:
+            return await call_q.by_linkedid(session, call_id)
+    [row] = await until(rows, 30, "the click-to-call's calls row")
+    assert row.direction == "outbound" and row.outcome == "answered"
+
+
+async def test_supervisor_listens_then_the_agent_transfers_blind(lab: Lab) -> None:
+    first = await lab.user("dagent6", extension="agent1006")
+    second = await lab.user("dagent7", extension="agent1007")
+    supervisor = await lab.user("dsup1", "supervisor", extension="sup2001")
+    await lab.phone("agent1006", Answerer(ring_ms=300))
+    await lab.phone("agent1007", Answerer(ring_ms=300))
+    await lab.phone("sup2001", Answerer(ring_ms=300))
+    await lab.login(first)
+    ws = await lab.socket("/ws/agent", first)
+    async with lab.observer() as ami:
+        caller = await lab.call(Caller(caller="9876500062", steps=[
+            ("pause", 1200), ("dtmf", "1"), ("pause", 900), ("dtmf", "1"), ("pause", 60000)]))
+        answered = await receive_until(ws, "call.answered", 60)
+        call_id = answered["call"]["id"]
+        async with lab.http() as http:
+            r = await http.post(f"/api/v1/calls/{call_id}/spy", json={"mode": "listen"}, headers=supervisor)
+            assert r.status_code == 200, r.text
+            spy = await ami.wait(lambda e: e.event == "ChanSpyStart", 30, "ChanSpyStart")
+            assert spy.get("SpyerChannel", "").startswith("PJSIP/sup2001-")
+            assert spy.get("SpyeeChannel", "").startswith("PJSIP/agent1006-")
+            r = await http.post(f"/api/v1/calls/{call_id}/transfer", json={"extension": "agent1007"}, headers=first)
+            assert r.status_code == 200, r.text
+        bridged = await ami.wait(lambda e: e.event == "BridgeEnter" and e.get("Channel", "").startswith("PJSIP/agent1007-"),
+                                 30, "the second agent in a bridge")
+        caller_channel = answered and next(e.get("Channel") for e in ami.events if e.event == "Newchannel"
+                                           and e.get("CallerIDNum") == "9876500062")
+        await ami.wait(lambda e: e.event == "BridgeEnter" and e.get("Channel") == caller_channel
+                       and e.get("BridgeUniqueid") == bridged.get("BridgeUniqueid"), 10, "the caller with the second agent")
+        redirect = [e for e in ami.events if e.event == "Newexten" and e.get("Channel") == caller_channel
+                    and e.get("Context") == "helpline-agents" and e.get("Extension") == "agent1007"]
+        assert redirect, "the caller was not redirected to helpline-agents,agent1007"
+        await ami.send("Hangup", Channel=caller_channel)
+        assert await caller.finished(30) == 0, caller.errors()
+        await ami.wait(lambda e: e.event == "ChanSpyStop", 30, "ChanSpyStop")
+    await ws.close()
