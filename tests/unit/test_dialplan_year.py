@@ -79,6 +79,9 @@ def test_with_the_application_down_no_offer_that_needs_it() -> None:
     down = next(i for i, line in enumerate(busy) if "n(down)," in line)
     assert "Playback(helpline/call-later)" in busy[down] and busy[down + 1] == "same => n,Hangup()"
     assert "?busy,down)" in exten("helpline-queue-exit", "TIMEOUT")[1]
+    queue = exten("helpline-queue", "s")  # no AGI before the queue either (a second apology, a longer wait)
+    skip = next(i for i, line in enumerate(queue) if "HELPLINE_AGI_FAILED" in line)
+    assert queue[skip].endswith("?wait)") and skip < next(i for i, line in enumerate(queue) if "1(recording," in line)
     keys = exten("helpline-queue-keys", "1")
     failed = next(i for i, line in enumerate(keys) if "HELPLINE_AGI_FAILED" in line)
     assert failed < next(i for i, line in enumerate(keys) if "Goto(helpline-callback,s,1)" in line)
