@@ -29,7 +29,8 @@ TEMPLATES = Jinja2Templates(directory=str(HERE / "templates"))
 HOME = {"agent": "/agent", "officer": "/officer", "supervisor": "/supervisor", "admin": "/admin",
         "collector": "/collector", "state_nodal": "/collector"}
 NAV = {
-    "agent": [("/agent", "nav.agent"), ("/agent/whatsapp", "nav.whatsapp"), ("/recordings", "nav.recordings")],
+    "agent": [("/agent", "nav.agent"), ("/agent/whatsapp", "nav.whatsapp"), ("/recordings", "nav.recordings"),
+              ("/entry", "nav.entry")],
     "officer": [("/officer", "nav.officer")],
     "collector": [("/collector", "nav.collector"), ("/collector/complaints", "nav.district_complaints"),
                   ("/entry", "nav.entry")],

@@ -59,9 +59,13 @@ async def open_page(session: AsyncSession, q: InboxQuery, now: datetime, *, limi
     if q.text:
         base = base.join(Citizen, Citizen.id == Complaint.citizen_id)
     base = _filtered(base, q, now)
-    # count and page on ids (the covering inbox index answers both), then read the page's rows
-    total = await session.scalar(select(func.count()).select_from(base.subquery()))
-    ids = (await session.scalars(base.order_by(Complaint.due_at, Complaint.id).limit(limit).offset(offset))).all()
+    ordered = base.order_by(Complaint.due_at, Complaint.id)
+    if q.text:  # a search reads rows and citizens: one pass gives both the count and the page
+        every = (await session.scalars(ordered)).all()
+        total, ids = len(every), every[offset:offset + limit]
+    else:  # count and page on ids (the covering inbox index answers both), then read the page's rows
+        total = await session.scalar(select(func.count()).select_from(base.subquery()))
+        ids = (await session.scalars(ordered.limit(limit).offset(offset))).all()
     if not ids:
         return int(total or 0), []
     found = {c.id: c for c in (await session.scalars(select(Complaint).where(Complaint.id.in_(ids)))).all()}

@@ -71,7 +71,7 @@ def lab_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
         pbx.start()
         # the server speaks and installs prompts (emergency message, campaigns, uploaded
         # recordings) where this Asterisk plays them
-        server.start(pbx.ami_url, **SERVE_ENV, HELPLINE_SOUNDS_DIR=str(prompts))
+        server.start(pbx.ami_url, **SERVE_ENV, HELPLINE_SOFTPHONE_WS_URL=pbx.ws_url, HELPLINE_SOUNDS_DIR=str(prompts))
         yield Lab(root, pbx, server, database_url)
     finally:
         server.stop()

@@ -42,8 +42,12 @@ HELPLINE_SECRET = "helpline-integration-secret"
 OBSERVER_SECRET = "observer-secret"
 AGENT_PASSWORD = "agent-pw-{ext}"
 AGENTS = ("agent1001", "agent1002", "agent1003", "agent1004", "agent1005", "agent1006", "agent1007", "agent1008",
+          "agent1009", "agent1010",
           "sup2001", "sup2002")
 TRUNK = "trunk"
+# Desk softphones (WebRTC over the ws transport): endpoints from the sample's helpline-agent-webrtc
+# template, with the password Helpline derives for them (agent_console.softphone).
+WEBRTC_AGENTS = ("agent3001", "agent3002")
 
 # Values an administrator may tune in queues_helpline.conf, shortened so a test need not wait
 # 90 s for the in-queue callback offer.
@@ -67,6 +71,7 @@ class Pbx:
         self.ami_port = free_port(socket.SOCK_STREAM, both=False)
         base = 20000 + (os.getpid() % 200) * 100  # its own RTP range per test run
         self.rtp_range = (base, base + 99)
+        self.http_port = free_port(socket.SOCK_STREAM, both=False)  # the softphones' WebSocket
         self.running = False
 
     # ---------------------------------------------------------------------------- config
@@ -77,6 +82,10 @@ class Pbx:
     @property
     def observer_url(self) -> str:
         return f"ami://observer:{OBSERVER_SECRET}@127.0.0.1:{self.ami_port}"
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.http_port}/ws"
 
     def install(self) -> None:
         if not self.run_asterisk.is_file():
@@ -114,8 +123,9 @@ class Pbx:
             f"[general]\n[default]\nmode = files\ndirectory = {MOH}\nsort = alpha\n")
         (self.etc / "rtp.conf").write_text(
             f"[general]\nrtpstart = {self.rtp_range[0]}\nrtpend = {self.rtp_range[1]}\nrtpchecksums = no\n"
-            "dtmftimeout = 3000\nstrictrtp = yes\nicesupport = no\n")
-        (self.etc / "http.conf").write_text("[general]\nenabled = no\n")
+            "dtmftimeout = 3000\nstrictrtp = yes\nicesupport = yes\n" + _ice_host_candidates())
+        (self.etc / "http.conf").write_text(
+            f"[general]\nenabled = yes\nbindaddr = 127.0.0.1\nbindport = {self.http_port}\nenablestatic = no\n")
         self._sounds()
 
     def _pjsip(self) -> str:
@@ -131,6 +141,23 @@ class Pbx:
             f"\n[{ext}](helpline-agent)\nauth = {ext}\naors = {ext}\ncallerid = \"{ext}\" <{ext}>\n"
             f"[{ext}](helpline-agent-aor)\n[{ext}](helpline-agent-auth)\nusername = {ext}\n"
             f"password = {AGENT_PASSWORD.format(ext=ext)}\n" for ext in AGENTS)
+        from agent_console.softphone import password
+        from tests.integration.harness.serve import SECRET_KEY
+
+        webrtc_tpl = "\n\n".join(_section(sample, name) for name in
+                                  ("helpline-agent-webrtc](!,helpline-agent)", "helpline-agent-webrtc-aor](!,helpline-agent-aor)"))
+        webrtc_tpl = _set_line(webrtc_tpl, "transport", "transport-ws", sep=" = ")
+        webrtc_tpl = _set_line(webrtc_tpl, "qualify_frequency", "0", sep=" = ")
+        webrtc = "".join(
+            f"\n[{ext}](helpline-agent-webrtc)\nauth = {ext}\naors = {ext}\ncallerid = \"{ext}\" <{ext}>\n"
+            f"[{ext}](helpline-agent-webrtc-aor)\n[{ext}](helpline-agent-auth)\nusername = {ext}\n"
+            f"password = {password(SECRET_KEY, ext)}\n" for ext in WEBRTC_AGENTS)
+        guest = sample[sample.index("[video-guest]\ntype = endpoint"):]
+        guest = _set_line(guest, "transport", "transport-ws", sep=" = ")
+        guest = _set_line(guest, "password", password(SECRET_KEY, "video-guest"), sep=" = ")
+        guest = guest.replace("context = helpline-video-web\n", "context = helpline-video-web\n"
+                              "media_address = 127.0.0.1\nbind_rtp_to_media_address = yes\n")
+        webrtc += "\n" + guest
         trunk = _section(sample, "trunk]\ntype = endpoint")
         trunk = "\n".join(line for line in trunk.splitlines() if not line.startswith("outbound_auth"))
         trunk = _set_line(trunk, "rewrite_contact", "no", sep=" = ")
@@ -165,8 +192,16 @@ type = identify
 endpoint = {TRUNK}
 match = 127.0.0.1
 
+[transport-ws]
+type = transport
+protocol = ws
+bind = 127.0.0.1
+
 {templates}
 {agents}
+
+{webrtc_tpl}
+{webrtc}
 """
 
     def _manager(self) -> str:
@@ -281,3 +316,14 @@ def _section(text: str, head: str) -> str:
     rest = text[start:]
     nxt = re.search(r"\n\s*\n(?=\[|;)", rest)
     return rest[: nxt.start()] if nxt else rest
+
+
+def _ice_host_candidates() -> str:
+    """Asterisk never offers 127.0.0.0/8 host candidates and advertises the interface address, where
+    its RTP socket (bound to 127.0.0.1) does not listen: map every interface address to loopback
+    (rtp_helpline.conf.sample; the browser runs with --allow-loopback-in-peer-connection)."""
+    out = subprocess.run(["ip", "-4", "-o", "addr", "show"], capture_output=True, text=True, timeout=10).stdout
+    addresses = [a for a in re.findall(r"inet (\d+\.\d+\.\d+\.\d+)/", out) if not a.startswith("127.")]
+    if not addresses:
+        return ""
+    return "\n[ice_host_candidates]\n" + "".join(f"{a} => 127.0.0.1\n" for a in addresses)

@@ -17,9 +17,12 @@ REPO = Path(__file__).resolve().parents[3]
 HELPLINE = Path(sys.executable).with_name("helpline")
 
 
+SECRET_KEY = "integration-secret-key-0123456789abcdef"
+
+
 def helpline_env(database_url: str, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("HELPLINE_")}
-    env.update({"HELPLINE_DATABASE_URL": database_url, "HELPLINE_SECRET_KEY": "integration-secret-key-0123456789abcdef",
+    env.update({"HELPLINE_DATABASE_URL": database_url, "HELPLINE_SECRET_KEY": SECRET_KEY,
                 "PYTHONUNBUFFERED": "1"})
     env.update(extra)
     return env
