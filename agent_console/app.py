@@ -13,6 +13,7 @@ from agent_console.routes import api_campaigns
 from agent_console.routes import api_callbacks, api_desk, api_hours, api_voices, pages_desk, pages_hours, pages_voices
 from agent_console.routes import api_officer
 from agent_console.routes import pages_campaigns, pages_collector, pages_entry, pages_officer_actions, pages_privacy
+from agent_console.routes import metrics as metrics_route
 from agent_console.routes import api_admin, pages_admin, pages_agent, pages_auth, pages_officer, pages_supervisor
 from agent_console.routes import api_messages, api_whatsapp, pages_messaging, webhooks_whatsapp, ws_whatsapp
 from agent_console.routes import api_media, api_qa, api_recordings, pages_recordings, pages_video
@@ -59,6 +60,7 @@ ROUTERS = [
     api_media.router,
     pages_video.router,
     pages_recordings.router,
+    metrics_route.router,
 ]
 
 

@@ -36,14 +36,14 @@ ID_RE = re.compile(rb"^((?:Dest)?(?:Uniqueid|Linkedid)): (\d+\.\d+)\r$", re.M)
 
 # -- the server process ----------------------------------------------------------------------
 
-def _server(db_url: str, ami_url: str, sock: socket.socket) -> None:
+def _server(db_url: str, ami_url: str, sock: socket.socket, gc_freeze: bool = True) -> None:
     import logging
 
     logging.basicConfig(level=logging.WARNING)
-    asyncio.run(_serve(db_url, ami_url, sock))
+    asyncio.run(_serve(db_url, ami_url, sock, gc_freeze))
 
 
-async def _serve(db_url: str, ami_url: str, sock: socket.socket) -> None:
+async def _serve(db_url: str, ami_url: str, sock: socket.socket, gc_freeze: bool = True) -> None:
     import uvicorn
 
     from agent_console.app import create_app
@@ -62,6 +62,10 @@ async def _serve(db_url: str, ami_url: str, sock: socket.socket) -> None:
     async with asyncio.TaskGroup() as tg:
         tg.create_task(run_cti(ctx, stop))
         tg.create_task(server.serve(sockets=[sock]))
+        if gc_freeze:  # as `helpline serve` does (helpline.gcfreeze)
+            from helpline.gcfreeze import run_gc_freeze
+
+            tg.create_task(run_gc_freeze(ctx, stop, delay=2.0))
 
 
 # -- database ------------------------------------------------------------------------------
@@ -151,7 +155,8 @@ async def load(args: argparse.Namespace) -> dict[str, float]:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    server = mp.get_context("spawn").Process(target=_server, args=(db_url, ami.url, sock), daemon=True)
+    server = mp.get_context("spawn").Process(target=_server, args=(db_url, ami.url, sock, not args.no_gc_freeze),
+                                             daemon=True)
     server.start()
     sock.close()
     await ami.wait_for_logins(1, timeout=30)
@@ -267,6 +272,8 @@ def main() -> None:
     parser.add_argument("--ivr-s", type=float, default=1.0,
                         help="seconds between the call's arrival (Newchannel, QueueCallerJoin) and AgentCalled; "
                              "0 = all at once, the caller lookup inside the measured time")
+    parser.add_argument("--no-gc-freeze", action="store_true",
+                        help="leave the server's start-up objects to the garbage collector (as before issue 10)")
     args = parser.parse_args()
     result = asyncio.run(load(args))
     print(f"screen pop, AgentCalled -> call.ringing on the agent's websocket "

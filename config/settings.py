@@ -65,6 +65,8 @@ class Settings(BaseSettings):
     redis_url: str = ""
     # The Redis pub/sub channel of pops and wallboard updates (several helplines on one Redis).
     redis_channel: str = "helpline:cti"
+    # GET /metrics: a bearer token Prometheus sends; empty: answered only to this host, unproxied
+    metrics_token: str = ""
     # Signs session cookies and API tokens. Empty: `helpline serve` keeps a random key in
     # helpline-secret.key (created once, mode 0600) in the working directory.
     secret_key: str = ""

@@ -29,6 +29,8 @@ from datetime import datetime, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from prometheus_client import Histogram
+
 from cti import agents as ag
 from cti import calls as cl
 from cti import events as ev
@@ -122,6 +124,13 @@ class CtiService:
         self.resyncs = 0
         self.events = 0
         self.registrations = Registrations()  # where each agent's phone is registered
+        # for /metrics (helpline.metrics): pops this process published and how long after Asterisk's
+        # event; calls ended on the streams it owns, by (pod, queue, outcome)
+        self.pops_sent = 0
+        self.pop_latency = Histogram("helpline_pop_latency_seconds", "Asterisk's event time to pop published",
+                                     buckets=(.001, .0025, .005, .01, .02, .05, .1, .25, .5, 1.0, 2.5),
+                                     registry=None)
+        self.calls_ended: dict[tuple[str, str, str], int] = {}
         self.takeovers = 0
         self.replay_s = replay_s
         self.leases: Leases | None = None
@@ -207,7 +216,7 @@ class CtiService:
         self.events += 1
         for change in server.calls.apply(event):
             self._call_change(server, change)
-        if type(event) is ev.Newchannel and event.uniqueid == event.linkedid:
+        if server.owner and type(event) is ev.Newchannel and event.uniqueid == event.linkedid:
             self._early_lookup(server, event)
         for agent_change in server.agents.apply(event):
             self._agent_change(server, agent_change, from_event=True)
@@ -221,9 +230,11 @@ class CtiService:
         row = call_row(server.client.name, record) if change.kind == cl.ENDED else None
         if server.owner:
             for pop in pops:
-                self._emit(pop)
+                self._emit(pop, server)
             if row is not None:
                 self._call_rows.append(row)
+                key = (server.client.name, record.queue or "", record.outcome or "")
+                self.calls_ended[key] = self.calls_ended.get(key, 0) + 1
         elif pops or row is not None:
             self._miss(server, pops, row, None)
         if change.kind == cl.ENDED:
@@ -241,7 +252,7 @@ class CtiService:
                                                "reason": change.reason}
         if server.owner:
             for pop in pops:
-                self._emit(pop)
+                self._emit(pop, server)
             if row is not None:
                 self._state_rows.append(row)
         elif pops or row is not None:
@@ -295,15 +306,21 @@ class CtiService:
         self._dirty = True
         missed, server.missed = list(server.missed), deque(maxlen=MAX_MISSED)
         cutoff = self.clock() - self.replay_s
+        ended: set[str] = set()
         for at, pops, call, state in missed:
             if at < cutoff:
                 continue
             for pop in pops:
+                if pop.record is not None and pop.kind != sp.ENDED:
+                    self._context_for(pop.record)  # the caller's details, as the owner would have sent
                 self._emit(pop)
             if call is not None:
                 self._call_rows.append(call)
+                ended.add(call["linkedid"])
             if state is not None:
                 self._state_rows.append(state)
+        for call_id in ended:  # the pops above hold their lookups; calls already over need no more
+            self._contexts.pop(call_id, None)
         try:
             if server.client.connected:
                 await self._resync(server)
@@ -357,21 +374,27 @@ class CtiService:
         """Whether this process owns each server's event stream (for /health and /metrics)."""
         return {name: server.owner for name, server in self.servers.items()}
 
-    def _emit(self, pop: sp.Pop) -> None:
+    def _emit(self, pop: sp.Pop, server: _Server | None = None) -> None:
         """Publish now when nothing is pending for this agent, else after what is (per-agent order)."""
         future = self._contexts.get(pop.record.id) if pop.record is not None else None
         previous = self._chains.get(pop.agent)
         if (previous is None or previous.done()) and (future is None or future.done()):
             context = future.result() if future is not None else None
             self.hub.publish(agent_key(pop.agent), self._message(pop, context), pop.key)
+            self._published(pop, server)
             return
-        task = self._spawn(self._emit_later(pop, future, previous))
+        task = self._spawn(self._emit_later(pop, future, previous, server))
         self._chains[pop.agent] = task
         task.add_done_callback(lambda t, agent=pop.agent: self._chains.get(agent) is t
                                and self._chains.pop(agent, None))
 
+    def _published(self, pop: sp.Pop, server: _Server | None) -> None:
+        self.pops_sent += 1
+        if server is not None:  # a live event's pop (not one handed over at a takeover)
+            self.pop_latency.observe(max(0.0, self.clock() - server.clock.to_local(pop.at)))
+
     async def _emit_later(self, pop: sp.Pop, future: asyncio.Future[dict[str, Any]] | None,
-                          previous: asyncio.Task[Any] | None) -> None:
+                          previous: asyncio.Task[Any] | None, server: _Server | None = None) -> None:
         if previous is not None:
             await asyncio.wait([previous])
         context = None
@@ -383,6 +406,7 @@ class CtiService:
                 log.warning("caller context for call %s not ready in %.1f s; popping without it",
                             pop.record.id if pop.record else "", self.context_timeout)
         self.hub.publish(agent_key(pop.agent), self._message(pop, context), pop.key)
+        self._published(pop, server)
 
     def _message(self, pop: sp.Pop, context: dict[str, Any] | None) -> dict[str, Any]:
         if pop.record is None:

@@ -27,7 +27,7 @@ import logging
 import math
 import secrets
 import socket
-from collections import deque
+from collections import Counter, deque
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -60,6 +60,7 @@ class _Campaign:
     idle_until: float = 0.0
     active: bool = True
     held: bool = False  # this runner holds the campaign (only the holder dials it)
+    held_until: float = 0.0  # loop time: a hold not renewed by then is not trusted (the database may be away)
     refill: asyncio.Task[None] | None = None
 
 
@@ -88,6 +89,7 @@ class DialerRunner:
         self._queued: set[int] = set()
         self._warned_offline = False
         self.started = 0
+        self.outcomes: Counter[str] = Counter()  # settled calls by outcome (/metrics)
 
     # -- main loop -------------------------------------------------------------------------
 
@@ -167,6 +169,7 @@ class DialerRunner:
             if mine != current.held:
                 log.info("dialer %s: %s campaign %d", self.id, "dials" if mine else "no longer dials", row.id)
             current.held = mine
+            current.held_until = loop_now + cfg.campaign_lease_s / 2 if mine else 0.0
             current.pacer.channels.reserved = others
             if not mine:
                 await self._release_buffer(current)
@@ -197,7 +200,8 @@ class DialerRunner:
         now = self.clock()
         loop = asyncio.get_running_loop()
         for state in list(self.campaigns.values()):
-            if not state.active or not state.held or not state.window.allows(now, self.tz):
+            held = state.held and loop.time() < state.held_until
+            if not state.active or not held or not state.window.allows(now, self.tz):
                 await self._release_buffer(state)
                 continue
             while True:
@@ -323,6 +327,7 @@ class DialerRunner:
         async with self._txn() as session:
             settled = await results.settle(session, attempt_id, outcome, cause, self.clock(), self.policy)
         if settled is not None:
+            self.outcomes[outcome] += 1
             log.info("dialer: attempt %d %s%s -> contact %s", attempt_id, outcome,
                      f" ({settled.result})" if settled.result else "", settled.contact_state)
 

@@ -69,10 +69,19 @@ def load_settings() -> Settings:
 
 
 def setup_logging(level: int = logging.INFO) -> None:
-    """Log lines on stderr, every one masked (phone numbers, tokens, passwords: helpline.privacy)."""
+    """Log lines on stderr, every one masked (phone numbers, tokens, passwords: helpline.privacy);
+    JSON objects with HELPLINE_LOG_FORMAT=json (helpline.logformat)."""
+    from helpline.logformat import JsonFormatter, log_format
     from helpline.privacy import install_redaction
 
+    try:
+        kind = log_format()
+    except ValueError as exc:
+        raise CliError(str(exc)) from exc
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    if kind == "json":
+        for handler in logging.getLogger().handlers:
+            handler.setFormatter(JsonFormatter())
     install_redaction()
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 _PRIORITY_RE = re.compile(r"(\d+|n|hint)(?:\(([\w-]+)\))?$")
 _PROMPT_RE = re.compile(r"(?<![\w/-])helpline/([\w${}-]*)")
 _PROMPT_NAME_RE = re.compile(r"[a-z0-9-]+")
-_AGI_URL_RE = re.compile(r"(?:agi://[^/]+|\$\{HELPLINE_AGI\})/([^?]+)(?:\?.*)?")
+_AGI_URL_RE = re.compile(r"(?:agi://[^/]+|\$\{HELPLINE_AGI2?\})/([^?]+)(?:\?.*)?")
 
 
 @dataclass(frozen=True, order=True)

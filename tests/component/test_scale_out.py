@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -15,10 +16,10 @@ from sqlalchemy import select
 from websockets.asyncio.client import ClientConnection, connect
 
 from storage.db import Database
-from storage.models import AgentLogin, AgentStateChange, Call
+from storage.models import AgentLogin, AgentStateChange, Call, Citizen
 from tests.fakes.ami_server import FakeAmiServer
 from tests.fakes.cti_stack import REDIS_URL
-from tests.fakes.serve_cluster import ServeCluster, ServeProcess, ami_name
+from tests.fakes.serve_cluster import ServeCluster, ServeProcess, ami_name, fresh
 from tests.helpers import PASSWORD, make_user
 from tests.traces import ami as capture_bytes
 
@@ -46,7 +47,7 @@ async def _socket(process: ServeProcess, token: str) -> ClientConnection:
     return ws
 
 
-async def _collect(ws: ClientConnection, until: dict[str, int], timeout: float = 20.0) -> list[dict[str, Any]]:
+async def _collect(ws: ClientConnection, until: dict[str, int], timeout: float = 60.0) -> list[dict[str, Any]]:
     """Messages until each type in `until` arrived that many times (then 0.5 s more of quiet)."""
     out: list[dict[str, Any]] = []
     async with asyncio.timeout(timeout):
@@ -60,7 +61,7 @@ async def _collect(ws: ClientConnection, until: dict[str, int], timeout: float =
             return out
 
 
-async def _rows(db: Database, model: type[Any], count: int, timeout: float = 20.0) -> list[Any]:
+async def _rows(db: Database, model: type[Any], count: int, timeout: float = 60.0) -> list[Any]:
     """The rows of `model` once there are at least `count`."""
     async with asyncio.timeout(timeout):
         while True:
@@ -121,6 +122,8 @@ async def test_owner_killed_mid_call_another_takes_over(pg_url: str, tmp_path: P
     db = Database(pg_url)
     await make_user(db, AGENT, "agent", extension=EXTENSION)
     before_end, rest = _split("inbound-answered", "HangupRequest")
+    async with db.session_scope() as session:  # the capture's caller is a known citizen
+        session.add(Citizen(phone="+919812345678", name="Asha Devi", language="hi", created_at=datetime.now(timezone.utc)))
     try:
         async with FakeAmiServer(auth_fail_delay=0.05) as pod_a, FakeAmiServer(auth_fail_delay=0.05) as pod_b:
             pod_a.register(EXTENSION)  # the agent's phone is on pod A
@@ -143,16 +146,20 @@ async def test_owner_killed_mid_call_another_takes_over(pg_url: str, tmp_path: P
 
                 owner.kill()  # mid-call: the caller and the agent are talking
                 await pod_a.replay(rest)  # the call ends while nobody owns the stream, or just after
+                second = fresh(before_end, 2)
+                await pod_a.replay(second)  # and the next call rings the agent before anyone owns it
                 new_owner, took = await cluster.wait_owner(name, timeout=30)
                 assert took <= TAKEOVER_LIMIT_S, f"takeover took {took:.1f} s"
                 assert new_owner is not owner and new_owner.alive
 
-                ended = await _collect(ws, {"call.ended": 1})  # the agent's pop still arrives
+                ended = await _collect(ws, {"call.ended": 1, "call.ringing": 1})  # the agent's pops still arrive
                 end = next(m for m in ended if m["type"] == "call.ended")
                 assert end["call"]["id"] == call_id and end.get("outcome") in (None, "answered"), end
-                calls = await _rows(db, Call, 1)
+                ringing = next(m for m in ended if m["type"] == "call.ringing")  # the call that rang meanwhile
+                assert ringing["call"]["id"] != call_id and [c["name"] for c in ringing["citizens"]] == ["Asha Devi"]
+                await _rows(db, Call, 1)
                 await asyncio.sleep(1.0)  # a second writer would have flushed by now
-                calls = await _rows(db, Call, 1)
+                calls = [c for c in await _rows(db, Call, 1) if c.linkedid == call_id]
                 assert [(c.linkedid, c.outcome, c.agent) for c in calls] == [(call_id, "answered", EXTENSION)]
 
                 # the agent is still logged in and paused, in Asterisk and in Helpline

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -27,6 +28,15 @@ from tests.fakes.ami_server import FakeAmiServer
 
 REPO = Path(__file__).resolve().parents[2]
 SECRET = "cluster-test-secret-key-0123456789"
+
+
+ID_RE = re.compile(rb"^((?:Dest)?(?:Uniqueid|Linkedid)): (\d+)\.(\d+)\r$", re.M)
+
+
+def fresh(data: bytes, n: int) -> bytes:
+    """A capture with call ids no other `n` uses (its calls are new calls to the CTI)."""
+    return ID_RE.sub(lambda m: m.group(1) + b": " + str(int(m.group(2)) + 1_000_000 * n).encode() + b"." +
+                     m.group(3) + b"\r", data)
 
 
 def free_port() -> int:
