@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,8 +42,15 @@ def code(value: str, max_len: int = 32) -> str:
     return value
 
 
-async def put_department(session: AsyncSession, key: str, names: Names) -> Department:
-    return await admin_q.put(session, Department, code(key, 16), names.checked())
+async def put_department(session: AsyncSession, key: str, names: Names,
+                         speak: Callable[[Any], Awaitable[None]] | None = None) -> Department:
+    """Create or rename a department; `speak(draft)` (its name for the IVR) runs first, once
+    the input is valid, so nothing is saved when it fails."""
+    values = names.checked()
+    draft = Department(code=code(key, 16), **values)
+    if speak is not None:
+        await speak(draft)
+    return await admin_q.put(session, Department, draft.code, values)
 
 
 async def put_category(session: AsyncSession, key: str, department: str, names: Names, sla_days: int) -> Category:

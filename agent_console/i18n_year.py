@@ -34,6 +34,8 @@ EN: dict[str, str] = {
     "voice.none": "No recordings yet: every prompt is spoken by text-to-speech.",
     "voice.confirm_remove": "Use the text-to-speech voice for {name} again?",
     "camp.kind.announcement": "Announcement", "camp.message": "Message", "camp.new": "New campaign",
+    "camp.voice_choose": "Choose a WAV or MP3 recording first.", "camp.voice": "Recorded voice", "camp.confirm_q": "Confirmation question", "camp.voice_lang": "Language",
+    "camp.voice_upload": "Upload recording", "camp.voice_saved": "Recording saved ({s} s): callers hear it instead of the text-to-speech.",
     "camp.message_hi": "Message (Hindi)", "camp.message_en": "Message (English)",
     "camp.confirm_hi": "Confirmation question (Hindi)", "camp.confirm_en": "Confirmation question (English)",
     "camp.optional": "optional", "camp.announce_hint": "Callers hear the message, can press 1 to hear it again, "
@@ -76,6 +78,8 @@ HI: dict[str, str] = {
     "voice.none": "अभी कोई रिकॉर्डिंग नहीं: हर प्रॉम्प्ट टेक्स्ट-टू-स्पीच से बोला जाता है।",
     "voice.confirm_remove": "{name} के लिए फिर से टेक्स्ट-टू-स्पीच आवाज़ लें?",
     "camp.kind.announcement": "घोषणा", "camp.message": "संदेश", "camp.new": "नया अभियान",
+    "camp.voice_choose": "पहले WAV या MP3 रिकॉर्डिंग चुनें।", "camp.voice": "रिकॉर्ड की गई आवाज़", "camp.confirm_q": "पुष्टि का प्रश्न", "camp.voice_lang": "भाषा",
+    "camp.voice_upload": "रिकॉर्डिंग अपलोड करें", "camp.voice_saved": "रिकॉर्डिंग सहेजी गई ({s} सेकंड): सुनने वाले टेक्स्ट-टू-स्पीच की जगह इसे सुनेंगे।",
     "camp.message_hi": "संदेश (हिन्दी)", "camp.message_en": "संदेश (अंग्रेज़ी)",
     "camp.confirm_hi": "पुष्टि का प्रश्न (हिन्दी)", "camp.confirm_en": "पुष्टि का प्रश्न (अंग्रेज़ी)",
     "camp.optional": "वैकल्पिक", "camp.announce_hint": "सुनने वाले संदेश सुनते हैं, 1 दबाकर फिर से सुन सकते हैं, "

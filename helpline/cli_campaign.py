@@ -87,6 +87,7 @@ def create(
     from dialer.survey_prompts import campaign_manifest
     from grievance.service import utcnow
     from ivr.prompts import PromptError
+    from storage.queries import campaign_admin as admin_q
     from storage.queries.prompts import recorded_prompts
 
     if (survey is None) == (message is None):
@@ -103,16 +104,21 @@ def create(
         data.update(kind="announcement", message=_json_file(message, "the message"),
                     confirm=_json_file(confirm, "the confirmation question") if confirm else None)
 
-    async def work(session: Any, ctx: Any) -> int:
+    async def work(session: Any, ctx: Any) -> tuple[int, dict[str, dict[str, str]], set[tuple[str, str]], Any]:
         spec = admin.build_spec({k: v for k, v in data.items() if v is not None}, ctx.settings.calling_window)
         campaign = await admin.create_campaign(session, spec, "cli", utcnow())
-        try:
-            await ctx.prompts.render_all(campaign_manifest(campaign), await recorded_prompts(session))
-        except PromptError as exc:
-            raise CliError(f"the campaign's prompts could not be spoken: {exc}") from None
-        return campaign.id
+        return campaign.id, campaign_manifest(campaign), await recorded_prompts(session), ctx.prompts
 
-    campaign_id = _with_db(work)
+    campaign_id, manifest, recorded, renderer = _with_db(work)
+
+    async def speak(session: Any, ctx: Any) -> None:  # after the commit: no write lock while espeak runs
+        try:
+            await renderer.render_all(manifest, recorded)
+        except PromptError as exc:
+            await admin_q.delete_draft(session, campaign_id)
+            raise CliError(f"the campaign's prompts could not be spoken: {exc}") from None
+
+    _with_db(speak)
     typer.echo(f"created campaign {campaign_id} (draft)")
 
 

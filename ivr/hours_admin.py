@@ -143,7 +143,8 @@ async def set_emergency(session: AsyncSession, active: bool, text_hi: str | None
     """Switch the emergency message on or off; new texts are rendered (TTS) before it is saved.
 
     Switching on needs a text in both languages (given now or kept from before). A render that
-    fails raises and changes nothing.
+    fails raises and changes nothing; nothing is written before the render (SQLite's write lock
+    is not held while espeak speaks).
     """
     row = await hours_q.emergency_for_update(session, now)
     new_hi = row.text_hi if text_hi is None else text_hi.strip()
@@ -163,6 +164,6 @@ async def set_emergency(session: AsyncSession, active: bool, text_hi: str | None
     if changed:
         row.version += 1
     row.text_hi, row.text_en, row.active, row.updated_by, row.updated_at = new_hi, new_en, active, by, now
-    await session.flush()
+    await hours_q.save_emergency(session, row)
     log.info("emergency message %s by %s (version %d)", "on" if active else "off", by, row.version)
     return row

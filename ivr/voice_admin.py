@@ -102,7 +102,9 @@ async def remove(session: AsyncSession, renderer: PromptRenderer, name: str, lan
 
 
 async def render_department(session: AsyncSession, renderer: PromptRenderer | None, department: Any) -> None:
-    """Speak a department's name when the administrator saves it (unless it ships with a prompt)."""
+    """Speak a department's name (code, name_hi, name_en) unless it ships with a prompt. Called
+    before the department is written, so no write lock is held while espeak runs and a failure
+    saves nothing."""
     if renderer is None:
         return
     manifest = department_manifest([department])

@@ -105,9 +105,9 @@ async def put_department(code: CodePath, body: NamesIn, ctx: AppContext = Depend
                          session: AsyncSession = Depends(get_session, scope="function"),
                          _u: CurrentUser = ADMIN) -> dict[str, Any]:
     """A new department's name is spoken (Hindi, English) for the IVR before this answers."""
-    d = await admin.put_department(session, code, _names(body))
     try:
-        await voice_admin.render_department(session, ctx.prompts, d)
+        d = await admin.put_department(session, code, _names(body),
+                                       speak=lambda draft: voice_admin.render_department(session, ctx.prompts, draft))
     except PromptError as exc:
         raise ApiError(503, "tts_failed", f"the department's name could not be spoken: {exc}") from None
     return {"code": d.code, "name_en": d.name_en, "name_hi": d.name_hi}

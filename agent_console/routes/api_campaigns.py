@@ -102,26 +102,28 @@ async def list_campaigns(ctx: AppContext = Depends(get_ctx), session: AsyncSessi
 
 @router.post("/campaigns", status_code=201, response_model=CampaignOut, responses=errors(503))
 async def create_campaign(body: CampaignIn, ctx: AppContext = Depends(get_ctx),
-                          session: AsyncSession = Depends(get_session, scope="function"),
                           user: CurrentUser = Depends(SUPERVISORS)) -> dict[str, Any]:
     """A survey (`survey`: its questions) or an announcement (`message`, optional `confirm`), as a
     draft. The questions or the message are spoken by text-to-speech before this answers, so the
     campaign can start at once; 503 `tts_failed` when that fails (nothing saved)."""
     data = body.model_dump(exclude_none=True)
     spec = admin.build_spec(data, ctx.settings.calling_window)
-    campaign = await admin.create_campaign(session, spec, user.username, utcnow())
-    await render_campaign(ctx, session, campaign)
-    return {**admin.campaign_json(campaign, ctx.tz), "progress": await admin.progress(session, campaign)}
-
-
-async def render_campaign(ctx: AppContext, session: AsyncSession, campaign: Any) -> None:
-    """Speak the campaign's questions or message into the sounds folder (recorded prompts kept)."""
-    if ctx.prompts is None:
-        return
+    async with ctx.db.session_scope() as session:
+        campaign = await admin.create_campaign(session, spec, user.username, utcnow())
+        campaign_id, manifest = campaign.id, campaign_manifest(campaign)
+        recorded = await recorded_prompts(session)
+    # spoken after the commit, so no write lock is held while espeak runs; a failure takes the
+    # new draft away again (it has no contacts yet): nothing is left saved
     try:
-        await ctx.prompts.render_all(campaign_manifest(campaign), await recorded_prompts(session))
+        if ctx.prompts is not None:
+            await ctx.prompts.render_all(manifest, recorded)
     except PromptError as exc:
+        async with ctx.db.session_scope() as session:
+            await admin_q.delete_draft(session, campaign_id)
         raise ApiError(503, "tts_failed", f"the campaign's prompts could not be spoken: {exc}") from None
+    async with ctx.db.sessions() as session:
+        campaign = await admin.get_campaign(session, campaign_id)
+        return {**admin.campaign_json(campaign, ctx.tz), "progress": await admin.progress(session, campaign)}
 
 
 @router.get("/campaigns/{campaign_id}", response_model=CampaignOut)

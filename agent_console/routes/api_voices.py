@@ -32,6 +32,11 @@ AUDIO_UPLOAD = {"requestBody": {"required": True, "content": {
 AUDIO = {200: {"content": {"audio/wav": {}}, "description": "the prompt as Asterisk plays it (8 kHz mono WAV)"}}
 
 
+def supervisors_record(name: str) -> bool:
+    """The prompts a supervisor may record: the emergency message and announcements' message and question."""
+    return name == hours_admin.EMERGENCY_PROMPT or name.startswith("announce-")
+
+
 def renderer(ctx: AppContext) -> PromptRenderer:
     if ctx.prompts is None:
         raise ApiError(503, "tts_failed", "no sounds folder is configured (HELPLINE_SOUNDS_DIR)")
@@ -54,9 +59,10 @@ async def upload_recording(name: PromptName, lang: Lang, request: Request, ctx: 
                            user: CurrentUser = Depends(require("admin", "supervisor"))) -> dict[str, Any]:
     """A WAV or MP3 recording (the raw body or a form's `file`, up to 20 MB): converted to 8 kHz mono, normalised,
     and played instead of the text-to-speech of that prompt in that language. Supervisors may
-    record the `emergency` prompt (the emergency message) only."""
-    if user.role != "admin" and name != hours_admin.EMERGENCY_PROMPT:
-        raise ApiError(403, "forbidden", "supervisors record the emergency message only; other prompts are the administrator's")
+    record the `emergency` prompt and announcement campaigns' `announce-<id>[-confirm]` only."""
+    if user.role != "admin" and not supervisors_record(name):
+        raise ApiError(403, "forbidden", "supervisors record the emergency message and announcements' prompts only; "
+                                         "other prompts are the administrator's")
     too_large = ApiError(413, "too_large", f"the recording is larger than {UPLOAD_MAX_BYTES // (1024 * 1024)} MB")
     data = bytearray()
     if request.headers.get("content-type", "").startswith("multipart/form-data"):

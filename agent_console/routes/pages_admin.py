@@ -113,8 +113,8 @@ async def put_department(request: Request, ctx: AppContext = Depends(get_ctx),
                          pu: PageUser = Depends(form_user("admin")), code: str = Form(default=""),
                          name_en: str = Form(default=""), name_hi: str = Form(default="")) -> Response:
     async def change(s: AsyncSession) -> None:
-        department = await admin.put_department(s, code, admin.Names(name_en, name_hi))
-        await voice_admin.render_department(s, ctx.prompts, department)
+        await admin.put_department(s, code, admin.Names(name_en, name_hi),
+                                   speak=lambda d: voice_admin.render_department(s, ctx.prompts, d))
 
     return await _apply(request, pu, ctx, "departments", change)
 

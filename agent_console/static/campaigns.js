@@ -158,9 +158,49 @@
     }
   });
 
+  // --- an announcement's message (or question) as a recording instead of text-to-speech ------
+  function voiceName() { return "announce-" + selected + document.getElementById("voice-prompt").value; }
+  function showVoice() {
+    const audio = document.getElementById("voice-audio");
+    audio.src = "/api/v1/admin/prompts/" + voiceName() + "/" + document.getElementById("voice-lang").value + "/audio?t=" + Date.now();
+  }
+  document.getElementById("voice-prompt").addEventListener("change", showVoice);
+  document.getElementById("voice-lang").addEventListener("change", showVoice);
+  document.getElementById("voice-form").addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const input = document.getElementById("voice-file");
+    if (selected === null || !input.files.length) { H.say("voice-msg", t("camp.voice_choose"), true); return; }
+    const button = document.getElementById("voice-submit");
+    button.disabled = true;
+    try {
+      const response = await fetch("/api/v1/admin/prompts/" + voiceName() + "/" + document.getElementById("voice-lang").value,
+        {method: "PUT", body: input.files[0], credentials: "same-origin",
+         headers: {"Accept": "application/json", "Content-Type": "application/octet-stream", "X-CSRF-Token": H.csrf}});
+      let body = null;
+      try { body = await response.json(); } catch (err) { body = null; }
+      if (!response.ok) throw new Error(body && body.error ? body.error.message : "HTTP " + response.status);
+      H.say("voice-msg", t("camp.voice_saved", {s: Number(body.duration_s).toFixed(1)}));
+      input.value = "";
+      showVoice();
+    } catch (err) {
+      H.say("voice-msg", err.message, true);
+    } finally {
+      button.disabled = false;
+    }
+  });
+
   function select(id) {
     selected = id;
+    const chosen = byId(id);
+    const announcing = !!chosen && chosen.kind === "announcement";
+    document.getElementById("voice-form").hidden = !announcing;
+    H.say("voice-msg", "");
+    if (announcing) {
+      document.querySelector('#voice-prompt option[value="-confirm"]').hidden = !chosen.confirm;
+      document.getElementById("voice-prompt").value = "";
+    }
     if (byId(id)) fillEdit(byId(id));
+    if (announcing) showVoice();
     H.say("upload-msg", "");
     document.getElementById("upload-rejected").hidden = true;
     renderList();

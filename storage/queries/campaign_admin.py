@@ -170,3 +170,9 @@ async def answered_contacts(session: AsyncSession, contact_ids: Sequence[int]) -
     stmt = (select(CallAttempt.contact_id).distinct()
             .where(CallAttempt.contact_id.in_(list(contact_ids)), CallAttempt.answered_at.is_not(None)))
     return set((await session.scalars(stmt)).all())
+
+
+async def delete_draft(session: AsyncSession, campaign_id: int) -> None:
+    """Remove a draft that was just created (its prompts could not be spoken): no contacts yet."""
+    await session.execute(delete(CampaignChange).where(CampaignChange.campaign_id == campaign_id))
+    await session.execute(delete(Campaign).where(Campaign.id == campaign_id, Campaign.state == "draft"))

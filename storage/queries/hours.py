@@ -66,9 +66,13 @@ async def emergency(session: AsyncSession) -> EmergencyMessage | None:
 
 
 async def emergency_for_update(session: AsyncSession, now: datetime) -> EmergencyMessage:
+    """The message's row (locked on PostgreSQL), or a new one not yet added: `save_emergency` adds it."""
     row = await session.get(EmergencyMessage, EMERGENCY_ID, with_for_update=True)
     if row is None:
         row = EmergencyMessage(id=EMERGENCY_ID, active=False, text_hi="", text_en="", version=0, updated_at=now)
-        session.add(row)
-        await session.flush()
     return row
+
+
+async def save_emergency(session: AsyncSession, row: EmergencyMessage) -> None:
+    session.add(row)
+    await session.flush()

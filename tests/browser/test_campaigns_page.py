@@ -159,4 +159,17 @@ async def test_supervisor_creates_an_announcement(sqlite_url: str) -> None:
         await expect(page.locator("#d-announce")).to_have_text("Answered 0 · heard to the end 0 · confirmed 0")
         await expect(page.locator("#upload-form")).to_be_visible()
         await page.locator("#new-form").screenshot(path=str(SCREENSHOTS / "supervisor-announcement.png"))
+        # the message recorded by a person instead of the text-to-speech (Hindi)
+        from tests.component.test_recorded_voices import tone
+
+        await expect(page.locator("#voice-form")).to_be_visible()
+        await page.click("#voice-submit")
+        await expect(page.locator("#voice-msg")).to_contain_text("WAV or MP3")
+        await page.set_input_files("#voice-file", files=[{"name": "message.wav", "mimeType": "audio/wav", "buffer": tone()}])
+        await page.click("#voice-submit")
+        await expect(page.locator("#voice-msg")).to_contain_text("Recording saved (1.0 s)")
+        src = await page.locator("#voice-audio").get_attribute("src") or ""
+        assert "/api/v1/admin/prompts/announce-" in src and "/hi/audio" in src
+        assert await page.locator("#voice-audio").evaluate("a => fetch(a.src).then(r => r.status)") == 200
+        await page.locator("#camp-detail").screenshot(path=str(SCREENSHOTS / "supervisor-announcement-detail.png"))
         assert page.problems == []  # type: ignore[attr-defined]

@@ -121,3 +121,31 @@ async def test_a_survey_without_questions_thanks_instead_of_failing(db_url: str)
         call = await world.peer.call("survey", args=[str(attempt)])
     assert not call.failed and call.prompts == ["helpline/survey-thanks"]
     assert (await world.attempt_row(attempt)).result == "no-questions"
+
+
+async def test_when_speech_fails_nothing_is_saved(db_url: str, db: Database, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from agent_console.app import create_app
+    from agent_console.context import AppContext
+    from ivr.prompts import PromptError
+    from ivr.voices import PromptRenderer
+    from tests.conftest import make_settings
+
+    class Mute(PromptRenderer):
+        async def render_all(self, manifest, recorded=()):  # type: ignore[no-untyped-def]
+            raise PromptError("espeak-ng is not installed")
+
+    ctx = AppContext.build(make_settings(db_url), db)
+    ctx.prompts = Mute(tmp_path)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(ctx)), base_url="http://helpline.test") as api:
+        sup = await login_as(api, db, "sup", "supervisor")
+        adm = await login_as(api, db, "adm", "admin")
+        r = await api.post("/api/v1/campaigns", json={"name": "Camp", "kind": "announcement", "message": MESSAGE},
+                           headers=sup)
+        assert r.status_code == 503 and r.json()["error"]["id"] == "tts_failed" and "espeak-ng" in r.text
+        assert (await api.get("/api/v1/campaigns", headers=sup)).json()["campaigns"] == []
+        r = await api.put("/api/v1/emergency", json={"active": True, "text_hi": "बाढ़", "text_en": "Flood"}, headers=sup)
+        assert r.status_code == 503 and (await api.get("/api/v1/emergency", headers=sup)).json()["active"] is False
+        r = await api.put("/api/v1/admin/departments/MINES", json={"name_en": "Mines", "name_hi": "खनन"}, headers=adm)
+        assert r.status_code == 503
+        names = [d["code"] for d in (await api.get("/api/v1/reference", headers=adm)).json()["departments"]]
+        assert "MINES" not in names

@@ -96,3 +96,26 @@ async def test_a_recorded_complaint_is_a_callback_request_with_its_recording(db_
     assert again.variables["HELPLINE_RECORDING"] == row.recording
     assert anonymous.variables == {"HELPLINE_RECORDING": "", "HELPLINE_CALLBACK": ""}
     assert not any("9812345678" in line for line in call.commands + call.verbose)
+
+
+async def test_after_hours_the_caller_hears_when_agents_are_back(db_url: str) -> None:
+    from ivr.speech import year_prompts
+
+    async with flow_world(db_url, clock=Clock(NIGHT)) as world:
+        await office_hours(world)
+        call = await world.peer.call("hours", args=["say"], variables={"HELPLINE_QUEUE": "helpline-hi"})
+        async with world.db.session_scope() as session:
+            await hours_admin.set_hours(session, "helpline-en", ["sat"], "09:30", "13:00", "admin", NIGHT)
+        english = await world.peer.call("hours", args=["say"], variables={"HELPLINE_QUEUE": "helpline-en"},
+                                        env={"agi_language": "en"})
+        open_queue = await world.peer.call("hours", args=["say"], variables={"HELPLINE_QUEUE": "helpline-video"})
+    assert call.variables["HELPLINE_OPEN"] == "0"
+    # Friday 4 December 2026, 08:00 (IST): "... 4 December 2026 को 8 बजे से उपलब्ध होंगे"
+    assert call.prompts == ["helpline/hours-opens-before", "helpline/num-4", "helpline/month-12",
+                            *year_prompts(2026, "hi"), "helpline/hours-opens-at", "helpline/num-8",
+                            "helpline/hours-opens-oclock"]
+    assert english.prompts[-5:] == ["helpline/hours-opens-at", "helpline/num-9", "helpline/hours-opens-and",
+                                    "helpline/num-30", "helpline/hours-opens-minutes"]
+    assert english.prompts[1:3] == ["helpline/num-5", "helpline/month-12"]  # Saturday 5 December
+    assert open_queue.prompts == [] and open_queue.variables["HELPLINE_OPEN"] == "1"
+    assert world.unknown_prompts(call) == [] and world.unknown_prompts(english, "en") == []

@@ -68,7 +68,7 @@ async def test_supervisor_switches_the_emergency_message(client: httpx.AsyncClie
     assert r.status_code == 303, r.text[:300]
     assert (Path(TEST_SOUNDS) / "hi" / "helpline" / "emergency.wav").read_bytes() != spoken
     r = await client.put("/api/v1/admin/prompts/goodbye/hi", content=tone(), headers={"X-CSRF-Token": token})
-    assert r.status_code == 403 and "emergency message only" in r.json()["error"]["message"]
+    assert r.status_code == 403 and "emergency message and announcements" in r.json()["error"]["message"]
     r = await client.post("/supervisor/emergency/recording", data={CSRF: token, "language": "hi"},
                           files={"file": ("notes.txt", b"not audio", "text/plain")})
     assert r.status_code == 422 and "WAV or MP3" in r.text

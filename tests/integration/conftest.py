@@ -69,7 +69,9 @@ def lab_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     pbx = Pbx(root, ASTERISK_DIR, prompts, agi_port=server.agi_port)
     try:
         pbx.start()
-        server.start(pbx.ami_url, **SERVE_ENV, HELPLINE_SOFTPHONE_WS_URL=pbx.ws_url)
+        # the server speaks and installs prompts (emergency message, campaigns, uploaded
+        # recordings) where this Asterisk plays them
+        server.start(pbx.ami_url, **SERVE_ENV, HELPLINE_SOFTPHONE_WS_URL=pbx.ws_url, HELPLINE_SOUNDS_DIR=str(prompts))
         yield Lab(root, pbx, server, database_url)
     finally:
         server.stop()

@@ -56,6 +56,9 @@ def test_the_emergency_message_plays_once_before_the_main_menu() -> None:
 
 
 def test_after_hours_menu_offers_self_service_callback_and_a_recorded_complaint() -> None:
+    arrival = exten("helpline-closed", "s")
+    says = next(i for i, line in enumerate(arrival) if "1(hours,say)" in line)
+    assert says < next(i for i, line in enumerate(arrival) if "Background(helpline/closed-menu)" in line)
     assert "Goto(helpline-callback,s,1)" in exten("helpline-closed", "1")[-1]
     assert "1(complaint-status)" in " ".join(exten("helpline-closed", "2"))
     assert "1(feedback)" in " ".join(exten("helpline-closed", "3"))
@@ -76,6 +79,9 @@ def test_with_the_application_down_no_offer_that_needs_it() -> None:
     down = next(i for i, line in enumerate(busy) if "n(down)," in line)
     assert "Playback(helpline/call-later)" in busy[down] and busy[down + 1] == "same => n,Hangup()"
     assert "?busy,down)" in exten("helpline-queue-exit", "TIMEOUT")[1]
+    queue = exten("helpline-queue", "s")  # no AGI before the queue either (a second apology, a longer wait)
+    skip = next(i for i, line in enumerate(queue) if "HELPLINE_AGI_FAILED" in line)
+    assert queue[skip].endswith("?wait)") and skip < next(i for i, line in enumerate(queue) if "1(recording," in line)
     keys = exten("helpline-queue-keys", "1")
     failed = next(i for i, line in enumerate(keys) if "HELPLINE_AGI_FAILED" in line)
     assert failed < next(i for i, line in enumerate(keys) if "Goto(helpline-callback,s,1)" in line)
