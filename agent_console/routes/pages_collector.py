@@ -15,6 +15,7 @@ from agent_console.deps import get_ctx
 from agent_console.labels import designation_for
 from agent_console.pages import PageUser, page_role, render
 from grievance import district as district_view
+from grievance import privacy
 from grievance import service
 from grievance.errors import DomainError
 from storage.queries import reference
@@ -43,9 +44,11 @@ async def collector_day(request: Request, day: str | None = None, district: str 
     try:
         scope = district_view.scope(pu.role, pu.user.district_code, district)
         when = district_view.parse_day(day, ctx.tz, now)
-        async with ctx.db.sessions() as session:
+        async with ctx.db.session_scope() as session:
             data = await district_view.day_page(session, scope, when, ctx.tz, now)
             lookups = await _lookups(session, pu.lang)
+            # citizens' names on a page outside a call: the data-protection audit (one row per view)
+            await privacy.record_access(session, pu.user.username, pu.role, "collector_day", now=now)
     except DomainError as exc:
         return render(request, "error.html", pu.lang, pu=pu, status=exc.status, message=exc.message, home=_home(pu))
     return render(request, "collector.html", pu.lang, pu=pu, d=data, scope=scope,
@@ -64,11 +67,12 @@ async def collector_complaints(request: Request, district: str | None = None, st
         start = district_view.parse_day(params.get("from"), ctx.tz, now, "from") if params.get("from") else None
         end = district_view.parse_day(params.get("to"), ctx.tz, now, "to") if params.get("to") else None
         page = max(1, min(page, 10_000))
-        async with ctx.db.sessions() as session:
+        async with ctx.db.session_scope() as session:
             total, rows = await district_view.complaints(
                 session, scope, ctx.tz, now, start=start, end=end, state=state or None, officer=officer or None,
                 measure=measure or None, limit=PAGE, offset=(page - 1) * PAGE)
             lookups = await _lookups(session, pu.lang)
+            await privacy.record_access(session, pu.user.username, pu.role, "collector_list", now=now)
     except DomainError as exc:
         return render(request, "error.html", pu.lang, pu=pu, status=exc.status, message=exc.message, home=_home(pu))
     keep = {k: v for k, v in params.items() if k != "page" and v}

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import httpx
+from sqlalchemy import select
 
 from agent_console.context import AppContext
 from grievance import service
@@ -14,6 +15,7 @@ from grievance.district import wilson_lower
 from grievance.lifecycle import Actor
 from grievance.service import NewComplaint, Who
 from storage.db import Database
+from storage.models import DataAccess
 from tests.fakes.console import form_login
 from tests.helpers import PASSWORD, token
 
@@ -80,6 +82,11 @@ async def test_collector_sees_their_district_only(client: httpx.AsyncClient, db:
     assert (await client.get(f"/officer/complaints/{vns}")).status_code == 403
     page = await client.get(f"/officer/complaints/{lko[0]}")
     assert page.status_code == 200 and 'id="readonly"' in page.text
+    # every page that showed citizens' names is in the data-protection audit
+    async with db.sessions() as session:
+        audit = [(a.username, a.what) for a in (await session.scalars(select(DataAccess))).all()]
+    assert ("dm.lko", "collector_day") in audit and ("dm.lko", "collector_list") in audit
+    assert ("dm.lko", "complaint_page") in audit
 
 
 async def _make_officer(db: Database) -> None:
