@@ -7,7 +7,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from agent_console import errors, pages, ws
 from agent_console.edge import EdgeGuard
 from config.settings import split_urls
-from agent_console.context import AppContext
+from common.context import AppContext
 from agent_console.routes import api_agents, api_auth, api_complaints, api_health, api_reference, api_reports
 from agent_console.routes import api_campaigns
 from agent_console.routes import api_callbacks, api_desk, api_hours, api_voices, pages_desk, pages_hours, pages_voices

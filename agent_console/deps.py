@@ -8,7 +8,7 @@ from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agent_console.auth import TokenError, read_token
-from agent_console.context import AppContext
+from common.context import AppContext
 from agent_console.errors import ApiError
 from grievance.lifecycle import Actor
 from grievance.service import Who

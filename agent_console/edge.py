@@ -236,6 +236,6 @@ def _counting(receive: Receive, limit: int) -> Receive:
 
 
 def _loggable_path(scope: Scope) -> str:
-    from helpline.privacy import mask_text
+    from common.privacy import mask_text
 
     return mask_text(scope.get("path", ""))

@@ -11,7 +11,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
 from grievance.errors import DomainError
-from helpline.privacy import mask_text
+from common.privacy import mask_text
 
 log = logging.getLogger("helpline.api")
 

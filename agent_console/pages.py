@@ -18,7 +18,7 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
 from agent_console import i18n, sessions
-from agent_console.context import AppContext
+from common.context import AppContext
 from agent_console.deps import SESSION_COOKIE, CurrentUser, get_ctx, load_user
 from agent_console.errors import ApiError
 from agent_console.sessions import CSRF_FIELD, csrf_for, csrf_valid

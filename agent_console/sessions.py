@@ -23,7 +23,7 @@ from typing import Any
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 
-from agent_console.context import AppContext
+from common.context import AppContext
 from agent_console.deps import SESSION_COOKIE
 from agent_console.errors import error_body
 from agent_console.throttle import LoginThrottle, LoginThrottled, password_pool, throttle

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from agent_console.auth import hash_password, verify_password
-from agent_console.context import AppContext
+from common.context import AppContext
 from storage.db import Database
 from storage.queries import rate_counters as rate_q
 

@@ -25,7 +25,7 @@ from fastapi import APIRouter, WebSocket
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from agent_console.auth import TokenError, read_token
-from agent_console.context import AppContext
+from common.context import AppContext
 from agent_console.deps import SESSION_COOKIE, CurrentUser, load_user
 from agent_console.errors import ApiError
 from cti.hub import SUPERVISORS, Hub, Subscriber, agent_key, session_key

@@ -44,7 +44,7 @@ from typing import Any
 import asyncpg
 from sqlalchemy import func, select
 
-from agent_console.context import AppContext
+from common.context import AppContext
 from config.reference import load_reference
 from config.settings import Settings
 from cti.run import run_cti

@@ -31,7 +31,7 @@ import httpx
 from sqlalchemy.engine import make_url
 
 from agent_console.app import create_app
-from agent_console.context import AppContext
+from common.context import AppContext
 from bench import bulk_complaints as bulk
 from config.settings import Settings
 from helpline.users import create_user

@@ -47,7 +47,7 @@ async def _serve(db_url: str, ami_url: str, sock: socket.socket, gc_freeze: bool
     import uvicorn
 
     from agent_console.app import create_app
-    from agent_console.context import AppContext
+    from common.context import AppContext
     from config.settings import Settings
     from cti.run import run_cti
     from storage.db import Database

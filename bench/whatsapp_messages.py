@@ -43,7 +43,7 @@ async def _serve(db_url: str, ami_url: str, graph_url: str, sock: socket.socket)
     import uvicorn
 
     from agent_console.app import create_app
-    from agent_console.context import AppContext
+    from common.context import AppContext
     from config.settings import Settings
     from cti.run import run_cti
     from messaging.run import run_messaging

@@ -21,7 +21,7 @@ from cti.ami.errors import ActionFailed, ActionTimeout, AmiError, NotConnected
 from cti.service import CtiService, queue_add_headers
 from grievance.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from grievance.phones import dial_digits, normalise_phone
-from helpline.privacy import mask_phone
+from common.privacy import mask_phone
 from storage.queries import agents as agent_q
 from storage.queries import reference
 from storage.queries import users as user_q

@@ -25,7 +25,7 @@ from cti.agent_actions import AGENT_CONTEXT, Actor, AgentActions
 from grievance import numbers
 from grievance.errors import Conflict, InvalidInput, NotFound
 from grievance.phones import dial_digits, normalise_phone
-from helpline.privacy import mask_phone
+from common.privacy import mask_phone
 from ivr.scripts import AGENT_EXTENSION
 from storage.queries import reference
 from storage.queries import users as user_q

@@ -11,7 +11,7 @@ import asyncio
 import logging
 from typing import Any
 
-from agent_console.context import AppContext
+from common.context import AppContext
 from cti.ami.pool import AmiPool
 from cti.hub import Hub
 from cti.lease import make_lease

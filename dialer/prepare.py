@@ -20,7 +20,7 @@ from grievance.holidays import holiday_dates
 from dialer.campaigns import CallingWindow, local_day_start, next_local_midnight
 from dialer.results import close_unreachable
 from grievance.service import Policy
-from helpline.privacy import mask_phone
+from common.privacy import mask_phone
 from storage.models import CallAttempt, Campaign, CampaignContact
 from storage.queries import dialer as dialer_q
 

@@ -11,7 +11,7 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 
-from agent_console.context import AppContext
+from common.context import AppContext
 from dialer.runner import DialerConfig, DialerRunner
 from grievance.service import utcnow
 

@@ -69,10 +69,10 @@ def load_settings() -> Settings:
 
 
 def setup_logging(level: int = logging.INFO) -> None:
-    """Log lines on stderr, every one masked (phone numbers, tokens, passwords: helpline.privacy);
+    """Log lines on stderr, every one masked (phone numbers, tokens, passwords: common.privacy);
     JSON objects with HELPLINE_LOG_FORMAT=json (helpline.logformat)."""
     from helpline.logformat import JsonFormatter, log_format
-    from helpline.privacy import install_redaction
+    from common.privacy import install_redaction
 
     try:
         kind = log_format()

@@ -41,7 +41,7 @@ def guarded(func: Callable[..., T]) -> Callable[..., T]:
 
 def _with_db(work: Callable[[Any, Any], Awaitable[T]]) -> T:
     """Run `work(session, ctx)` in one transaction on the configured database."""
-    from agent_console.context import AppContext
+    from common.context import AppContext
     from helpline.cli import load_settings, run
     from storage.db import Database
     from storage.migrate import upgrade

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from agent_console.context import AppContext
+from common.context import AppContext
 from grievance.calendar import HelplineCalendar
 from grievance.deadlines import DeadlineJob
 from grievance.privacy import Retention

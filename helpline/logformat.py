@@ -1,7 +1,7 @@
 """Log lines as JSON objects (HELPLINE_LOG_FORMAT=json), for log shippers.
 
 One object per line: `ts` (UTC, ISO 8601), `level`, `logger`, `message`, `pid`, and `exc` when
-a traceback is attached. The text is what `helpline.privacy.RedactingFilter` left (phone
+a traceback is attached. The text is what `common.privacy.RedactingFilter` left (phone
 numbers, tokens and passwords masked): that filter runs on the handler before this formatter.
 """
 from __future__ import annotations

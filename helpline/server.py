@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 import uvicorn
 
 from agent_console.app import create_app
-from agent_console.context import AppContext
+from common.context import AppContext
 from config.settings import Settings
 from storage.db import Database
 
@@ -29,7 +29,7 @@ async def run_web(ctx: AppContext, stop: asyncio.Event) -> None:
 
 def web_config(app: object, settings: Settings) -> uvicorn.Config:
     """uvicorn for `helpline serve`: its log records go through the root handlers (masked by
-    helpline.privacy.RedactingFilter), and forwarded headers are not uvicorn's business: the
+    common.privacy.RedactingFilter), and forwarded headers are not uvicorn's business: the
     app believes them only from HELPLINE_TRUSTED_PROXIES (agent_console/app.py)."""
     return uvicorn.Config(app, host=settings.web_host, port=settings.web_port, ws="websockets-sansio",
                           log_level="info", lifespan="on", access_log=True, log_config=None,

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import asyncio
 
-from agent_console.context import AppContext
+from common.context import AppContext
 from ivr import scripts
 from ivr.fastagi import FastAgiServer
 from ivr.flows.common import FlowDeps

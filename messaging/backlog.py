@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from grievance.errors import NotFound
-from helpline.privacy import mask_phone
+from common.privacy import mask_phone
 from storage.queries import chat as chat_q
 from storage.queries import outbox as outbox_q
 

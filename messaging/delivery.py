@@ -17,7 +17,7 @@ from collections.abc import Callable
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from helpline.privacy import mask_phone
+from common.privacy import mask_phone
 from messaging.channels import Channels, SendError
 from messaging.outbox import CHAT
 from messaging.quiet import quiet_until

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from agent_console.context import AppContext
+from common.context import AppContext
 from config.settings import parse_clock, parse_span
 from grievance.errors import DomainError
 from grievance.service import utcnow

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from grievance import numbers
 from grievance.errors import Forbidden, InvalidInput, NotFound
 from grievance.phones import normalise_phone
-from helpline.privacy import mask_phone
+from common.privacy import mask_phone
 from recordings.files import RecordingFolder, checked
 from storage.models import Call
 from storage.queries import qa as qa_q

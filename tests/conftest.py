@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from agent_console.app import create_app
-from agent_console.context import AppContext
+from common.context import AppContext
 from config.settings import Settings
 from storage.db import Database
 from tests import dbs

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Response
 from pydantic import Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from agent_console.context import AppContext
+from common.context import AppContext
 from agent_console.deps import CurrentUser, get_ctx, get_session, require
 from agent_console.schemas import UserOut, UsersOut, DistrictCode, Role, CodePath, Password, SIGNED_IN, Strict, UsernamePath, errors
 from agent_console.sessions import announce_signed_out

@@ -6,7 +6,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
-from agent_console.context import AppContext
+from common.context import AppContext
 from agent_console.schemas import CallIdPath, SIGNED_IN, errors
 from agent_console.deps import CurrentUser, get_ctx, require
 from agent_console.responses import AgentMe, CallAction, Originated, QueueLogin, Wallboard

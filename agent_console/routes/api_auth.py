@@ -5,7 +5,7 @@ from fastapi import APIRouter, Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agent_console.auth import issue_token
-from agent_console.context import AppContext
+from common.context import AppContext
 from agent_console.deps import get_ctx, get_session
 from agent_console.errors import ApiError
 from agent_console.schemas import TokenOut, SIGNED_IN, TokenRequest, errors

@@ -10,7 +10,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from agent_console.context import AppContext
+from common.context import AppContext
 from agent_console.schemas import CSV_UPLOAD, CSV_RESPONSE, DncAdded, DncList, DncRemoved, PhoneText, PhonePath, RowId, SIGNED_IN, errors
 from agent_console.deps import CurrentUser, get_ctx, get_session, require
 from agent_console.errors import ApiError

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Query
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from agent_console.context import AppContext
+from common.context import AppContext
 from agent_console.deps import CurrentUser, current_user, get_ctx, get_session, require
 from agent_console.errors import ApiError
 from agent_console.schemas import ComplaintIn, ComplaintNumberPath, DisposeIn, FeedbackIn, SIGNED_IN, TransferIn, errors

@@ -5,7 +5,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends
 
-from agent_console.context import AppContext
+from common.context import AppContext
 from agent_console.deps import get_ctx
 from agent_console.schemas import HealthOut, SIGNED_IN, errors
 

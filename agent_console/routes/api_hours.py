@@ -10,7 +10,7 @@ from fastapi.responses import FileResponse
 from pydantic import Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from agent_console.context import AppContext
+from common.context import AppContext
 from agent_console.deps import CurrentUser, current_user, get_ctx, get_session, require
 from agent_console.errors import ApiError
 from agent_console.responses import EmergencyState, HolidayList, HolidayOut, HolidayRemoved, HoursOut, QueueHoursOut

@@ -6,7 +6,7 @@ from typing import Any
 from fastapi import APIRouter, Depends
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from agent_console.context import AppContext
+from common.context import AppContext
 from agent_console.deps import CurrentUser, get_ctx, get_session, require
 from agent_console.schemas import SIGNED_IN, RowId, errors
 from grievance.service import utcnow

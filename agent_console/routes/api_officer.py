@@ -11,7 +11,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from agent_console.context import AppContext
+from common.context import AppContext
 from agent_console.deps import CurrentUser, current_user, get_ctx, get_session, require
 from agent_console.errors import ApiError
 from agent_console.responses import ComplaintOut

@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agent_console import desk_admin
-from agent_console.context import AppContext
+from common.context import AppContext
 from agent_console.deps import CurrentUser, get_ctx, get_session, require
 from agent_console.routes.api_recordings import listener
 from agent_console.routes.pages_supervisor import _dates

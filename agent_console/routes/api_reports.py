@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Query
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from agent_console.context import AppContext
+from common.context import AppContext
 from agent_console.deps import CurrentUser, get_ctx, get_session, require
 from agent_console.schemas import SIGNED_IN, errors
 from agent_console.responses import SummaryOut

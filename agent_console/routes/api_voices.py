@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import FileResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from agent_console.context import AppContext
+from common.context import AppContext
 from agent_console.deps import CurrentUser, get_ctx, get_session, require
 from agent_console.errors import ApiError
 from agent_console.responses import PromptRecordingList, PromptRecordingOut, PromptRemoved

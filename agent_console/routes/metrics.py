@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from agent_console.context import AppContext
+from common.context import AppContext
 from agent_console.deps import get_ctx
 from agent_console.schemas import errors
 from grievance.errors import Forbidden

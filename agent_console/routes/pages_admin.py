@@ -9,7 +9,7 @@ from fastapi.responses import Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agent_console.auth import ROLES
-from agent_console.context import AppContext
+from common.context import AppContext
 from agent_console.deps import get_ctx
 from agent_console.pages import PageUser, form_user, page_role, redirect, render
 from agent_console.sessions import announce_signed_out

@@ -9,7 +9,7 @@ from pydantic import Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agent_console import i18n
-from agent_console.context import AppContext
+from common.context import AppContext
 from agent_console.deps import CurrentUser, get_ctx, get_session, require
 from agent_console.pages import PageUser, form_user, page_role, render
 from agent_console.routes.api_reference import reference_json

@@ -9,7 +9,7 @@ from fastapi.responses import FileResponse, Response
 
 from agent_console import i18n
 from agent_console.auth import ROLES, issue_token
-from agent_console.context import AppContext
+from common.context import AppContext
 from agent_console.deps import SESSION_COOKIE, get_ctx, load_user
 from agent_console.errors import ApiError
 from agent_console.pages import HOME, PageUser, form_user, redirect, render

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from agent_console import i18n
-from agent_console.context import AppContext
+from common.context import AppContext
 from agent_console.deps import get_ctx
 from agent_console.pages import PageUser, page_role, render
 from agent_console.routes.api_reference import reference_json

@@ -8,7 +8,7 @@ from fastapi.responses import Response
 
 from agent_console import i18n
 from agent_console.labels import designation_for
-from agent_console.context import AppContext
+from common.context import AppContext
 from agent_console.deps import get_ctx
 from agent_console.pages import HOME, PageUser, form_user, page_role, redirect, render
 from grievance import district as district_view

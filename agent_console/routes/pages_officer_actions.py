@@ -7,7 +7,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import Response
 
-from agent_console.context import AppContext
+from common.context import AppContext
 from agent_console.deps import get_ctx
 from agent_console.pages import HOME, PageUser, form_user, page_role, redirect, render
 from agent_console.routes.pages_officer import VIEWERS, _refused

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from agent_console import i18n
-from agent_console.context import AppContext
+from common.context import AppContext
 from agent_console.deps import CurrentUser, get_ctx, require
 from agent_console.pages import PageUser, page_role, render
 from agent_console.schemas import SIGNED_IN, errors

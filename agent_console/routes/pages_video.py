@@ -11,7 +11,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 
 from agent_console import i18n, video
-from agent_console.context import AppContext
+from common.context import AppContext
 from agent_console.deps import get_ctx
 from agent_console.errors import ApiError
 from agent_console.pages import render

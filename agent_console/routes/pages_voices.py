@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
-from agent_console.context import AppContext
+from common.context import AppContext
 from agent_console.deps import get_ctx
 from agent_console.pages import PageUser, form_user
 from agent_console.routes.pages_admin import _apply

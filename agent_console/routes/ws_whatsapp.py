@@ -7,7 +7,7 @@ from fastapi import APIRouter, WebSocket
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from agent_console import ws
-from agent_console.context import AppContext
+from common.context import AppContext
 from agent_console.deps import load_user
 from agent_console.errors import ApiError
 from cti.hub import Subscriber, session_key

@@ -20,7 +20,7 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from helpline.privacy import mask_phone
+from common.privacy import mask_phone
 from ivr import variables as v
 from ivr.fastagi import AgiChannel
 from ivr.flows.common import FlowDeps, caller_phone, language, logger

@@ -8,7 +8,7 @@ One database statement; the number is masked in the VERBOSE line and in logs.
 """
 from __future__ import annotations
 
-from helpline.privacy import mask_phone
+from common.privacy import mask_phone
 from ivr import variables as v
 from ivr.fastagi import AgiChannel
 from ivr.flows.common import FlowDeps, caller_phone, language, logger

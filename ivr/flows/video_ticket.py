@@ -6,7 +6,7 @@ caller in helpline-video; anything else leaves it unset and the call is refused.
 """
 from __future__ import annotations
 
-from agent_console import video
+from common import video_tickets as video
 from ivr import variables as v
 from ivr.fastagi import AgiChannel
 from ivr.flows.common import FlowDeps, logger

@@ -10,7 +10,7 @@ usable caller id nothing is stored and both variables stay empty.
 """
 from __future__ import annotations
 
-from helpline.privacy import mask_phone
+from common.privacy import mask_phone
 from ivr import variables as v
 from ivr.fastagi import AgiChannel
 from ivr.flows.callback_request import request_callback

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from grievance.errors import InvalidInput
 from grievance.phones import normalise_phone
 from grievance.service import Policy
-from helpline.privacy import mask_phone
+from common.privacy import mask_phone
 from messaging.chat import engine, lookup, register
 from messaging.chat.engine import Chat, ChatInput
 from messaging.outbox import CHAT, Message, Reply, put

@@ -125,7 +125,7 @@ async def test_a_survey_without_questions_thanks_instead_of_failing(db_url: str)
 
 async def test_when_speech_fails_nothing_is_saved(db_url: str, db: Database, tmp_path) -> None:  # type: ignore[no-untyped-def]
     from agent_console.app import create_app
-    from agent_console.context import AppContext
+    from common.context import AppContext
     from ivr.prompts import PromptError
     from ivr.voices import PromptRenderer
     from tests.conftest import make_settings

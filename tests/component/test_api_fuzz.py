@@ -27,7 +27,7 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from agent_console.app import create_app
 from agent_console.auth import issue_token
-from agent_console.context import AppContext
+from common.context import AppContext
 from helpline.server import web_config
 from storage.db import Database
 from tests import dbs

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 import httpx
 
 from agent_console.app import create_app
-from agent_console.context import AppContext
+from common.context import AppContext
 from cti import callbacks
 from ivr.flows.callback_request import request_callback
 from storage.db import Database

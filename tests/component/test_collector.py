@@ -9,7 +9,7 @@ from datetime import timedelta
 import httpx
 from sqlalchemy import select
 
-from agent_console.context import AppContext
+from common.context import AppContext
 from grievance import service
 from grievance.district import wilson_lower
 from grievance.lifecycle import Actor

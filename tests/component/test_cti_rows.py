@@ -5,7 +5,7 @@ from datetime import datetime, timezone
 
 from sqlalchemy import select
 
-from agent_console.context import AppContext
+from common.context import AppContext
 from cti.run import build
 from storage.models import Call
 

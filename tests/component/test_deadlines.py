@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta, timezone
 
 from sqlalchemy import update
 
-from agent_console.context import AppContext
+from common.context import AppContext
 from grievance import service
 from grievance.calendar import ConfigCalendar, add_working_days, parse_holidays
 from grievance.deadlines import DeadlineJob, apply_rules

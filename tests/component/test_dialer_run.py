@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from agent_console.context import AppContext
+from common.context import AppContext
 from dialer.run import config_from, run_dialer
 from grievance.service import utcnow
 from storage.db import Database

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from helpline.privacy import mask_phone
+from common.privacy import mask_phone
 from ivr.fastagi import (
     AgiChannel,
     AgiHangup,

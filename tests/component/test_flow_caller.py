@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from agent_console.context import AppContext
+from common.context import AppContext
 from config.settings import Settings
 
 from grievance.service import Policy

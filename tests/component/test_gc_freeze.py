@@ -14,7 +14,7 @@ PROBE = """
 import asyncio, gc, json, logging
 from config.settings import Settings
 from storage.db import Database
-from agent_console.context import AppContext
+from common.context import AppContext
 from agent_console.app import create_app
 from cti.run import build
 from helpline.gcfreeze import run_gc_freeze

@@ -18,7 +18,7 @@ from websockets.exceptions import ConnectionClosed
 
 from agent_console import throttle as throttle_module
 from agent_console.app import create_app
-from agent_console.context import AppContext
+from common.context import AppContext
 from agent_console.throttle import DbCounters, LoginThrottle, RedisCounters, ThrottleLimits
 from config.settings import Settings
 from helpline.server import web_config

@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from agent_console.app import create_app
-from agent_console.context import AppContext
+from common.context import AppContext
 from storage.db import Database
 from tests.fakes.dialer_harness import SURVEY
 from tests.helpers import complaint_body, login_as

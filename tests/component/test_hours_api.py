@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from agent_console.app import create_app
-from agent_console.context import AppContext
+from common.context import AppContext
 from ivr.flows.voice_complaint import KIND
 from storage.db import Database
 from storage.models import CallbackRequest

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import httpx
 
-from agent_console.context import AppContext
+from common.context import AppContext
 from grievance import service
 from grievance.attachments import AttachmentStore
 from grievance.lifecycle import Actor

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from agent_console.context import AppContext
+from common.context import AppContext
 from grievance import service
 from grievance.lifecycle import Actor
 from grievance.service import NewComplaint, Who

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta, timezone
 import httpx
 from sqlalchemy import select
 
-from agent_console.context import AppContext
+from common.context import AppContext
 from grievance import service
 from grievance.deadlines import DeadlineJob
 from grievance.lifecycle import Actor

@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from agent_console.app import create_app
-from agent_console.context import AppContext
+from common.context import AppContext
 from ivr.prompts import build_prompts
 from ivr.voice_admin import known_prompts, recorded_keys
 from storage.db import Database

@@ -26,7 +26,7 @@ async def test_off_without_a_websocket_url(client: httpx.AsyncClient, db: Databa
 
 async def test_the_agents_own_endpoint_and_the_admins_settings(db_url: str, db: Database) -> None:
     from agent_console.app import create_app
-    from agent_console.context import AppContext
+    from common.context import AppContext
 
     settings = make_settings(db_url, softphone_ws_url="wss://pbx.example.in:8089/ws")
     app = create_app(AppContext.build(settings, db))

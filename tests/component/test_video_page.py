@@ -12,7 +12,7 @@ import pytest
 
 from agent_console import video
 from agent_console.app import create_app
-from agent_console.context import AppContext
+from common.context import AppContext
 from ivr.flows import video_ticket
 from ivr.flows.common import FlowDeps
 from storage.db import Database

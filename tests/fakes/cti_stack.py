@@ -21,7 +21,7 @@ from websockets.asyncio.client import ClientConnection, connect
 
 from agent_console.app import create_app
 from agent_console.auth import issue_token
-from agent_console.context import AppContext
+from common.context import AppContext
 from config.settings import Settings
 from cti.run import run_cti
 from cti.service import CtiService

@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 
 from agent_console.app import create_app
-from agent_console.context import AppContext
+from common.context import AppContext
 from messaging.run import build, run_messaging
 from storage.db import Database
 from tests.conftest import make_settings

@@ -2,7 +2,7 @@ import pytest
 
 from grievance.errors import InvalidInput
 from grievance.phones import dial_digits, normalise_phone
-from helpline.privacy import mask_phone
+from common.privacy import mask_phone
 
 
 @pytest.mark.parametrize("raw", ["9812345678", "09812345678", "+919812345678", "+91 98123-45678", "98123 45678"])
