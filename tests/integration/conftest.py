@@ -31,6 +31,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if Path(str(item.fspath)).is_relative_to(here):
             item.add_marker(pytest.mark.asterisk)
+            # one worker runs them all, so one throwaway Asterisk serves the session (./test.sh
+            # runs pytest-xdist with --dist loadgroup)
+            item.add_marker(pytest.mark.xdist_group("asterisk"))
 
 
 def _missing() -> list[str]:
