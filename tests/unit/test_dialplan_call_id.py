@@ -47,7 +47,7 @@ def test_every_queue_and_agent_dial_sends_the_call_id_to_the_agents_phone() -> N
     handler = context("helpline-member-predial")
     assert handler == [
         'exten => s,1,GotoIf($["${CHANNEL(channeltype)}" != "PJSIP"]?done)',
-        "same => n,Set(PJSIP_HEADER(add,X-Helpline-Call)=${LINKEDID})",
+        "same => n,Set(PJSIP_HEADER(add,X-Helpline-Call)=${CHANNEL(linkedid)})",
         "same => n(done),Return()",
     ]
     # the header the desk reads (the softphone's X-Helpline-Call) is the one the dialplan adds
