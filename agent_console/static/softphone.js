@@ -182,7 +182,9 @@
   function caller(s) {
     const id = s.remote_identity;
     const user = id && id.uri ? id.uri.user : "";
-    return (id && id.display_name ? id.display_name + " " : "") + D.groupPhone(user.startsWith("91") && user.length === 12 ? "+" + user : user);
+    const phone = /^91[6-9]\d{9}$/.test(user) ? "+" + user : /^[6-9]\d{9}$/.test(user) ? "+91" + user : user;
+    const name = id && id.display_name && id.display_name !== user ? id.display_name + " " : "";  // not the number twice
+    return name + D.groupPhone(phone);
   }
   function onSession(e) {
     const s = e.session;
