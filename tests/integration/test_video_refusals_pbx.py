@@ -16,6 +16,10 @@ from typing import Any
 from playwright.async_api import Page, expect
 
 from agent_console.softphone import password
+from cti.ami.framing import AmiMessage
+from ivr import scripts
+from ivr.fastagi import AgiChannel
+from ivr.fastagi.server import FastAgiServer
 from tests.fakes.browser import chromium, login, new_page, shot
 from tests.integration.harness.lab import PASSWORD, Lab, Observer
 from tests.integration.harness.serve import SECRET_KEY
@@ -113,11 +117,12 @@ async def test_a_ticket_carries_one_call_at_a_time(lab: Lab) -> None:
         await expect(agent_page.locator("#sp-call")).to_be_hidden(timeout=20000)
 
 
-async def test_with_the_application_down_the_page_says_so_and_no_queue_takes_the_call(lab: Lab) -> None:
-    closed = free_port(socket.SOCK_STREAM, both=False)  # nothing listens here: FastAGI is "down"
+async def _refused_as_technical(lab: Lab, agi_url: str, shots: bool) -> list[AmiMessage]:
+    """With HELPLINE_AGI at `agi_url`, a citizen starts a call on the page: the page says "a
+    technical problem"; returns the AMI events of the guest channel."""
     async with lab.observer() as ami, chromium(*FAKE_MEDIA) as browser, \
             new_page(browser, permissions=["microphone", "camera"]) as citizen:
-        r = await ami.send("Setvar", Variable="HELPLINE_AGI", Value=f"agi://127.0.0.1:{closed}")
+        r = await ami.send("Setvar", Variable="HELPLINE_AGI", Value=agi_url)
         assert r.get("Response") == "Success"
         try:
             start = len(ami.events)
@@ -128,19 +133,45 @@ async def test_with_the_application_down_the_page_says_so_and_no_queue_takes_the
                                                                                timeout=30000)
             await expect(citizen.locator("#video-status")).to_contain_text("technical problem")
             await expect(citizen.locator("#video-start")).to_be_visible()
-            await shot(citizen, "video-page-technical-problem")
-            await citizen.set_viewport_size({"width": 390, "height": 844})
-            await shot(citizen, "video-page-technical-problem-phone")
+            if shots:
+                await shot(citizen, "video-page-technical-problem")
+                await citizen.set_viewport_size({"width": 390, "height": 844})
+                await shot(citizen, "video-page-technical-problem-phone")
         finally:
             await ami.send("Setvar", Variable="HELPLINE_AGI", Value=f"agi://127.0.0.1:{lab.server.agi_port}")
         channels = _guest_channels(ami, start)
         assert len(channels) == 1
         channel = next(iter(channels))
         mine = [e for e in ami.events[start:] if e.get("Channel") == channel]
-    failed = [e.get("Value") for e in mine if e.event == "VarSet" and e.get("Variable") == "HELPLINE_AGI_FAILED"]
-    assert failed == ["video-ticket"]
     assert not [e for e in mine if e.event in ("QueueCallerJoin", "AgentCalled")]
     hangup = next(e for e in mine if e.event == "Hangup")
     assert hangup.get("Cause") == "38", hangup
     played = [f for f, _ in lab.played(channel)]
-    assert "helpline/sorry-technical.slin" not in played and played == [], played
+    assert played == [], played  # no apology ("sorry-technical"), no queue prompt: nothing to hear
+    return mine
+
+
+def _failed(mine: list[AmiMessage]) -> list[str]:
+    return [e.get("Value") for e in mine if e.event == "VarSet" and e.get("Variable") == "HELPLINE_AGI_FAILED"]
+
+
+async def test_with_the_application_down_the_page_says_so_and_no_queue_takes_the_call(lab: Lab) -> None:
+    closed = free_port(socket.SOCK_STREAM, both=False)  # nothing listens here: FastAGI is "down"
+    mine = await _refused_as_technical(lab, f"agi://127.0.0.1:{closed}", shots=True)
+    assert _failed(mine) == ["video-ticket"]
+
+
+async def test_a_failing_ticket_check_is_refused_not_sent_to_the_voice_queues(lab: Lab) -> None:
+    """The FastAGI server up but the flow failing: the server's own fail-over sends the call to
+    [helpline-failure] (SET CONTEXT), which hands a page call back to its refusal."""
+    async def broken(channel: AgiChannel) -> None:
+        raise RuntimeError("video-ticket broke (the test's)")
+
+    async with FastAgiServer({"video-ticket": broken}, "127.0.0.1", 0,
+                             failure_context=scripts.FAILURE_CONTEXT) as server:
+        mine = await _refused_as_technical(lab, f"agi://127.0.0.1:{server.port}", shots=False)
+        assert server.errors == 1
+    assert _failed(mine) == ["1"]  # set by the FastAGI server's fail-over
+    contexts = [e.get("Context") for e in mine if e.event == "Newexten"]
+    assert "helpline-failure" in contexts and contexts[-1] == "helpline-video-web", contexts
+    assert not [c for c in contexts if c in ("helpline-agent", "helpline-queue")]

@@ -101,6 +101,13 @@ def test_the_application_down_refuses_a_video_call_instead_of_the_voice_queue() 
     assert agi[failed + 1] == 'same => n,GotoIf($["${ARG3}" = "return"]?back)'
     assert agi[failed + 2] == "same => n,Goto(helpline-failure,s,1)"
     assert agi[labelled(agi, "back")] == "same => n(back),Return()"
+    # a flow that fails on a live server: the FastAGI server sends the call to [helpline-failure],
+    # which sends a page call back to `down` before any apology or queue
+    assert web[0] == "exten => video,1,NoOp(Sign-language video call from the web page)"
+    assert web[1] == "same => n,Set(HELPLINE_VIDEO_WEB=1)"
+    failure = context("helpline-failure")
+    assert failure[1] == 'same => n,GotoIf($["${HELPLINE_VIDEO_WEB}" = "1"]?helpline-video-web,video,down)'
+    assert [line for line in code() if "Set(HELPLINE_VIDEO_WEB" in line] == ["same => n,Set(HELPLINE_VIDEO_WEB=1)"]
     # the voice callers keep the apology-then-agent path: no other Gosub asks to come back
     returns = [line for line in code() if "Gosub(helpline-agi," in line and ",return))" in line]
     assert len(returns) == 2 and all("video-ticket" in line or "hours,helpline-video" in line for line in returns)
