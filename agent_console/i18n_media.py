@@ -58,6 +58,11 @@ EN: dict[str, str] = {
     "video.err.closed": "Sign-language interpreters are not on duty now (service hours or a holiday). Please try again later.",
     "video.err.refused": "The call could not start. Please reload the page and try again.",
     "video.err.network": "The connection to the helpline was lost. Please check your internet and try again.",
+    "video.err.technical": "A technical problem stops video calls right now. Please try again in a few minutes, or call 1076.",
+    "sp.match.same": "Same call as the screen pop.",
+    "sp.match.waiting": "Waiting for the screen pop of this call…",
+    "sp.match.other": "Not the call on screen: this ringing call is {ring}, the screen pop shows {pop}. Check the caller before answering.",
+    "sp.match.replaced": "Another ringing call was declined: this one is the call on screen.",
 }
 
 HI: dict[str, str] = {
@@ -116,4 +121,9 @@ HI: dict[str, str] = {
     "video.err.closed": "इस समय सांकेतिक भाषा दुभाषिये ड्यूटी पर नहीं हैं (सेवा का समय या छुट्टी)। कृपया बाद में कोशिश करें।",
     "video.err.refused": "कॉल शुरू नहीं हो सकी। कृपया पेज दोबारा खोलकर फिर कोशिश करें।",
     "video.err.network": "हेल्पलाइन से कनेक्शन टूट गया। कृपया अपना इंटरनेट जाँचें और फिर कोशिश करें।",
+    "video.err.technical": "तकनीकी समस्या के कारण अभी वीडियो कॉल नहीं हो पा रही। कृपया कुछ मिनट बाद फिर कोशिश करें, या 1076 पर कॉल करें।",
+    "sp.match.same": "स्क्रीन पॉप वाली ही कॉल।",
+    "sp.match.waiting": "इस कॉल के स्क्रीन पॉप की प्रतीक्षा…",
+    "sp.match.other": "स्क्रीन पर दिख रही कॉल नहीं: घंटी वाली कॉल {ring} है, स्क्रीन पॉप में {pop} है। उत्तर देने से पहले कॉलर जाँचें।",
+    "sp.match.replaced": "दूसरी बजती कॉल अस्वीकार की गई: यही स्क्रीन पर दिख रही कॉल है।",
 }

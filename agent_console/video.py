@@ -7,6 +7,15 @@ agent's) with the ticket in the `X-Helpline-Ticket` header; the dialplan's FastA
 lets the call into `helpline-video` only with a valid ticket. Tickets are handed out at most
 TICKETS_PER_WINDOW times per address per window, and not while the video queue is full, so the
 guest password alone gets nobody into the queue.
+
+Why one guest password for everybody is harmless: it is in every visitor's page anyway, so a
+per-visitor password would be exactly as public as the ticket it came with; Asterisk checks it
+from static configuration and cannot ask Helpline. The ticket is the credential: signed, short-
+lived, rate-limited, checked by the dialplan before `Answer()` and the queue, and carrying one live
+call at a time (`GROUP()` in `[helpline-video-web]`). The guest's context has only that extension
+(no trunk, no agents), and with the application down the call is refused (cause 38, "a technical
+problem"), not sent to the voice queues. tests/integration/test_video_refusals_pbx.py proves each
+refusal on the real Asterisk.
 """
 from __future__ import annotations
 

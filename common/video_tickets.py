@@ -1,6 +1,8 @@
 """Video-call tickets: `<expiry>.<nonce>.<signature>` (HMAC-SHA256 of HELPLINE_SECRET_KEY), valid
 for TICKET_S seconds. The public video page issues them; the FastAGI `video-ticket` script checks
-them, so both sides use this module and neither imports the other."""
+them, so both sides use this module and neither imports the other. A ticket is not consumed here:
+the dialplan lets it carry one live call at a time (GROUP), which works across FastAGI hosts
+without shared state."""
 from __future__ import annotations
 
 import hashlib

@@ -37,13 +37,37 @@ _TAINTED_FUNCS = {"CALLERID", "CONNECTEDLINE", "REDIRECTING", "PJSIP_HEADER", "S
 _TAINTED_VARS = {"CALLERIDNUM", "CALLERIDNAME", "INVALID_EXTEN"}
 
 
+# Dial()/Queue() options that run a subroutine on a channel (predial handlers: b on each new
+# callee channel, B on the caller's), and the argument that holds the options.
+_PREDIAL_OPTIONS_ARG = {"dial": 2, "queue": 1}
+_PREDIAL_RE = re.compile(r"[bB]\(([^()^]+)\^([^()^]+)\^([^()^]+?)(?:\(([^()]*)\))?\)")
+
+
+def _predial_targets(line: _Line) -> Iterator[tuple[str, str, str, list[str]]]:
+    """(context, exten, priority, arguments) of the predial handlers in a Dial/Queue's options."""
+    args = split_args(line.data)
+    at = _PREDIAL_OPTIONS_ARG.get(line.kind)
+    if at is None or len(args) <= at:
+        return
+    for match in _PREDIAL_RE.finditer(args[at]):
+        context, exten, prio, params = (g.strip() if g else "" for g in match.groups())
+        yield context, exten, prio, split_args(params, "^") if params else []
+
+
 def _check_jumps(dp: _Dialplan) -> Iterator[Problem]:
-    """Every Goto/GotoIf/Gosub/GosubIf destination exists; records Gosub call sites."""
+    """Every Goto/GotoIf/Gosub/GosubIf destination (and Dial/Queue predial handler) exists;
+    records Gosub call sites (a predial handler is one: it ends with Return())."""
     for line in dp.lines:
-        if line.kind not in ("goto", "gotoif", "gosub", "gosubif"):
+        if line.kind in _PREDIAL_OPTIONS_ARG:
+            targets = list(_predial_targets(line))
+            kind = "gosub"
+        elif line.kind in ("goto", "gotoif", "gosub", "gosubif"):
+            targets = list(_jump_targets(line))
+            kind = line.kind
+        else:
             continue
-        for context, exten, prio, args in _jump_targets(line):
-            if line.kind.startswith("gosub"):
+        for context, exten, prio, args in targets:
+            if kind.startswith("gosub"):
                 dp.calls.setdefault(context, []).append((line, args))
             target = dp.contexts.get(context)
             where = f"{line.app}() target {context},{exten},{prio}"

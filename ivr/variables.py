@@ -125,6 +125,12 @@ CALL_RECORDING_FILE = "HELPLINE_CALL_RECORDING_FILE"
 VIDEO_OK = "HELPLINE_VIDEO_OK"
 # "1" when a call from the public video page brought a valid ticket. Cleared by the dialplan
 # ([helpline-video-web]), set by `video-ticket`; without it the call is refused.
+VIDEO_WEB = "HELPLINE_VIDEO_WEB"
+# "1" on a call from the public video page, set first thing by [helpline-video-web]; read by
+# [helpline-failure], which refuses such a call (cause 38) instead of the voice queues.
+VIDEO_TICKET = "HELPLINE_VIDEO_TICKET"
+# The page's ticket (X-Helpline-Ticket, filtered to 0-9a-f.), set by the dialplan: the argument of
+# `video-ticket`, and the GROUP() that lets one ticket carry one call at a time.
 
 # --- outbound (dialer) -----------------------------------------------------------------------
 
@@ -150,7 +156,7 @@ ALL = (
     OPEN_COMPLAINTS, CITIZEN_NAME, CITIZEN_LANG, COMPLAINT_NO, STATUS_RESULT, FEEDBACK_RESULT,
     NEXT, QUEUE, QUEUE_JOINED, CALLBACK_REASON, CALLBACK, CALLBACK_TRIES, ATTEMPT, SURVEY_DONE,
     AGI_FAILED, DIAL_NUMBER, OPEN, CLOSED_REASON, EMERGENCY, RECORDING, RECORDINGS, CALL_RECORDING,
-    CALL_RECORDING_FILE, VIDEO_OK,
+    CALL_RECORDING_FILE, VIDEO_OK, VIDEO_TICKET, VIDEO_WEB,
 )
 
 

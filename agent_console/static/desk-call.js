@@ -151,6 +151,8 @@
     if (kind === "ended" && C.current.answered && !coded) {
       if (C.current.chosen) C.saveChosen(); else $("disposition").focus();
     }
+    card.dataset.callId = call.id || "";
+    D.emit("pop", C.current);  // the softphone matches its ringing call to this one
   }
   C.show = show;
   C.liveWith = (phone) => !!(C.current && !C.current.ended && C.current.answered && C.current.caller === phone);

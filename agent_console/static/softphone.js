@@ -4,16 +4,22 @@
    auto-answer); mute, hold, DTMF pad, hang up, transfer (SIP REFER), the microphone to use.
    Errors say what to do: a refused microphone, a dropped socket (JsSIP reconnects and registers
    again by itself). Agents with desk phones see none of this (no HELPLINE_SOFTPHONE_WS_URL or no
-   JsSIP bundle: the panel stays hidden or says the softphone is not installed). */
+   JsSIP bundle: the panel stays hidden or says the softphone is not installed).
+   One call id: a queue's INVITE carries X-Helpline-Call (the dialplan's predial handler: the call's
+   Linkedid, the screen pop's call.id). The panel says whether the ringing call is the pop's call,
+   auto-answer waits for that, and a second ringing call that is the pop's replaces one that is not. */
 "use strict";
 (function () {
   const D = window.Desk, H = D.H, $ = D.$, t = D.t;
   const box = $("softphone");
   if (!box) return;
   const MIC_KEY = "helpline.softphone.mic";
+  const CALL_HEADER = "X-Helpline-Call";
+  const AUTO_WAIT_MS = 4000;  // auto-answer: how long a queue call waits for its screen pop
   let cfg = null, ua = null, session = null, wanted = false, muted = false, held = false;
   let micStream = null, ringTimer = null, audioCtx = null, regState = "off";
-  const SP = {state: () => regState, session: () => session};
+  let callId = "", autoTimer = null;
+  const SP = {state: () => regState, session: () => session, callId: () => callId, match: () => match()};
   window.Softphone = SP;
 
   function setState(state, message, isError) {
@@ -136,28 +142,77 @@
     setState("off", "");
   }
 
+  /* ---- the screen pop's call -------------------------------------------------------------- */
+  function headerOf(request) {
+    const value = request && request.getHeader ? request.getHeader(CALL_HEADER) : "";
+    return String(value || "").replace(/[^0-9A-Za-z.\-]/g, "").slice(0, 64);
+  }
+  function popCall() {  // the call the pop shows, while it is live
+    const c = D.call && D.call.current;
+    return c && c.id && !c.ended ? String(c.id) : "";
+  }
+  /* "same": the ringing call is the pop's; "waiting": no live pop yet; "other": the pop shows another
+     call; "": the INVITE carries no call id (not a queue call: an agent or a test call). */
+  function match(id) {
+    const ring = id === undefined ? callId : id;
+    if (!ring) return "";
+    const pop = popCall();
+    return !pop ? "waiting" : pop === ring ? "same" : "other";
+  }
+  function showMatch(note) {
+    const m = session ? match() : "";
+    box.dataset.match = m;
+    $("sp-match").dataset.match = m;
+    if (!m) D.say("sp-match", "");
+    else if (m === "other") D.say("sp-match", t("sp.match.other", {ring: callId, pop: popCall()}), true);
+    else D.say("sp-match", note && m === "same" ? t("sp.match.same") + " " + note : t("sp.match." + m));
+    autoAnswer();
+  }
+  function autoAnswer() {
+    if (!cfg.auto_answer || !session || session.isEstablished() || session.isEnded()) return;
+    const m = match();
+    if (m === "same" || m === "") { clearTimeout(autoTimer); autoTimer = null; answer(); return; }
+    // a queue call whose pop has not come yet: answered when it comes, or after a few seconds
+    // without one (the label keeps saying so); never a call other than the pop's
+    if (m === "waiting" && !autoTimer) autoTimer = setTimeout(() => { autoTimer = null; if (match() === "waiting") answer(); }, AUTO_WAIT_MS);
+  }
+  D.on("pop", () => { if (session) showMatch(); });
+
   /* ---- calls ------------------------------------------------------------------------------- */
   function caller(s) {
     const id = s.remote_identity;
     const user = id && id.uri ? id.uri.user : "";
-    return (id && id.display_name ? id.display_name + " " : "") + D.groupPhone(user.startsWith("91") && user.length === 12 ? "+" + user : user);
+    const phone = /^91[6-9]\d{9}$/.test(user) ? "+" + user : /^[6-9]\d{9}$/.test(user) ? "+91" + user : user;
+    const name = id && id.display_name && id.display_name !== user ? id.display_name + " " : "";  // not the number twice
+    return name + D.groupPhone(phone);
   }
   function onSession(e) {
     const s = e.session;
     if (e.originator !== "remote") return;
-    if (session) { s.terminate({status_code: 486, reason_phrase: "Busy Here"}); return; }
-    session = s; muted = false; held = false;
+    const id = headerOf(e.request);
+    let note = "";
+    if (session) {
+      // one call at a time; but a ringing call that is not the pop's gives way to the one that is
+      const replace = !session.isEstablished() && match() !== "same" && id && match(id) === "same";
+      if (!replace) { s.terminate({status_code: 486, reason_phrase: "Busy Here"}); return; }
+      const old = session;
+      session = null;
+      old.terminate({status_code: 486, reason_phrase: "Busy Here"});
+      note = t("sp.match.replaced");
+    }
+    session = s; muted = false; held = false; callId = id;
+    box.dataset.callId = id;
     SP.video = /\r?\nm=video [1-9]/.test((e.request && e.request.body) || "");  // a sign-language video call
     s.on("peerconnection", (ev) => attach(ev.peerconnection));
     s.on("accepted", () => { ring(false); showCall("talking"); });
     s.on("hold", () => { held = true; showCall("talking"); });
     s.on("unhold", () => { held = false; showCall("talking"); });
-    s.on("ended", () => ended(""));
-    s.on("failed", (ev) => ended(ev.originator === "local" ? "" : t("sp.call_failed", {cause: ev.cause || ""})));
+    s.on("ended", () => { if (session === s) ended(""); });
+    s.on("failed", (ev) => { if (session === s) ended(ev.originator === "local" ? "" : t("sp.call_failed", {cause: ev.cause || ""})); });
     showCall("ringing", caller(s));
     ring(true);
     D.say("sp-msg", "");
-    if (cfg.auto_answer) answer();
+    showMatch(note);  // and auto-answer, when set, once the call is the pop's
   }
   function attach(pc) {
     pc.addEventListener("track", (ev) => {
@@ -193,7 +248,10 @@
   function ended(message) {
     ring(false);
     if (micStream) micStream.getTracks().forEach((tr) => tr.stop());
-    micStream = null; session = null; muted = false; held = false;
+    micStream = null; session = null; muted = false; held = false; callId = "";
+    clearTimeout(autoTimer); autoTimer = null;
+    delete box.dataset.callId;
+    showMatch();
     $("sp-remote").srcObject = null;
     $("sp-video").srcObject = null;
     $("sp-video").hidden = true;

@@ -43,6 +43,7 @@
     if (status === 486 || status === 600) return "video.err.no_agent";
     if (status === 480 || status === 408) return "video.err.timeout";
     if (status === 502) return "video.err.closed";  // Hangup(27): outside the video queue's hours
+    if (status === 500) return "video.err.technical";  // Hangup(38): the application is down
     if (e && e.cause === "Connection Error") return "video.err.network";
     return "video.err.refused";
   }

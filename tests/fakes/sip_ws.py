@@ -370,7 +370,9 @@ class FakeSipServer:
     # -- calling the browser ---------------------------------------------------------------------
 
     async def invite(self, extension: str, caller: str = "919812345678", name: str = "Caller",
-                     video: bool = False) -> Call:
+                     video: bool = False, headers: dict[str, str] | None = None) -> Call:
+        """Call the registered browser; `headers` are added to the INVITE (X-Helpline-Call, as the
+        dialplan's predial handler adds it)."""
         ws, contact = self.contact[extension]
         call_id = f"fakepbx-{next(self._seq)}-{secrets.token_hex(4)}"
         tag = secrets.token_hex(4)
@@ -379,7 +381,7 @@ class FakeSipServer:
             ("From", f'"{name}" <sip:{caller}@{self.domain}>;tag={tag}'), ("To", f"<sip:{extension}@{self.domain}>"),
             ("Contact", f"<sip:{caller}@127.0.0.1:{self.port};transport=ws>"), ("Call-ID", call_id),
             ("CSeq", "1 INVITE"), ("Allow", "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, REFER, NOTIFY"),
-            ("Content-Type", "application/sdp")], offer_sdp(video=video))
+            *(headers or {}).items(), ("Content-Type", "application/sdp")], offer_sdp(video=video))
         call = Call(call_id, tag, invite)
         self.calls[call_id] = call
         await ws.send(invite.text())

@@ -136,7 +136,7 @@ def test_filtered_callerid_into_dial_is_accepted(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("old", "new", "found", "sink"), [
     # ${EXTEN} of a pattern extension is what the caller dialled
-    ("Dial(PJSIP/${FILTER(0-9,${EXTEN})},30)", "Dial(PJSIP/${EXTEN},30)", "${EXTEN}", "Dial"),
+    ("Dial(PJSIP/${FILTER(0-9,${EXTEN})},30,", "Dial(PJSIP/${EXTEN},30,", "${EXTEN}", "Dial"),
     # copied into a variable first
     ("Set(HELPLINE_DIAL_NUMBER=${FILTER(0-9,${EXTEN})})", "Set(HELPLINE_DIAL_NUMBER=${EXTEN})",
      "${HELPLINE_DIAL_NUMBER}", "Dial"),

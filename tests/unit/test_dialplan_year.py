@@ -36,7 +36,7 @@ def test_hours_are_asked_on_arrival_and_before_each_queue() -> None:
     # menu 9 ([helpline-video]) only tells the video page's address; video calls from the page ask
     # the hours of helpline-video in [helpline-video-web] (issue 16)
     web = exten("helpline-video-web", "video")
-    ask = next(i for i, line in enumerate(web) if "1(hours,helpline-video)" in line)
+    ask = next(i for i, line in enumerate(web) if "1(hours,helpline-video," in line)
     closed = next(i for i, line in enumerate(web) if '"${HELPLINE_OPEN}" = "0"' in line)
     assert ask < closed and any("n(closed),Hangup(" in line for line in web)
     for ctx in ("helpline-agent",):

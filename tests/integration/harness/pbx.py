@@ -47,7 +47,7 @@ AGENTS = ("agent1001", "agent1002", "agent1003", "agent1004", "agent1005", "agen
 TRUNK = "trunk"
 # Desk softphones (WebRTC over the ws transport): endpoints from the sample's helpline-agent-webrtc
 # template, with the password Helpline derives for them (agent_console.softphone).
-WEBRTC_AGENTS = ("agent3001", "agent3002")
+WEBRTC_AGENTS = ("agent3001", "agent3002", "agent3003", "agent3004")
 
 # Values an administrator may tune in queues_helpline.conf, shortened so a test need not wait
 # 90 s for the in-queue callback offer.
