@@ -452,7 +452,11 @@ def from_ami(msg: AmiMessage, now: float = 0.0) -> Event | None:
     `timestampevents = no`). An event the CTI ignores is recognised by its first line, and a
     VarSet or Newexten by one header read in place: only the events kept are split.
     """
-    name = msg.event
+    raw = msg._raw  # the framer's text: its first line names the event (AmiMessage.event)
+    if raw is not None and raw.startswith("Event: "):
+        name: str | None = raw[7:raw.find("\r\n")] if "\r\n" in raw else raw[7:]
+    else:
+        name = msg.event
     build = _BUILDERS.get(name) if name else None
     if build is None:
         return None

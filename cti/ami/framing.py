@@ -27,10 +27,8 @@ _HEADER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_\-]*\Z")
 _ALL_BUT_COLON_CR_LF = bytes(b for b in range(256) if b not in b":\r\n")
 _DIGIT_RUN = re.compile(r"\d{5,}")
 _MAX_BANNER = 1024
-# A message whose every line is `Name: value` with no colon in the name and no lone CR or LF:
-# then each line splits at its first ': ' and one findall yields every pair (the usual case).
-_PLAIN = re.compile(r"(?:[^:\r\n]+: [^\r\n]*\r\n)*[^:\r\n]+: [^\r\n]*\Z")
-_PAIR = re.compile(r"([^:\r\n]+): ([^\r\n]*)")
+# One line's name (up to its first ': ') and value, for a message without lone CR or LF.
+_PAIR = re.compile(r"([^\r\n]*?): ([^\r\n]*)")
 
 
 def _masked(text: str) -> str:
@@ -195,8 +193,13 @@ class AmiMessage:
 
 def _split_headers(raw: str) -> list[tuple[str, str]]:
     """Header pairs of a validated message: split at the first ': ' (or ':' if no space)."""
-    if _PLAIN.match(raw):
-        return _PAIR.findall(raw)
+    lines = raw.count("\r\n") + 1
+    if raw.count("\r") == raw.count("\n") == lines - 1:
+        # No lone CR or LF: the lazy name stops at each line's first ': ', and a line
+        # without one yields nothing, so as many pairs as lines means every line split.
+        pairs = _PAIR.findall(raw)
+        if len(pairs) == lines:
+            return pairs
     items = []
     add = items.append
     for line in raw.split("\r\n"):
