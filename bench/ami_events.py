@@ -25,14 +25,14 @@ import threading
 import time
 from typing import Any
 
-from tests.traces import ami as read_capture
+from bench import TRACES
 
 CHUNK = 65536
 
 
 def burst_events() -> list[bytes]:
     """The event frames of burst.txt (login events left out), each ending with a blank line."""
-    data = read_capture("burst")
+    data = (TRACES / "ami" / "burst.txt").read_bytes()
     body = data[data.index(b"\r\n") + 2:]
     frames = [f + b"\r\n\r\n" for f in body.split(b"\r\n\r\n") if f]
     return [f for f in frames if f.startswith(b"Event: ")
