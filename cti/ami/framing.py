@@ -27,8 +27,8 @@ _HEADER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_\-]*\Z")
 _ALL_BUT_COLON_CR_LF = bytes(b for b in range(256) if b not in b":\r\n")
 _DIGIT_RUN = re.compile(r"\d{5,}")
 _MAX_BANNER = 1024
-# One line's name (up to its first ': ') and value, for a message without lone CR or LF.
-_PAIR = re.compile(r"([^\r\n]*?): ([^\r\n]*)")
+# A line starting with a name without colon, then ': ' and the value (no lone CR or LF).
+_PAIR = re.compile(r"^([^:\r\n]*): ([^\r\n]*)", re.M)
 
 
 def _masked(text: str) -> str:
@@ -194,9 +194,14 @@ class AmiMessage:
 def _split_headers(raw: str) -> list[tuple[str, str]]:
     """Header pairs of a validated message: split at the first ': ' (or ':' if no space)."""
     lines = raw.count("\r\n") + 1
+    if raw.count(":") == raw.count(": ") == lines:
+        # Every line holds exactly one ': ' and no other colon: split all lines at once.
+        parts = iter(raw.replace("\r\n", ": ").split(": "))
+        return list(zip(parts, parts))
     if raw.count("\r") == raw.count("\n") == lines - 1:
-        # No lone CR or LF: the lazy name stops at each line's first ': ', and a line
-        # without one yields nothing, so as many pairs as lines means every line split.
+        # No lone CR or LF, so lines start after each CRLF: a line whose name (no colon)
+        # is followed by ': ' is split there, the first ': ' of the line; a line that is not
+        # yields nothing, so as many pairs as lines means every line split.
         pairs = _PAIR.findall(raw)
         if len(pairs) == lines:
             return pairs
