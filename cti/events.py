@@ -437,6 +437,7 @@ EVENT_NAMES = frozenset(_BUILDERS)
 
 #: Frequent events of which only a few matter: the header that decides, read in place.
 _FILTERED = {"VarSet": "Variable", "Newexten": "Application"}
+_MARKERS = {name: "\r\n" + key + ":" for name, key in _FILTERED.items()}
 
 
 def _wanted(name: str, value: str) -> bool:
@@ -454,15 +455,27 @@ def from_ami(msg: AmiMessage, now: float = 0.0) -> Event | None:
     """
     raw = msg._raw  # the framer's text: its first line names the event (AmiMessage.event)
     if raw is not None and raw.startswith("Event: "):
-        name: str | None = raw[7:raw.find("\r\n")] if "\r\n" in raw else raw[7:]
+        end = raw.find("\r\n")
+        name: str | None = raw[7:end] if end >= 0 else raw[7:]
     else:
+        raw = None
         name = msg.event
     build = _BUILDERS.get(name) if name else None
     if build is None:
         return None
-    key = _FILTERED.get(name)  # type: ignore[arg-type]
-    if key is not None and not _wanted(name, msg.peek(key) or ""):  # type: ignore[arg-type]
-        return None
+    marker = _MARKERS.get(name)  # type: ignore[arg-type]
+    if marker is not None:
+        # The first line starting `Variable:` (`Application:`) is that header's first
+        # occurrence; read a `Name: value` line in place, anything else through the split.
+        at = raw.find(marker) if raw is not None else -1
+        if at >= 0 and raw.startswith(" ", at + len(marker)):  # type: ignore[union-attr]
+            at += len(marker) + 1
+            end = raw.find("\r\n", at)  # type: ignore[union-attr]
+            value = raw[at:end] if end >= 0 else raw[at:]  # type: ignore[index]
+        else:
+            value = msg.get(_FILTERED[name]) or ""  # type: ignore[index]
+        if not _wanted(name, value):  # type: ignore[arg-type]
+            return None
     try:
         return build(msg.headers(), now)  # type: ignore[return-value]
     except (KeyError, ValueError) as exc:

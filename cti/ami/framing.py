@@ -105,6 +105,15 @@ class AmiMessage:
     def _index(self) -> dict[str, str]:
         first = self._first
         if first is None:
+            raw = self._raw
+            if self._items is None and raw.count(":") == raw.count(": ") == raw.count("\r\n") + 1:  # type: ignore[union-attr]
+                # The usual message: one ': ' per line, no other colon; straight to a dict.
+                parts = raw.replace("\r\n", ": ").split(": ")  # type: ignore[union-attr]
+                pairs = iter(parts)
+                first = dict(zip(pairs, pairs))
+                if 2 * len(first) == len(parts):  # no repeated header
+                    self._first = first
+                    return first
             items = self.items
             first = dict(items)
             if len(first) != len(items):
