@@ -47,8 +47,9 @@ async def load(url: str, count: int) -> None:
 
 
 def days(n: int) -> list[date]:
-    """n different full days inside the loaded months, newest first."""
-    last = (bulk.START - timedelta(days=2)).date()
+    """n different full days inside the loaded months, newest first (the loader spreads each
+    month's complaints over its first 28 days)."""
+    last = (bulk.START - timedelta(days=5)).date()
     return [last - timedelta(days=3 * i) for i in range(n)]
 
 
