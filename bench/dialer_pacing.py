@@ -1,7 +1,16 @@
 """Dialer pacing (DESIGN §8): achieved calls/s against the target, and the most channels seen
 at once against the campaign's limit.
 
-    python -m bench.dialer_pacing [--seconds 60] [--rate 50] [--channels 100] [--hold 1.0] [--pg]
+    python -m bench.dialer_pacing [--seconds 60] [--rate 50] [--channels 200] [--limit 40]
+                                  [--hold 1.0] [--pg] [--phase both|rate|limit]
+
+Two phases, each with a fresh fake Asterisk and database:
+- rate: `--channels` (200) is well above the calls in progress (rate × hold ≈ 50, more when a
+  busy machine slows the fake Asterisk), so the pacer and the database alone set the pace:
+  achieved calls/s must be within ±5 % of `--rate`;
+- limit: the same rate with `--limit` (40) channels, fewer than the ≈ 50 calls the rate keeps
+  in progress, so the limit binds: the peak must reach the limit and never pass it (calls/s
+  then falls to about limit / call length, as it should).
 
 The dialer process: a migrated database (a temporary SQLite file, or with --pg a temporary database
 on the PostgreSQL server of HELPLINE_TEST_PG_URL, default postgres@127.0.0.1:5432) with a survey campaign of enough contacts, the fake
@@ -140,33 +149,59 @@ async def run_bench(url: str, seconds: float, rate: float, channels: int, ami_ur
     return {"peak_channels_runner": peak, "started_cps": started / seconds}
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=60.0)
-    parser.add_argument("--rate", type=float, default=50.0)
-    parser.add_argument("--channels", type=int, default=100)
-    parser.add_argument("--hold", type=float, default=1.0, help="seconds an answered call lasts")
-    parser.add_argument("--pg", action="store_true", help="PostgreSQL instead of SQLite")
-    args = parser.parse_args()
-    logging.basicConfig(level=logging.WARNING)
-    began = time.perf_counter()
+def run_phase(args: argparse.Namespace, channels: int) -> tuple[float, int, int]:
+    """One run with a fresh fake Asterisk: (achieved calls/s, peak at Asterisk, peak counted)."""
     parent, child = mp.Pipe()
     peer = mp.get_context("spawn").Process(target=fake_asterisk, args=(child, args.hold), daemon=True)
     peer.start()
     ami_url = parent.recv()
-    out = asyncio.run(bench(args.seconds, args.rate, args.channels, ami_url, args.pg))
+    out = asyncio.run(bench(args.seconds, args.rate, channels, ami_url, args.pg))
     parent.send(args.seconds)
     seen = parent.recv()
     peer.join(10)
     calls = len(seen["originated"])
     achieved = calls / args.seconds
-    print(f"dialer pacing on {'PostgreSQL' if args.pg else 'SQLite'} over {args.seconds:.0f} s "
-          f"(hold {args.hold} s per call), {time.perf_counter() - began:.0f} s wall")
     print(f"  calls/s: {achieved:.2f} achieved vs {args.rate:.0f} target "
           f"({100 * (achieved - args.rate) / args.rate:+.1f} %, {calls} calls; "
           f"{out['started_cps']:.2f}/s started by the runner's pacer)")
     print(f"  channels: peak {seen['peak']} at Asterisk, {out['peak_channels_runner']} counted by the runner, "
-          f"limit {args.channels}")
+          f"limit {channels}")
+    return achieved, int(seen["peak"]), int(out["peak_channels_runner"])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--rate", type=float, default=50.0)
+    parser.add_argument("--channels", type=int, default=200, help="channel limit of the rate phase")
+    parser.add_argument("--limit", type=int, default=40, help="channel limit of the limit phase")
+    parser.add_argument("--hold", type=float, default=1.0, help="seconds an answered call lasts")
+    parser.add_argument("--pg", action="store_true", help="PostgreSQL instead of SQLite")
+    parser.add_argument("--phase", choices=("both", "rate", "limit"), default="both")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+    began = time.perf_counter()
+    print(f"dialer pacing on {'PostgreSQL' if args.pg else 'SQLite'}, {args.seconds:.0f} s per phase, "
+          f"hold {args.hold} s per call; load average {_load()}")
+    verdicts = []
+    if args.phase in ("both", "rate"):
+        print(f"rate phase (limit {args.channels}, above the calls in progress):")
+        achieved, peak, counted = run_phase(args, args.channels)
+        verdicts.append(f"rate {'within' if abs(achieved - args.rate) <= 0.05 * args.rate else 'OUTSIDE'} ±5 %")
+        verdicts.append(f"peak {max(peak, counted)} {'<=' if max(peak, counted) <= args.channels else '>'} "
+                        f"{args.channels}")
+    if args.phase in ("both", "limit"):
+        print(f"limit phase (limit {args.limit}, below the calls the rate keeps in progress):")
+        _, peak, counted = run_phase(args, args.limit)
+        top = max(peak, counted)
+        verdicts.append(f"limit {'reached' if top >= args.limit else 'NOT reached'} and "
+                        f"{'never passed' if top <= args.limit else 'PASSED'} ({top} of {args.limit})")
+    print(f"verdict: {'; '.join(verdicts)}; {time.perf_counter() - began:.0f} s wall, "
+          f"load average {_load()}")
+
+
+def _load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 if __name__ == "__main__":

@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import logging
+import os
 import statistics
 import subprocess
 import sys
 import time
 from functools import partial
+from typing import Any, cast
 
 from ivr.fastagi import AgiChannel, FastAgiServer
 
@@ -51,8 +54,7 @@ class _Caller(asyncio.Protocol):
         self.transport: asyncio.Transport | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
+        self.transport = cast(asyncio.Transport, transport)
         transport.write(ENV)
 
     def data_received(self, data: bytes) -> None:
@@ -106,46 +108,184 @@ async def run_callers(host: str, port: int, sessions: int, concurrency: int) -> 
     }
 
 
+async def _pano_route(request: Any) -> None:
+    """The same five commands through panoramisk's FastAGI `Request.send_command`."""
+    reply = await request.send_command('GET VARIABLE "CHANNEL(language)"')
+    language = reply.get("result", ("", ""))[1] or "hi"
+    await request.send_command(f"SET VARIABLE HELPLINE_LANG {language}")
+    await request.send_command("SET VARIABLE HELPLINE_CALLER_KNOWN 1")
+    await request.send_command('VERBOSE "bench session" 1')
+    await request.send_command('STREAM FILE vm-enter-num-to-call ""')
+
+
+FLOOR_COMMANDS = [b'GET VARIABLE "CHANNEL(language)"\n', b"SET VARIABLE HELPLINE_LANG hi\n",
+                  b"SET VARIABLE HELPLINE_CALLER_KNOWN 1\n", b'VERBOSE "bench session" 1\n',
+                  b'STREAM FILE vm-enter-num-to-call ""\n']
+
+
+class _Floor(asyncio.Protocol):
+    """The floor: the same five commands from a bare callback Protocol, no task, no parsing
+    beyond finding line ends. No real server can do less per session on this event loop."""
+
+    def __init__(self, counts: dict[str, int]) -> None:
+        self.counts = counts
+        self.buffer = b""
+        self.step = -1
+        self.transport: asyncio.Transport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = cast(asyncio.Transport, transport)
+
+    def data_received(self, data: bytes) -> None:
+        assert self.transport is not None
+        self.buffer += data
+        if self.step < 0:
+            end = self.buffer.find(b"\n\n")
+            if end < 0:
+                return
+            self.buffer = self.buffer[end + 2:]
+        else:
+            end = self.buffer.find(b"\n")
+            if end < 0:
+                return
+            self.buffer = self.buffer[end + 1:]
+        self.step += 1
+        if self.step < len(FLOOR_COMMANDS):
+            self.transport.write(FLOOR_COMMANDS[self.step])
+        else:
+            self.counts["sessions"] += 1
+            self.transport.close()
+
+
 async def run_server(args: argparse.Namespace) -> dict[str, object]:
-    async with FastAgiServer({"bench": bench_route}, "127.0.0.1", 0) as server:
-        command = [sys.executable, "-m", "bench.fastagi_sessions", "--client",
-                   "--port", str(server.port), "--sessions", str(args.sessions),
-                   "--concurrency", str(args.concurrency)]
-        cpu = time.process_time()
-        process = await asyncio.create_subprocess_exec(*command, stdout=subprocess.PIPE)
-        out, _ = await process.communicate()
-        cpu = time.process_time() - cpu
-        if process.returncode != 0:
-            raise SystemExit(f"caller process failed with exit code {process.returncode}")
-        result: dict[str, object] = json.loads(out)
-        result.update(server_sessions=server.sessions, server_errors=server.errors,
-                      server_cpu_ms_per_session=cpu * 1000 / max(1, server.sessions))
-        return result
+    """One server (`args.serve`: ours or panoramisk) in this process, the callers in another."""
+    counts = {"sessions": 0, "errors": 0}
+    if args.serve == "floor":
+        floor = await asyncio.get_running_loop().create_server(
+            lambda: _Floor(counts), "127.0.0.1", 0)
+        port = floor.sockets[0].getsockname()[1]
+        closer: Any = floor
+    elif args.serve == "panoramisk":
+        from panoramisk.fast_agi import Application
+
+        async def route(request: Any) -> None:
+            try:
+                await _pano_route(request)
+            except Exception:
+                counts["errors"] += 1
+                raise
+            counts["sessions"] += 1
+
+        app = Application()
+        app.add_route("bench", route)
+        server = await asyncio.start_server(app.handler, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        closer = server
+    else:
+        ours = FastAgiServer({"bench": bench_route}, "127.0.0.1", 0)
+        await ours.start()
+        port = ours.port
+        closer = ours
+    command = [sys.executable, "-m", "bench.fastagi_sessions", "--client",
+               "--port", str(port), "--sessions", str(args.sessions),
+               "--concurrency", str(args.concurrency), "--loop", args.loop]
+    gc.collect()
+    gc.freeze()
+    before = os.times()
+    process = await asyncio.create_subprocess_exec(*command, stdout=subprocess.PIPE)
+    out, _ = await process.communicate()
+    after = os.times()
+    if args.serve != "ours":
+        closer.close()
+    else:
+        await closer.close()
+        counts = {"sessions": ours.sessions, "errors": ours.errors}
+    if process.returncode != 0:
+        raise SystemExit(f"caller process failed with exit code {process.returncode}")
+    result: dict[str, object] = json.loads(out)
+    done = max(1, counts["sessions"])
+    result.update(server_sessions=counts["sessions"], server_errors=counts["errors"],
+                  user_ms=(after.user - before.user) * 1000 / done,
+                  sys_ms=(after.system - before.system) * 1000 / done)
+    return result
+
+
+def one_run(kind: str, args: argparse.Namespace) -> dict[str, Any]:
+    """A fresh server process of `kind` (and its caller process); its JSON result."""
+    command = [sys.executable, "-m", "bench.fastagi_sessions", "--serve", kind,
+               "--sessions", str(args.sessions), "--concurrency", str(args.concurrency),
+               "--loop", args.loop]
+    out = subprocess.run(command, stdout=subprocess.PIPE, check=True).stdout
+    result: dict[str, Any] = json.loads(out)
+    result["rate"] = result["sessions"] / result["wall_s"]
+    result["cpu_ms"] = result["user_ms"] + result["sys_ms"]
+    return result
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sessions", type=int, default=20000)
+    parser.add_argument("--sessions", type=int, default=10000, help="sessions per run")
     parser.add_argument("--concurrency", type=int, default=50)
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="rounds of (ours, panoramisk), alternated so both see the same load")
+    parser.add_argument("--ours-only", action="store_true", help="skip panoramisk")
+    parser.add_argument("--loop", choices=("asyncio", "uvloop"), default="asyncio",
+                        help="event loop of every process, both servers and the callers")
     parser.add_argument("--client", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--serve", choices=("ours", "panoramisk", "floor"), help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.client:
-        result = asyncio.run(run_callers("127.0.0.1", args.port, args.sessions, args.concurrency))
+        result = _run(run_callers("127.0.0.1", args.port, args.sessions, args.concurrency), args.loop)
         print(json.dumps(result))
         return
     logging.basicConfig(level=logging.WARNING)
-    result = asyncio.run(run_server(args))
-    wall = float(result["wall_s"])  # type: ignore[arg-type]
-    sessions = int(result["sessions"])  # type: ignore[call-overload]
-    print(f"FastAGI: {sessions} sessions (5 commands each), {args.concurrency} concurrent callers")
-    print(f"  {sessions / wall:,.0f} sessions/s   (target >= 2,000)")
-    print(f"  session time p50 {result['p50_ms']:.2f} ms, p99 {result['p99_ms']:.2f} ms")
-    cpu_ms = float(result["server_cpu_ms_per_session"])  # type: ignore[arg-type]
-    print(f"  server CPU {cpu_ms:.3f} ms/session (= {1000 / cpu_ms:,.0f} sessions/s per core); "
-          f"server sessions {result['server_sessions']}, errors {result['server_errors']}")
-    if result["server_sessions"] != sessions or result["server_errors"]:
-        raise SystemExit("the server did not complete every session")
+    if args.serve:
+        print(json.dumps(_run(run_server(args), args.loop)))
+        return
+    kinds = ["ours"] if args.ours_only else ["ours", "panoramisk", "floor"]
+    print(f"FastAGI: {args.sessions} sessions (5 commands each) per run, {args.concurrency} "
+          f"concurrent callers, {args.rounds} rounds, {args.loop} loop; load average {_load()}")
+    print(f"{'server':<11} {'sessions/s':>10} {'p50 ms':>7} {'p99 ms':>7} {'CPU ms/session':>15}"
+          f" {'(user+sys)':>12}")
+    results: dict[str, list[dict[str, Any]]] = {kind: [] for kind in kinds}
+    failed = False
+    for round_no in range(args.rounds):
+        for kind in (kinds if round_no % 2 == 0 else kinds[::-1]):
+            r = one_run(kind, args)
+            results[kind].append(r)
+            failed |= r["server_sessions"] != r["sessions"] or bool(r["server_errors"])
+            print(f"{kind:<11} {r['rate']:>10,.0f} {r['p50_ms']:>7.2f} {r['p99_ms']:>7.2f} "
+                  f"{r['cpu_ms']:>15.3f} {r['user_ms']:>6.3f}+{r['sys_ms']:.3f}", flush=True)
+    best = {kind: max(r["rate"] for r in rs) for kind, rs in results.items()}
+    cpu = {kind: min(r["cpu_ms"] for r in rs) for kind, rs in results.items()}
+    print(f"ours: best {best['ours']:,.0f} sessions/s (target >= 2,000), "
+          f"{cpu['ours']:.3f} ms CPU/session (= {1000 / cpu['ours']:,.0f} sessions/s per core)")
+    if "panoramisk" in results:
+        ratios = [o["rate"] / p["rate"] for o, p in zip(results["ours"], results["panoramisk"])]
+        print(f"against panoramisk 1.4: CPU per session (the ranking a busy machine does not "
+              f"distort) {cpu['panoramisk'] / cpu['ours']:.2f}x (panoramisk's / ours, best of each); "
+              f"wall sessions/s {best['ours'] / best['panoramisk']:.2f}x best to best "
+              f"(per round {', '.join(f'{x:.2f}x' for x in ratios)})")
+        print(f"floor (bare Protocol, no parsing): {cpu['floor']:.3f} ms CPU/session, best "
+              f"{best['floor']:,.0f} sessions/s: no FastAGI server on this loop can beat "
+              f"panoramisk by more than {cpu['panoramisk'] / cpu['floor']:.2f}x in CPU per session")
+    print(f"load average after: {_load()}")
+    if failed:
+        raise SystemExit("a server did not complete every session")
+
+
+def _run(coro: Any, loop: str) -> Any:
+    if loop == "uvloop":
+        import uvloop
+
+        with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+            return runner.run(coro)
+    return asyncio.run(coro)
+
+
+def _load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 if __name__ == "__main__":

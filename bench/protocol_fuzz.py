@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from cti.ami.framing import AmiFramer
 from ivr.fastagi.errors import ProtocolError
 from ivr.fastagi.protocol import AgiParser
-from tests.traces import TRACES
+from bench import TRACES
 
 TOKENS = [b"\r", b"\n", b"\r\n", b"\r\n\r\n", b":", b": ", b"\x00", b"\xff", b"\xe0\xa4", b"9" * 4400,
           b"-", b" ", b"agi_", b"200 result=", b" endpos=", b"520-", b"HANGUP\n"]

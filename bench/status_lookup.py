@@ -1,8 +1,9 @@
 """IVR status lookup at 1,000,000 complaints: `python -m bench.status_lookup [--pg] [--count N]`.
 
 Loads N complaints (bench/bulk_complaints.py; reused when the database already holds them),
-then measures on SQLite (default, a file under /tmp) or PostgreSQL (`--pg`, database
-`helpline_bench_status` on HELPLINE_BENCH_PG_URL, default the local server):
+then measures on SQLite (default, a file under /tmp) or PostgreSQL (`--pg`: a scratch
+database `helpline_bench_status_<random>` that this run creates on HELPLINE_BENCH_PG_URL,
+default the local server, and drops at the end; no other database is touched):
 
 * lookup+speech: the flow's database lookup of a random existing complaint and the prompt
   list it speaks (ivr.flows.complaint_status.lookup + status_prompts), one at a time;
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import logging
 import os
@@ -29,6 +31,8 @@ import random
 import statistics
 import sys
 import time
+import uuid
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -48,7 +52,7 @@ from tests.fakes.agi_peer import FakeAgiPeer
 TZ = ZoneInfo("Asia/Kolkata")
 SQLITE_PATH = Path("/tmp/helpline-bench-status.db")
 PG_ADMIN = os.environ.get("HELPLINE_BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-PG_DB = "helpline_bench_status"
+PG_DB_PREFIX = "helpline_bench_status_"
 
 
 @dataclass
@@ -63,25 +67,35 @@ class Timings:
                 "p99_ms": round(p99, 3), "max_ms": round(ms[-1], 3)}
 
 
-async def database(pg: bool, count: int) -> str:
-    """The URL of a database holding `count` bench complaints (loaded if needed)."""
+@contextlib.asynccontextmanager
+async def database(pg: bool, count: int) -> AsyncIterator[str]:
+    """The URL of a database holding `count` bench complaints (loaded if needed).
+
+    PostgreSQL: a scratch database of this run's own, dropped on the way out.
+    """
     if pg:
+        name = PG_DB_PREFIX + uuid.uuid4().hex[:8]
         admin = await asyncpg.connect(PG_ADMIN)
         try:
-            exists = await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", PG_DB)
-            if not exists:
-                await admin.execute(f'CREATE DATABASE "{PG_DB}"')
+            await admin.execute(f'CREATE DATABASE "{name}"')
         finally:
             await admin.close()
-        dsn = PG_ADMIN.rsplit("/", 1)[0] + "/" + PG_DB
-        url = dsn.replace("postgresql://", "postgresql+asyncpg://", 1)
-        if await _count_pg(dsn) != count:
-            await _reset_pg(dsn)
+        try:
+            dsn = PG_ADMIN.rsplit("/", 1)[0] + "/" + name
+            url = dsn.replace("postgresql://", "postgresql+asyncpg://", 1)
             await bulk.prepare(url)
             started = time.perf_counter()
             await bulk.load_pg(dsn, count)
-            print(f"loaded {count:,} complaints into PostgreSQL in {time.perf_counter() - started:.1f} s")
-        return url
+            print(f"loaded {count:,} complaints into PostgreSQL ({name}) in "
+                  f"{time.perf_counter() - started:.1f} s")
+            yield url
+        finally:
+            admin = await asyncpg.connect(PG_ADMIN)
+            try:
+                await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            finally:
+                await admin.close()
+        return
     url = f"sqlite+aiosqlite:///{SQLITE_PATH}"
     if _count_sqlite() != count:
         for suffix in ("", "-wal", "-shm"):
@@ -90,7 +104,7 @@ async def database(pg: bool, count: int) -> str:
         started = time.perf_counter()
         await asyncio.to_thread(bulk.load_sqlite, str(SQLITE_PATH), count)
         print(f"loaded {count:,} complaints into SQLite in {time.perf_counter() - started:.1f} s")
-    return url
+    yield url
 
 
 def _count_sqlite() -> int:
@@ -105,24 +119,6 @@ def _count_sqlite() -> int:
         return -1
     finally:
         conn.close()
-
-
-async def _count_pg(dsn: str) -> int:
-    conn = await asyncpg.connect(dsn)
-    try:
-        return int(await conn.fetchval("SELECT count(*) FROM complaints"))
-    except asyncpg.PostgresError:
-        return -1
-    finally:
-        await conn.close()
-
-
-async def _reset_pg(dsn: str) -> None:
-    conn = await asyncpg.connect(dsn)
-    try:
-        await conn.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
-    finally:
-        await conn.close()
 
 
 async def measure_lookup(deps: FlowDeps, picks: list[str]) -> Timings:
@@ -198,7 +194,11 @@ async def client(port: int, rate: float) -> None:
 
 
 async def main(pg: bool, count: int, calls: int, rate: float) -> list[dict[str, object]]:
-    url = await database(pg, count)
+    async with database(pg, count) as url:
+        return await measure_all(url, count, calls, rate)
+
+
+async def measure_all(url: str, count: int, calls: int, rate: float) -> list[dict[str, object]]:
     db = Database(url)
     deps = FlowDeps(db=db, policy=Policy(timezone=TZ), tz=TZ)
     rnd = random.Random(42)
@@ -238,7 +238,8 @@ def cli() -> None:
         return
     rows = asyncio.run(main(args.pg, args.count, args.calls, args.rate))
     backend = "PostgreSQL" if args.pg else "SQLite"
-    print(f"status lookup, {backend}, {args.count:,} complaints")
+    print(f"status lookup, {backend}, {args.count:,} complaints; load average "
+          f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     for row in rows:
         if "cpu_ms" in row:
             print(f"  {row['measure']:<36} {row['cpu_ms']:>7.3f} ms")

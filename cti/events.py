@@ -15,7 +15,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Union
+from typing import TYPE_CHECKING, Union
+
+if TYPE_CHECKING:
+    from cti.ami.framing import AmiMessage
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +30,7 @@ VARIABLES = frozenset({"QUEUESTATUS", "AGISTATUS", "DIALSTATUS"})
 #: Dialplan applications whose Newexten is kept (IVR path, requested queue).
 APPLICATIONS = frozenset({"AGI", "Queue"})
 
-_BUILDERS: dict[str, Callable[[Items, float], object]] = {}
+_BUILDERS: dict[str, Callable[[dict[str, str], float], object]] = {}
 _frozen = dataclass(frozen=True, slots=True)
 
 
@@ -36,8 +39,7 @@ def _event(name: str, *getters: Getter) -> Callable[[type], type]:
     def register(cls: type) -> type:
         cls = _frozen(cls)
 
-        def build(items: Items, now: float) -> object:
-            h = dict(items)
+        def build(h: dict[str, str], now: float) -> object:
             stamp = h.get("Timestamp")
             return cls(float(stamp) if stamp else now, *[get(h) for get in getters])
         _BUILDERS[name] = build
@@ -433,40 +435,49 @@ Event = Union[
 EVENT_NAMES = frozenset(_BUILDERS)
 
 
-def _last(items: Items, key: str) -> str:
-    """Header `key`, looked up from the end (where Asterisk writes Variable, Application)."""
-    if len(items) > 1 and items[-2][0] == key:
-        return items[-2][1]
-    return next((v for k, v in items if k == key), "")
+#: Frequent events of which only a few matter: the header that decides, read in place.
+_FILTERED = {"VarSet": "Variable", "Newexten": "Application"}
+_MARKERS = {name: "\r\n" + key + ":" for name, key in _FILTERED.items()}
 
 
-def _wanted(name: str, items: Items) -> bool:
-    """Cheap filter for the two frequent events of which only a few matter."""
+def _wanted(name: str, value: str) -> bool:
     if name == "VarSet":
-        var = _last(items, "Variable")
-        return var.startswith("HELPLINE_") or var in VARIABLES
-    if name == "Newexten":
-        return _last(items, "Application") in APPLICATIONS
-    return True
+        return value.startswith("HELPLINE_") or value in VARIABLES
+    return value in APPLICATIONS
 
 
-def from_ami(msg: object, now: float = 0.0) -> Event | None:
+def from_ami(msg: AmiMessage, now: float = 0.0) -> Event | None:
     """The typed event for an AMI message, or None (ignored event, response, bad values).
 
-    `msg` is an `AmiMessage` (only `.items` is read); `now` is used as `ts` when the message
-    has no `Timestamp:` header (list items, or `timestampevents = no`).
+    `now` is used as `ts` when the message has no `Timestamp:` header (list items, or
+    `timestampevents = no`). An event the CTI ignores is recognised by its first line, and a
+    VarSet or Newexten by one header read in place: only the events kept are split.
     """
-    items = msg.items  # type: ignore[attr-defined]
-    if not items:
+    raw = msg._raw  # the framer's text: its first line names the event (AmiMessage.event)
+    if raw is not None and raw.startswith("Event: "):
+        end = raw.find("\r\n")
+        name: str | None = raw[7:end] if end >= 0 else raw[7:]
+    else:
+        raw = None
+        name = msg.event
+    build = _BUILDERS.get(name) if name else None
+    if build is None:
         return None
-    key, name = items[0]
-    if key != "Event":
-        name = next((v for k, v in items if k == "Event"), "")
-    build = _BUILDERS.get(name)
-    if build is None or not _wanted(name, items):
-        return None
+    marker = _MARKERS.get(name)  # type: ignore[arg-type]
+    if marker is not None:
+        # The first line starting `Variable:` (`Application:`) is that header's first
+        # occurrence; read a `Name: value` line in place, anything else through the split.
+        at = raw.find(marker) if raw is not None else -1
+        if at >= 0 and raw.startswith(" ", at + len(marker)):  # type: ignore[union-attr]
+            at += len(marker) + 1
+            end = raw.find("\r\n", at)  # type: ignore[union-attr]
+            value = raw[at:end] if end >= 0 else raw[at:]  # type: ignore[index]
+        else:
+            value = msg.get(_FILTERED[name]) or ""  # type: ignore[index]
+        if not _wanted(name, value):  # type: ignore[arg-type]
+            return None
     try:
-        return build(items, now)  # type: ignore[return-value]
+        return build(msg.headers(), now)  # type: ignore[return-value]
     except (KeyError, ValueError) as exc:
         log.warning("AMI %s event skipped: bad or missing %s", name, exc)
         return None

@@ -27,6 +27,8 @@ _HEADER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_\-]*\Z")
 _ALL_BUT_COLON_CR_LF = bytes(b for b in range(256) if b not in b":\r\n")
 _DIGIT_RUN = re.compile(r"\d{5,}")
 _MAX_BANNER = 1024
+# A line starting with a name without colon, then ': ' and the value (no lone CR or LF).
+_PAIR = re.compile(r"^([^:\r\n]*): ([^\r\n]*)", re.M)
 
 
 def _masked(text: str) -> str:
@@ -105,10 +107,11 @@ class AmiMessage:
         if first is None:
             raw = self._raw
             if self._items is None and raw.count(":") == raw.count(": ") == raw.count("\r\n") + 1:  # type: ignore[union-attr]
+                # The usual message: one ': ' per line, no other colon; straight to a dict.
                 parts = raw.replace("\r\n", ": ").split(": ")  # type: ignore[union-attr]
                 pairs = iter(parts)
                 first = dict(zip(pairs, pairs))
-                if 2 * len(first) == len(parts):
+                if 2 * len(first) == len(parts):  # no repeated header
                     self._first = first
                     return first
             items = self.items
@@ -117,6 +120,28 @@ class AmiMessage:
                 first = dict(reversed(items))
             self._first = first
         return first
+
+    def headers(self) -> dict[str, str]:
+        """Every header by name (the first of a repeated one wins); shared: do not modify."""
+        return self._first if self._first is not None else self._index()
+
+    def peek(self, name: str) -> str | None:
+        """`get(name)` without splitting the message when it has not been split yet.
+
+        Exact: a header named `name` is a line starting `name:`; the text is searched for the
+        first such line and only a `name: value` line is read in place (else `get`).
+        """
+        raw = self._raw
+        if self._first is not None or raw is None or raw.startswith(name + ":"):
+            return self.get(name)
+        at = raw.find("\r\n" + name + ":")
+        if at < 0:
+            return None
+        at += len(name) + 3
+        if not raw.startswith(" ", at):
+            return self.get(name)
+        end = raw.find("\r\n", at)
+        return raw[at + 1:end] if end >= 0 else raw[at + 1:]
 
     def get(self, name: str, default: str | None = None) -> str | None:
         """The value of the first header spelled exactly `name`."""
@@ -177,10 +202,18 @@ class AmiMessage:
 
 def _split_headers(raw: str) -> list[tuple[str, str]]:
     """Header pairs of a validated message: split at the first ': ' (or ':' if no space)."""
-    if raw.count(":") == raw.count(": ") == raw.count("\r\n") + 1:
+    lines = raw.count("\r\n") + 1
+    if raw.count(":") == raw.count(": ") == lines:
         # Every line holds exactly one ': ' and no other colon: split all lines at once.
         parts = iter(raw.replace("\r\n", ": ").split(": "))
         return list(zip(parts, parts))
+    if raw.count("\r") == raw.count("\n") == lines - 1:
+        # No lone CR or LF, so lines start after each CRLF: a line whose name (no colon)
+        # is followed by ': ' is split there, the first ': ' of the line; a line that is not
+        # yields nothing, so as many pairs as lines means every line split.
+        pairs = _PAIR.findall(raw)
+        if len(pairs) == lines:
+            return pairs
     items = []
     add = items.append
     for line in raw.split("\r\n"):

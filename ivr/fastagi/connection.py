@@ -3,17 +3,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from typing import cast
 
 from ivr.fastagi.errors import ProtocolError
 from ivr.fastagi.protocol import AgiParser, Event
 
 MAX_QUEUED_EVENTS = 64
 CLOSE_TIMEOUT = 5.0
-
-
-def _expire(waiter: asyncio.Future[None]) -> None:
-    if not waiter.done():
-        waiter.set_exception(TimeoutError())
 
 
 class AgiConnection(asyncio.Protocol):
@@ -35,10 +31,15 @@ class AgiConnection(asyncio.Protocol):
         self._transport: asyncio.Transport | None = None
         self._waiter: asyncio.Future[None] | None = None
         self._loop = asyncio.get_running_loop()
+        # One timer per connection, not one per wait: it is armed for the first deadline and,
+        # when it fires, either expires the wait or moves on to the deadline now in force.
+        self._deadline = 0.0
+        self._timer: asyncio.TimerHandle | None = None
+        self._timer_at = 0.0
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self._transport = transport
+        # uvloop's transports are not asyncio.Transport subclasses, only alike.
+        self._transport = cast(asyncio.Transport, transport)
         peer = transport.get_extra_info("peername")
         self.peer = f"{peer[0]}:{peer[1]}" if isinstance(peer, tuple) else str(peer)
         if self._on_connect is not None:
@@ -65,6 +66,9 @@ class AgiConnection(asyncio.Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
         self._wake()
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
 
     def _wake(self) -> None:
         waiter = self._waiter
@@ -86,12 +90,28 @@ class AgiConnection(asyncio.Protocol):
                 return None
             waiter = self._loop.create_future()
             self._waiter = waiter
-            handle = self._loop.call_at(deadline, _expire, waiter)
+            self._deadline = deadline
+            timer = self._timer
+            if timer is None or self._timer_at > deadline:
+                if timer is not None:
+                    timer.cancel()
+                self._timer = self._loop.call_at(deadline, self._on_timer)
+                self._timer_at = deadline
             try:
                 await waiter
             finally:
-                handle.cancel()
                 self._waiter = None
+
+    def _on_timer(self) -> None:
+        self._timer = None
+        waiter = self._waiter
+        if waiter is None or waiter.done():
+            return  # nobody waits: the next wait arms a new timer
+        if self._deadline <= self._timer_at:
+            waiter.set_exception(TimeoutError())
+        else:
+            self._timer = self._loop.call_at(self._deadline, self._on_timer)
+            self._timer_at = self._deadline
 
     def write(self, data: bytes) -> None:
         if self._transport is None or self._transport.is_closing():

@@ -26,6 +26,15 @@ _CODE_LINE = re.compile(rb"([0-9]{3})([ -])")
 _RESULT = re.compile(r"result=(\S*)(?: \((.*)\))?(?: endpos=(-?[0-9]+))?", re.S)
 _VERB = re.compile(r"[A-Z]+(?: [A-Z]+)*\Z")
 _BARE = re.compile(r"[^\s\"\\\x00]+\Z")
+# A whole environment (no CR) in one match, then its pairs in one findall.
+_ENV_TEXT = re.compile(r"(?:agi_[A-Za-z0-9_]+:[^\n]*\n)*agi_[A-Za-z0-9_]+:[^\n]*\Z")
+_ENV_PAIRS = re.compile(r"(agi_[A-Za-z0-9_]+): ?([^\n]*)")
+# Replies are few and repeat (`200 result=1`, `200 result=0 endpos=…`): Reply is immutable, so
+# short `200` lines map to one shared Reply each (bounded; cleared when full).
+_REPLY_CACHE: dict[bytes, Reply] = {}
+_REPLY_CACHE_SIZE = 1024
+_REPLY_CACHE_LINE = 80
+_VERBS_SEEN: set[str] = set()
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,7 +178,14 @@ class AgiParser:
         elif self._block is not None:
             self._block_line(raw)
         elif raw.startswith(b"200 result="):
-            self._events.append(_reply(200, raw.decode("utf-8", "replace")))
+            reply = _REPLY_CACHE.get(raw)
+            if reply is None:
+                reply = _reply(200, raw.decode("utf-8", "replace"))
+                if len(raw) <= _REPLY_CACHE_LINE:
+                    if len(_REPLY_CACHE) >= _REPLY_CACHE_SIZE:
+                        _REPLY_CACHE.clear()
+                    _REPLY_CACHE[raw] = reply
+            self._events.append(reply)
         elif raw == b"HANGUP":
             self._events.append(HANGUP)
         else:
@@ -201,11 +217,15 @@ class AgiParser:
             raise ProtocolError("environment too large")
         if len(raw) > self._max_line and any(len(x) > self._max_line for x in raw.split(b"\n")):
             raise ProtocolError(f"line longer than {self._max_line} bytes")
-        lines = raw.decode("utf-8", "replace").split("\n")
-        if len(lines) > self._max_env_lines:
+        text = raw.decode("utf-8", "replace")
+        if text.count("\n") >= self._max_env_lines:
             raise ProtocolError("environment too large")
-        for line in lines:
-            self._env_pair(line)
+        if _ENV_TEXT.match(text):
+            assert self._env is not None
+            self._env.update(_ENV_PAIRS.findall(text))
+        else:
+            for line in text.split("\n"):
+                self._env_pair(line)  # raises for the first bad line
         self._env_done()
 
     def _env_pair(self, line: str) -> None:
@@ -270,8 +290,11 @@ def quote(arg: str) -> str:
 
 def format_command(verb: str, *args: str | int) -> bytes:
     """`format_command("SET VARIABLE", "X", "a b")` → b'SET VARIABLE X "a b"\\n'."""
-    if not _VERB.match(verb):
-        raise UnsafeArgument(f"not an AGI command verb: {verb[:40]!r}")
+    if verb not in _VERBS_SEEN:
+        if not _VERB.match(verb):
+            raise UnsafeArgument(f"not an AGI command verb: {verb[:40]!r}")
+        if len(_VERBS_SEEN) < 256:
+            _VERBS_SEEN.add(verb)
     if not args:
         return (verb + "\n").encode()
     return (verb + " " + " ".join([quote(str(arg)) for arg in args]) + "\n").encode()
