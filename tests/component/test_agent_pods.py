@@ -98,3 +98,32 @@ async def test_a_transfer_to_an_agent_on_another_pod_is_refused_with_the_reason(
                 assert r.status_code == 200, r.text
                 assert [(a.get("Context"), a.get("Exten")) for a in pod_a.actions_named("Redirect")] == [
                     ("helpline-agents", "agent1003")] and pod_b.actions_named("Redirect") == []
+
+
+async def test_a_call_id_live_on_two_pods_means_the_actors_own_call_or_is_refused(sqlite_url: str) -> None:
+    """Two pods without distinct `systemname`s can hand out the same Linkedid: an agent's action
+    goes to the pod where that id is the agent's own call; a supervisor's is refused with the fix."""
+    data = capture_bytes("inbound-answered")
+    talking = data[:data.index(b"Event: HangupRequest\r\n")]
+    async with FakeAmiServer(auth_fail_delay=0.05) as pod_a, FakeAmiServer(auth_fail_delay=0.05) as pod_b:
+        pod_a.register("agent1001")
+        pod_b.register("agent1002")
+        pod_b.register("sup2001")
+        async with CtiStack(sqlite_url, pod_a, more_amis=(pod_b,)) as stack:
+            await stack.user("agent1", extension="agent1001")
+            second = await stack.user("agent2", extension="agent1002")
+            supervisor = await stack.user("sup1", "supervisor", extension="sup2001")
+            await pod_a.replay(talking)
+            await pod_b.replay(talking.replace(b"agent1001", b"agent1002"))
+            names = [f"{pod.host}:{pod.port}" for pod in (pod_a, pod_b)]
+            async with asyncio.timeout(30):
+                while not all(any(r.agent for r in stack.cti.servers[n].calls.live()) for n in names):
+                    await asyncio.sleep(0.02)
+            [on_a], [on_b] = ([r for r in stack.cti.servers[n].calls.live() if r.agent] for n in names)
+            assert on_a.id == on_b.id  # the same Linkedid on both pods
+            async with httpx.AsyncClient(base_url=stack.url(""), timeout=10) as http:
+                r = await http.post(f"/api/v1/calls/{on_b.id}/hangup", headers=_auth(second))
+                assert r.status_code == 200, r.text
+                assert _names(pod_b, "Hangup") == [on_b.channel] and _names(pod_a, "Hangup") == []
+                r = await http.post(f"/api/v1/calls/{on_a.id}/spy", json={"mode": "listen"}, headers=_auth(supervisor))
+                assert r.status_code == 409 and "systemname" in r.json()["error"]["message"], r.text
