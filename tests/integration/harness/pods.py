@@ -122,6 +122,10 @@ class Pods:
         labs = [Lab(pbx.root, pbx, server, database_url) for pbx, server in zip(pbxs, servers)]
         return cls(root, database_url, pbxs, servers, labs)
 
+    def restart(self, server: HelplineServer) -> None:
+        """Start a (killed) serve again with the same settings; returns once both pods are connected."""
+        server.start(",".join(pbx.ami_url for pbx in self.pbxs), **server.extra)
+
     def stop(self) -> None:
         for server in self.servers:
             server.stop()
