@@ -104,8 +104,9 @@ class Pods:
                         agi2_port=servers[1].agi_port, rtp_range=ranges[0], systemname="pod-a"),
                     Pbx(root / "pod-b", asterisk_dir, prompts, agi_port=servers[1].agi_port,
                         agi2_port=servers[0].agi_port, rtp_range=ranges[1], systemname="pod-b")]
-            for pbx in pbxs:
-                pbx.start()
+            with ThreadPoolExecutor(2) as pool:
+                for future in [pool.submit(pbx.start) for pbx in pbxs]:
+                    future.result()
             urls = ",".join(pbx.ami_url for pbx in pbxs)
             env = {"HELPLINE_REDIS_URL": REDIS_URL, "HELPLINE_REDIS_CHANNEL": f"helpline:pods:{uuid.uuid4().hex}",
                    "HELPLINE_SOUNDS_DIR": str(prompts), **serve_env}
