@@ -281,12 +281,27 @@ class AgentActions:
                          variables={"HELPLINE_AGENT": extension})
         return {"call_id": channel_id, "number": phone, "extension": extension, "action_id": action_id}
 
-    def _call(self, actor: Actor, call_id: str, *, own: bool) -> tuple[AmiClient, Any]:
+    def _find(self, actor: Actor, call_id: str) -> tuple[AmiClient, Any]:
+        """The live call `call_id` on whichever pod holds it. Two pods can hand out the same
+        Linkedid when their Asterisks have no distinct `systemname` (docs/scale-out.md): then the
+        actor's own call is meant, and if that does not settle it the action is refused."""
         service = self._service()
-        found = service.find_call(call_id)
-        if found is None:
+        found = [(s.client, r) for s in service.servers.values() if (r := s.calls.get(call_id)) is not None]
+        if len(found) > 1 and actor.extension:
+            interface = sp.interface_of(actor.extension)
+            mine = [(c, r) for c, r in found if actor.extension in (sp.extension_of(r.agent), sp.extension_of(
+                r.ringing_agent)) or r.channel.rsplit("-", 1)[0] == interface]
+            found = mine or found
+        if not found:
             raise NotFound(f"no live call {call_id!r}")
-        client, record = found
+        if len(found) > 1:
+            raise Conflict(f"call id {call_id!r} is live on {len(found)} Asterisk pods "
+                           f"({', '.join(c.name for c, _ in found)}); give each pod its own systemname in "
+                           "asterisk.conf so call ids are unique")
+        return found[0]
+
+    def _call(self, actor: Actor, call_id: str, *, own: bool) -> tuple[AmiClient, Any]:
+        client, record = self._find(actor, call_id)
         if own and actor.role not in ("supervisor", "admin"):
             extension = self._own_extension(actor)
             own_leg = record.channel.rsplit("-", 1)[0] == sp.interface_of(extension)  # click-to-call

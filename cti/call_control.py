@@ -23,7 +23,7 @@ from typing import Any
 from cti import screen_pop as sp
 from cti.agent_actions import AGENT_CONTEXT, Actor, AgentActions
 from grievance import numbers
-from grievance.errors import Conflict, InvalidInput, NotFound
+from grievance.errors import Conflict, DomainError, InvalidInput, NotFound
 from grievance.phones import dial_digits, normalise_phone
 from common.privacy import mask_phone
 from ivr.scripts import AGENT_EXTENSION
@@ -37,6 +37,13 @@ HOLD_CONTEXT = "helpline-hold"
 FEEDBACK_CONTEXT = "helpline-desk-feedback"
 QUEUES = {"helpline-hi": "hi", "helpline-en": "en", "helpline-video": "video"}
 TARGET_KINDS = ("agent", "queue", "officer", "number")
+
+
+class OtherPod(DomainError):
+    """The target agent's phone is registered on another Asterisk pod than the call (issue 10):
+    a Redirect there would ring an endpoint with no contact on this pod and drop the caller."""
+    error_id = "agent_on_other_pod"
+    status = 409
 
 
 @dataclass(frozen=True)
@@ -93,6 +100,19 @@ class CallControl(AgentActions):
             raise Conflict("the agent's leg of this call is not known (yet); try again in a moment")
         return channel
 
+    def _same_pod(self, server: str, target: Target) -> None:
+        """Refuse a transfer to an agent whose phone is registered only on other pods: a call moves
+        within the Asterisk that holds it (there is no trunk between pods, docs/scale-out.md)."""
+        assert self.cti is not None
+        registrations = self.cti.registrations
+        where = registrations.servers_of(target.exten)
+        if server not in registrations.known or server in where or not where:
+            return  # contacts unknown here, the phone is here, or registered nowhere: as before
+        raise OtherPod(f"{target.label}'s phone is registered on another Asterisk pod ({', '.join(where)}) "
+                       f"than this call ({server}); a call cannot be moved between pods: transfer it to a "
+                       "queue or to an agent of this pod, or ask the agent to register the phone here",
+                       field="target")
+
     async def transfer(self, actor: Actor, call_id: str, extension: str) -> dict[str, Any]:
         """The first-round API (`POST /calls/{id}/transfer {"extension"}`): blind, to an agent."""
         return await self.move(actor, call_id, "agent", extension, attended=False)
@@ -102,6 +122,8 @@ class CallControl(AgentActions):
         if record.agent is None:
             raise Conflict("the call is not answered yet; only an answered call can be transferred")
         target = await self.target(kind, value, sp.extension_of(record.agent))
+        if kind == "agent":
+            self._same_pod(client.name, target)
         if attended:
             leg = self._agent_leg(client.name, record)
             await self._send(client, "Atxfer", Channel=leg, Exten=target.exten, Context=target.context)

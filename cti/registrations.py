@@ -5,6 +5,13 @@ a contact: `PJSIPShowContacts` (a `ContactList` event per contact) when the CTI 
 `ContactStatus` events as phones register, unregister, or stop answering qualify. Actions for
 an agent (queue login and pause, click-to-call) go to the servers its phone is registered on.
 
+Reading the list needs `write = system` for PJSIPShowContacts, which the least-privilege AMI
+user (dialplans/manager_helpline.conf.sample: agent,call,originate,reporting) does not have and
+should not get (system also allows ModuleLoad, Reload, GetConfig …). `read_contacts` then falls
+back to `DeviceStateList` (call, reporting): a `PJSIP/<endpoint>` device that is not
+UNAVAILABLE/INVALID has a contact (chan_pjsip reports an endpoint without a reachable contact
+as UNAVAILABLE). The ContactStatus events (read = system, which the user has) follow as before.
+
 Headers as res_pjsip sends them (no capture holds them: the captured agents registered before
 the captures started): ContactStatus has `AOR`, `EndpointName`, `URI`, `ContactStatus`
 (Created, Updated, Reachable, Unreachable, Removed, Unknown, NonQualified); ContactList has
@@ -12,11 +19,50 @@ the captures started): ContactStatus has `AOR`, `EndpointName`, `URI`, `ContactS
 """
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 
+from cti.ami.client import AmiClient
+from cti.ami.errors import ActionFailed
 from cti.ami.framing import AmiMessage
 
+log = logging.getLogger(__name__)
+
 GONE = {"removed", "unreachable", "unavailable"}
+DEVICE_GONE = {"unavailable", "invalid"}
+DEVICE_CONTACT = "device:"  # the contact of an endpoint known from its device state only
+
+
+async def read_contacts(client: AmiClient) -> list[AmiMessage] | None:
+    """The server's contacts (ContactList-like messages), or None when neither PJSIPShowContacts
+    nor DeviceStateList may be read (no chan_pjsip, or an AMI user without those rights)."""
+    try:
+        return await client.send_list("PJSIPShowContacts")
+    except ActionFailed as exc:
+        refused = exc.message
+    try:
+        states = await client.send_list("DeviceStateList")
+    except ActionFailed as exc:
+        log.warning("AMI %s: PJSIPShowContacts (%s) and DeviceStateList (%s) refused; agents' actions go "
+                    "to every server", client.name, refused, exc.message)
+        return None
+    log.info("AMI %s: PJSIPShowContacts refused (%s); registrations read from device states", client.name,
+             refused)
+    return from_device_states(states)
+
+
+def from_device_states(states: Iterable[AmiMessage]) -> list[AmiMessage]:
+    """DeviceStateList's DeviceStateChange events as ContactList entries: one per PJSIP device
+    whose state says it can take calls (anything but UNAVAILABLE and INVALID)."""
+    out = []
+    for msg in states:
+        device = msg.get("Device") or ""
+        if not device.startswith("PJSIP/") or (msg.get("State") or "").lower() in DEVICE_GONE:
+            continue
+        endpoint = device.removeprefix("PJSIP/")
+        out.append(AmiMessage.build(Event="ContactList", Endpoint=endpoint, Uri=f"{DEVICE_CONTACT}{device}",
+                                    Status="Reachable"))
+    return out
 
 
 def endpoint_of(msg: AmiMessage) -> str | None:
@@ -55,6 +101,8 @@ class Registrations:
         status = (msg.get("ContactStatus") or "").lower()
         if status in GONE:
             contacts.discard(_contact(msg))
+            # known from the device state only: which contact it was cannot be told, so it goes
+            contacts.difference_update([c for c in contacts if c.startswith(DEVICE_CONTACT)])
             if not _contact(msg):
                 contacts.clear()
         else:

@@ -40,7 +40,7 @@ from cti.callbacks import note_call_rows
 from cti.pbx_clock import PbxClock
 from cti.wrapup import Wrapup
 from cti.lease import Lease, Leases
-from cti.registrations import Registrations
+from cti.registrations import Registrations, read_contacts
 from recordings.files import checked
 from cti.ami.client import AmiClient
 from cti.ami.errors import ActionFailed, AmiError, NotConnected
@@ -362,13 +362,9 @@ class CtiService:
         await self._readd_agents(server.client, members, only=extension)
 
     async def _read_contacts(self, client: AmiClient) -> None:
-        try:
-            contacts = await client.send_list("PJSIPShowContacts")
-        except ActionFailed as exc:  # no chan_pjsip here: every agent may be on this server
-            log.warning("AMI %s: PJSIPShowContacts refused (%s); agents' actions go to every server",
-                        client.name, exc.message)
-            return
-        self.registrations.reset(client.name, contacts)
+        contacts = await read_contacts(client)  # None: unreadable here, every agent may be on this server
+        if contacts is not None:
+            self.registrations.reset(client.name, contacts)
 
     def owners(self) -> dict[str, bool]:
         """Whether this process owns each server's event stream (for /health and /metrics)."""

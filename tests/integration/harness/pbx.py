@@ -59,7 +59,9 @@ class PbxError(RuntimeError):
 
 
 class Pbx:
-    def __init__(self, root: Path, asterisk_dir: Path, prompts: Path, *, agi_port: int) -> None:
+    def __init__(self, root: Path, asterisk_dir: Path, prompts: Path, *, agi_port: int,
+                 agi2_port: int | None = None, rtp_range: tuple[int, int] | None = None,
+                 systemname: str | None = None) -> None:
         self.root = root
         self.asterisk_dir = asterisk_dir
         self.run_asterisk = asterisk_dir / "run-asterisk"
@@ -67,11 +69,15 @@ class Pbx:
         self.state = root / "state"
         self.prompts = prompts
         self.agi_port = agi_port
+        self.agi2_port = agi2_port  # HELPLINE_AGI2, the second FastAGI host (several pods, tests/integration/harness/pods.py)
         self.sip_port = free_port()
         self.ami_port = free_port(socket.SOCK_STREAM, both=False)
         base = 20000 + (os.getpid() % 200) * 100  # its own RTP range per test run
-        self.rtp_range = (base, base + 99)
+        self.rtp_range = rtp_range or (base, base + 99)
         self.http_port = free_port(socket.SOCK_STREAM, both=False)  # the softphones' WebSocket
+        # asterisk.conf `systemname`: Asterisk prefixes every Uniqueid/Linkedid with it, so call ids
+        # stay unique across pods (docs/scale-out.md); run-asterisk writes asterisk.conf without it
+        self.systemname = systemname
         self.running = False
 
     # ---------------------------------------------------------------------------- config
@@ -101,6 +107,8 @@ class Pbx:
         # step 2: the globals, set once
         globals_text = (DIALPLANS / "extensions_helpline_globals.conf").read_text()
         globals_text = _set_line(globals_text, "HELPLINE_AGI", f"agi://127.0.0.1:{self.agi_port}")
+        if self.agi2_port is not None:
+            globals_text = _set_line(globals_text, "HELPLINE_AGI2", f"agi://127.0.0.1:{self.agi2_port}")
         globals_text = _set_line(globals_text, "HELPLINE_TRUNK", TRUNK)
         globals_text = _set_line(globals_text, "HELPLINE_QUEUE_MAX_WAIT", "120")
         (self.etc / "extensions_helpline_globals.conf").write_text(globals_text)
@@ -252,7 +260,29 @@ bind = 127.0.0.1
             raise PbxError(f"run-asterisk start failed ({result.returncode}): {result.stderr[-2000:]}"
                            f"\n{self.tail('messages.log')}")
         self.running = True
+        if self.systemname is not None:
+            self._restart_with_systemname()
         self._wait_ami()
+
+    def _restart_with_systemname(self) -> None:
+        """Stop the Asterisk run-asterisk started, add `systemname` to the asterisk.conf it wrote,
+        and start the same binary on it again (run-asterisk would write the file afresh)."""
+        subprocess.run([str(self.run_asterisk), "stop", str(self.state)], capture_output=True, timeout=60)
+        conf = self.state / "asterisk.conf"
+        text = conf.read_text()
+        conf.write_text(re.sub(r"^\[options\]\n", f"[options]\nsystemname = {self.systemname}\n", text, count=1,
+                               flags=re.M))
+        prefix = self.state / "prefix"
+        env = {**os.environ, "LD_LIBRARY_PATH": str(prefix / "lib")}
+        binary = [str(prefix / "sbin" / "asterisk"), "-C", str(conf)]
+        subprocess.run(binary, env=env, capture_output=True, timeout=60, check=True)  # forks into the background
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if subprocess.run([*binary, "-rx", "core waitfullybooted"], env=env, capture_output=True,
+                              timeout=30).returncode == 0:
+                return
+            time.sleep(0.2)
+        raise PbxError(f"Asterisk with systemname {self.systemname} did not boot\n{self.tail('messages.log')}")
 
     def _wait_ami(self, timeout: float = 20.0) -> None:
         deadline = time.monotonic() + timeout
