@@ -279,7 +279,10 @@ class Call(Base):
     __tablename__ = "calls"
     __table_args__ = (Index("ix_calls_started", "started_at"), Index("ix_calls_caller", "caller"),
                       # one row per call, whichever process wrote it (issue 10: owner failover)
-                      Index("uq_calls_server_linkedid", "server", "linkedid", unique=True))
+                      Index("uq_calls_server_linkedid", "server", "linkedid", unique=True),
+                      # retention (issue 13): only the rows still holding a number are indexed
+                      Index("ix_calls_unmasked", "started_at", postgresql_where=text("masked_at IS NULL"),
+                            sqlite_where=text("masked_at IS NULL")))
     id: Mapped[int] = mapped_column(primary_key=True)
     linkedid: Mapped[str] = mapped_column(String(64))
     server: Mapped[str] = mapped_column(String(128), default="")
@@ -304,6 +307,8 @@ class Call(Base):
     # retention job deleted it.
     recording: Mapped[str | None] = mapped_column(String(128), nullable=True)
     recording_deleted_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    # when data-protection retention masked the numbers on it (the counts and times stay)
+    masked_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
 
 class AgentStateChange(Base):
@@ -477,7 +482,10 @@ class ChatConversation(Base):
 
     __tablename__ = "chat_conversations"
     __table_args__ = (Index("ix_chat_conversations_state", "state", "queued_at"),
-                      Index("ix_chat_conversations_phone", "phone", "state"))
+                      Index("ix_chat_conversations_phone", "phone", "state"),
+                      Index("ix_chat_conversations_unmasked", "closed_at",
+                            postgresql_where=text("masked_at IS NULL AND state = 'closed'"),
+                            sqlite_where=text("masked_at IS NULL AND state = 'closed'")))
     id: Mapped[int] = mapped_column(primary_key=True)
     phone: Mapped[str] = mapped_column(String(16))
     profile_name: Mapped[str] = mapped_column(String(150), default="")
@@ -493,6 +501,8 @@ class ChatConversation(Base):
     last_inbound_at: Mapped[datetime] = mapped_column(UtcDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     close_reason: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    # when retention masked the number, the profile name and the transcript (issue 13)
+    masked_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
 
 class ChatMessage(Base):
