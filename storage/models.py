@@ -157,6 +157,10 @@ class ComplaintSequence(Base):
     last: Mapped[int] = mapped_column(Integer, default=0)
 
 
+# Complaints open at an officer, as partial indexes and the queries that use them spell it.
+OPEN_PREDICATE = "state IN ('at_l1', 'at_l2')"
+
+
 class Complaint(Base):
     __tablename__ = "complaints"
     __table_args__ = (
@@ -172,6 +176,9 @@ class Complaint(Base):
               "officer_code", "state", "feedback", "disposed_at", "due_at", "id"),
         Index("ix_complaints_district_state_due", "district_code", "state", "due_at", "officer_code",
               "reopen_count", "escalated", "id"),
+        # the collector's pending work by officer: the open complaints alone, grouped in index order
+        Index("ix_complaints_district_open", "district_code", "officer_code", "due_at", "reopen_count", "escalated",
+              postgresql_where=text(OPEN_PREDICATE), sqlite_where=text(OPEN_PREDICATE)),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(11), unique=True)

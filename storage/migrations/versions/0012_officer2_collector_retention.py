@@ -1,5 +1,6 @@
 """officer2: retention masks call rows and WhatsApp transcripts (masked_at, partial indexes on the
-rows still held in full) (issue 13)
+rows still held in full); the collector's pending work by officer reads a partial index of the
+open complaints (issue 13)
 
 Revision ID: 0012
 Revises: 0011
@@ -18,6 +19,7 @@ depends_on = None
 
 UNMASKED_CALLS = "masked_at IS NULL"
 UNMASKED_CHATS = "masked_at IS NULL AND state = 'closed'"
+OPEN = "state IN ('at_l1', 'at_l2')"  # storage.models.OPEN_PREDICATE, as it was when written
 
 
 def upgrade() -> None:
@@ -29,9 +31,13 @@ def upgrade() -> None:
                     postgresql_where=sa.text(UNMASKED_CALLS), sqlite_where=sa.text(UNMASKED_CALLS))
     op.create_index("ix_chat_conversations_unmasked", "chat_conversations", ["closed_at"], unique=False,
                     postgresql_where=sa.text(UNMASKED_CHATS), sqlite_where=sa.text(UNMASKED_CHATS))
+    op.create_index("ix_complaints_district_open", "complaints",
+                    ["district_code", "officer_code", "due_at", "reopen_count", "escalated"], unique=False,
+                    postgresql_where=sa.text(OPEN), sqlite_where=sa.text(OPEN))
 
 
 def downgrade() -> None:
+    op.drop_index("ix_complaints_district_open", table_name="complaints")
     op.drop_index("ix_chat_conversations_unmasked", table_name="chat_conversations")
     op.drop_index("ix_calls_unmasked", table_name="calls")
     with op.batch_alter_table("chat_conversations", schema=None) as batch_op:
