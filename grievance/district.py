@@ -135,4 +135,9 @@ async def complaints(session: AsyncSession, district: str | None, tz: ZoneInfo, 
     hi = day_bounds(end, tz)[1] if end else None
     total, rows = await district_q.listing(session, district=district, start=lo, end=hi, state=state,
                                            officer=officer, measure=measure, now=now, limit=limit, offset=offset)
-    return total, [await complaint_json(session, c, tz, now) for c in rows]
+    # the page's officers in one query, held while the rows are built (complaint_json then finds
+    # each in the session instead of asking once per row)
+    officers = await district_q.officers(session, {c.officer_code for c in rows if c.officer_code})
+    page = [await complaint_json(session, c, tz, now) for c in rows]
+    del officers
+    return total, page
