@@ -202,7 +202,8 @@ async def _collector(url: str, runs: int, warm_series: int) -> None:
         mark = len(CPU)
         cold = await series(client, paths[:5], runs)
         print("  " + show("collector day page, cold (first series)", cold))
-        print("    first requests: " + ", ".join(f"{t:.0f}" for t in cold[:6]) + " ms; " + cpu_since(mark))
+        print("    first requests: " + ", ".join(f"{t:.0f}" for t in cold[:6]) + " ms (application CPU "
+              + ", ".join(f"{c:.0f}" for c in CPU[mark:mark + 6]) + " ms); " + cpu_since(mark))
         warm = []
         mark = len(CPU)
         for _ in range(warm_series):
