@@ -143,7 +143,7 @@ DESK_HI: dict[str, str] = {
     "cp.done_escalated": "दर्ज: फिर असंतुष्ट। L2 अधिकारी को भेजी गई, अंतिम तिथि {due}।",
     "cp.fb.satisfied": "संतुष्ट", "cp.fb.dissatisfied": "असंतुष्ट", "cp.fb.unreachable": "संपर्क नहीं",
     "cp.full_page": "पूरा पृष्ठ खोलें",
-    "cp.interim_title": "अधिकारी का अंतरिम उत्तर", "cp.interim_from": "({at}, {by})",
+    "cp.interim_title": "अधिकारी का अंतरिम उत्तर", "cp.interim_from": "({at}, {by} द्वारा)",
     "cp.transfer_title": "स्थानांतरण निर्णय की प्रतीक्षा में", "cp.transfer_to": "{officer}{where} को",
     "cp.transfer_hint": "नागरिक को बताएं कि शिकायत इस अधिकारी को जा सकती है; स्वीकार होने पर समय-सीमा फिर से शुरू होगी।",
     "cp.to_officer": "{officer} को",
