@@ -55,6 +55,25 @@ class EventOut(BaseModel):
     detail: dict[str, object] | None
 
 
+class InterimOut(BaseModel):
+    at: str | None
+    by: str
+    text: str
+    expected_on: str | None = Field(description="YYYY-MM-DD")
+    expected_at: str | None
+
+
+class TransferRequestOut(BaseModel):
+    id: int
+    to_officer: str
+    to_officer_ref: OfficerRef | None
+    to_district: str | None
+    to_department: str | None
+    reason: str
+    requested_by: str
+    requested_at: str | None
+
+
 class ComplaintOut(BaseModel):
     number: str = Field(description="11 digits: YYMM, a six-digit sequence, a Verhoeff check digit")
     state: State
@@ -79,6 +98,11 @@ class ComplaintOut(BaseModel):
     l2_report: str | None
     officer: OfficerRef | None
     events: list[EventOut] | None = Field(default=None, description="the audit trail (single complaint answers)")
+    expected_at: str | None = Field(default=None, description="the date the officer's interim reply promised")
+    interim: InterimOut | None = Field(default=None, description="the officer's latest interim reply while open "
+                                                                 "(single complaint answers)")
+    transfer_request: TransferRequestOut | None = Field(
+        default=None, description="a transfer asked for and not yet decided (single complaint answers)")
 
 
 class ComplaintList(BaseModel):

@@ -15,7 +15,6 @@ from grievance.errors import Forbidden, InvalidInput
 from grievance.views import complaint_json
 from storage.queries import citizens as citizen_q
 from storage.queries import district as district_q
-from storage.queries import reference
 
 DISTRICT_ROLES = ("collector",)
 STATE_ROLES = ("state_nodal", "supervisor", "admin")
@@ -76,7 +75,6 @@ async def day_page(session: AsyncSession, district: str | None, day: date, tz: Z
     """Everything the collector's page shows for `day` (and the `days` before it for the rates)."""
     start, end = day_bounds(day, tz)
     since = start - timedelta(days=days - 1)
-    officers = {o.code: o for o in await reference.officers(session)}
     total, today = await district_q.listing(session, district=district, start=start, end=end, now=now, limit=50)
     pending = sorted(await district_q.pending_by_officer(session, district, now), key=lambda r: (-r[2], -r[1]))
     departments: dict[str, list[int]] = {}
@@ -90,6 +88,9 @@ async def day_page(session: AsyncSession, district: str | None, day: date, tz: Z
             per = disposal.setdefault(officer, [0, 0])
             per[0] += disposed
             per[1] += ok
+    # one query for every officer the page names (the day's complaints then find theirs loaded)
+    named = {r[0] for r in pending} | set(disposal) | {c.officer_code for c in today}
+    officers = await district_q.officers(session, {code for code in named if code})
     citizens = await citizen_q.by_ids(session, [c.citizen_id for c in today])
     today_rows = []
     for complaint in today:
@@ -134,4 +135,9 @@ async def complaints(session: AsyncSession, district: str | None, tz: ZoneInfo, 
     hi = day_bounds(end, tz)[1] if end else None
     total, rows = await district_q.listing(session, district=district, start=lo, end=hi, state=state,
                                            officer=officer, measure=measure, now=now, limit=limit, offset=offset)
-    return total, [await complaint_json(session, c, tz, now) for c in rows]
+    # the page's officers in one query, held while the rows are built (complaint_json then finds
+    # each in the session instead of asking once per row)
+    officers = await district_q.officers(session, {c.officer_code for c in rows if c.officer_code})
+    page = [await complaint_json(session, c, tz, now) for c in rows]
+    del officers
+    return total, page

@@ -158,18 +158,14 @@ async def complaint_page(session: AsyncSession, number: str, officer_code: str |
     data["citizen"] = {"name": citizen.name, "language": citizen.language} if citizen else None
     data["actionable"] = (officer_code is not None and complaint.state in OPEN_AT_OFFICER
                           and complaint.officer_code == officer_code)
-    data["expected_at"] = complaint.expected_at.astimezone(tz).isoformat(timespec="seconds") if complaint.expected_at else None
     data["flagged"] = complaint.flagged_at is not None
     data["disposal_kind"] = complaint.disposal_kind
     data["attachments"] = [
         {"id": a.id, "kind": a.kind, "mime": a.mime, "size": a.size, "name": a.original_name, "channel": a.channel,
          "added_by": a.added_by, "added_at": a.added_at.astimezone(tz).isoformat(timespec="seconds")}
         for a in await attachment_q.for_complaint(session, complaint.id)]
-    data["transfer_request"] = None if pending is None else {
-        "id": pending.id, "to_officer": pending.to_officer_code, "reason": pending.reason,
-        "requested_by": pending.requested_by,
-        "requested_at": pending.requested_at.astimezone(tz).isoformat(timespec="seconds"),
-        "decidable": officer_code is None or pending.to_officer_code == officer_code}
+    if pending is not None and data["transfer_request"] is not None:  # complaint_json found it too
+        data["transfer_request"]["decidable"] = officer_code is None or pending.to_officer_code == officer_code
     return data
 
 

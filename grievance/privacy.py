@@ -3,13 +3,17 @@
 - Retention: `HELPLINE_RETENTION_MONTHS` after a complaint is closed, the citizen's name and phone
   on it are masked (`masked_at` set, a `mask` event); the complaint itself (district, department,
   category, dates, outcome, description) stays for statistics. A citizen row is masked once none of
-  its complaints is still held in full.
+  its complaints is still held in full. Call rows started and WhatsApp conversations closed more
+  than N months ago are masked too: the caller's (or, outbound, the dialled) number, the chat's
+  number and profile name, the transcript's text and media, and the outbox rows that carried the
+  replies. Outcomes, times, message counts and directions stay, so every report counts the same.
 - Export: everything held on one phone number, as JSON-ready data (the citizen's right of access).
 - Audit: who viewed a citizen's data outside a call (officer and collector complaint pages,
   exports): `record_access` writes a row; `accesses` lists them for the administrator.
 """
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -21,9 +25,13 @@ from grievance import service
 from grievance.phones import normalise_phone
 from storage.models import Complaint, DataAccess
 from storage.queries import privacy as privacy_q
+from storage.queries import retention as retention_q
+
+log = logging.getLogger(__name__)
 
 BATCH = 1000
 MASKED_NAME = "(masked)"
+OUTBOUND = "outbound"
 
 
 def masked_phone(phone: str) -> str:
@@ -65,7 +73,44 @@ class Retention:
         for citizen in await privacy_q.citizens(session, [i for i in citizen_ids if i not in still]):
             citizen.name = MASKED_NAME
             citizen.phone = masked_phone(citizen.phone)
+        calls = await mask_calls(session, cutoff, now)
+        chats, messages = await mask_conversations(session, cutoff, now)
+        if rows or calls or chats:
+            log.info("retention: masked %d complaints, %d calls, %d WhatsApp conversations (%d messages)",
+                     len(rows), calls, chats, messages)
         return [c.number for c in rows]
+
+
+async def mask_calls(session: AsyncSession, cutoff: datetime, now: datetime, limit: int = BATCH) -> int:
+    """Mask the numbers of call rows started before `cutoff`; returns how many."""
+    rows = await retention_q.calls_before(session, cutoff, limit)
+    for call in rows:
+        call.caller = masked_phone(call.caller) if call.caller else ""
+        if call.direction == OUTBOUND and call.dialed:  # the dialer's calls dial the citizen
+            call.dialed = masked_phone(call.dialed)
+        call.masked_at = now
+    return len(rows)
+
+
+async def mask_conversations(session: AsyncSession, cutoff: datetime, now: datetime,
+                             limit: int = BATCH) -> tuple[int, int]:
+    """Mask WhatsApp conversations closed before `cutoff` and their transcripts; returns
+    (conversations, messages)."""
+    rows = await retention_q.conversations_closed_before(session, cutoff, limit)
+    if not rows:
+        return 0, 0
+    ids = [c.id for c in rows]
+    for sent in await retention_q.outbound_of(session, ids):
+        if sent.state not in ("pending", "sending"):  # never a reply still on its way
+            sent.recipient = masked_phone(sent.recipient)
+            sent.body = {}
+    messages = await retention_q.blank_messages(session, ids)
+    for conversation in rows:
+        conversation.phone = masked_phone(conversation.phone)
+        conversation.profile_name = ""
+        conversation.data = {}
+        conversation.masked_at = now
+    return len(rows), messages
 
 
 async def _mask(session: AsyncSession, complaint: Complaint, now: datetime) -> None:

@@ -1,6 +1,7 @@
 """Complaints as JSON-ready dicts (API responses, screen pops, officer pages)."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -11,6 +12,7 @@ from grievance import routing
 from storage.models import Complaint, ComplaintEvent, Officer
 from storage.queries import complaints as complaint_q
 from storage.queries import reference
+from storage.queries import transfer_requests as transfer_q
 
 
 def iso(at: datetime | None, tz: ZoneInfo) -> str | None:
@@ -51,9 +53,37 @@ async def complaint_json(session: AsyncSession, complaint: Complaint, tz: ZoneIn
         "l2_report": complaint.l2_report,
         "officer": officer_json(officer),
     }
+    data["expected_at"] = iso(complaint.expected_at, tz)
     if with_events:
-        data["events"] = [event_json(e, tz) for e in await complaint_q.events(session, complaint.id)]
+        events = await complaint_q.events(session, complaint.id)
+        data["events"] = [event_json(e, tz) for e in events]
+        data["interim"] = _interim(complaint, events, tz)
+        data["transfer_request"] = await _pending_transfer(session, complaint, tz)
     return data
+
+
+def _interim(complaint: Complaint, events: Sequence[ComplaintEvent], tz: ZoneInfo) -> dict[str, Any] | None:
+    """The officer's latest interim reply while the complaint is still open with them: what has
+    been started and by when (what an agent tells a citizen who calls for the status)."""
+    if complaint.expected_at is None or complaint.state not in ("at_l1", "at_l2"):
+        return None
+    last = next((e for e in reversed(events) if e.action == "interim"), None)
+    if last is None:
+        return None
+    return {"at": iso(last.at, tz), "by": last.actor, "text": (last.detail or {}).get("text", ""),
+            "expected_on": (last.detail or {}).get("expected_on"), "expected_at": iso(complaint.expected_at, tz)}
+
+
+async def _pending_transfer(session: AsyncSession, complaint: Complaint, tz: ZoneInfo) -> dict[str, Any] | None:
+    """A transfer asked for and not yet decided: where the complaint may move, asked when and why."""
+    row = await transfer_q.pending_for_complaint(session, complaint.id)
+    if row is None:
+        return None
+    officer = await reference.get_officer(session, row.to_officer_code)
+    return {"id": row.id, "to_officer": row.to_officer_code, "to_officer_ref": officer_json(officer),
+            "to_district": officer.district_code if officer else None,
+            "to_department": officer.department_code if officer else None,
+            "reason": row.reason, "requested_by": row.requested_by, "requested_at": iso(row.requested_at, tz)}
 
 
 def event_json(event: ComplaintEvent, tz: ZoneInfo) -> dict[str, Any]:

@@ -157,6 +157,10 @@ class ComplaintSequence(Base):
     last: Mapped[int] = mapped_column(Integer, default=0)
 
 
+# Complaints open at an officer, as partial indexes and the queries that use them spell it.
+OPEN_PREDICATE = "state IN ('at_l1', 'at_l2')"
+
+
 class Complaint(Base):
     __tablename__ = "complaints"
     __table_args__ = (
@@ -172,6 +176,9 @@ class Complaint(Base):
               "officer_code", "state", "feedback", "disposed_at", "due_at", "id"),
         Index("ix_complaints_district_state_due", "district_code", "state", "due_at", "officer_code",
               "reopen_count", "escalated", "id"),
+        # the collector's pending work by officer: the open complaints alone, grouped in index order
+        Index("ix_complaints_district_open", "district_code", "officer_code", "due_at", "reopen_count", "escalated",
+              postgresql_where=text(OPEN_PREDICATE), sqlite_where=text(OPEN_PREDICATE)),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(11), unique=True)
@@ -279,7 +286,10 @@ class Call(Base):
     __tablename__ = "calls"
     __table_args__ = (Index("ix_calls_started", "started_at"), Index("ix_calls_caller", "caller"),
                       # one row per call, whichever process wrote it (issue 10: owner failover)
-                      Index("uq_calls_server_linkedid", "server", "linkedid", unique=True))
+                      Index("uq_calls_server_linkedid", "server", "linkedid", unique=True),
+                      # retention (issue 13): only the rows still holding a number are indexed
+                      Index("ix_calls_unmasked", "started_at", postgresql_where=text("masked_at IS NULL"),
+                            sqlite_where=text("masked_at IS NULL")))
     id: Mapped[int] = mapped_column(primary_key=True)
     linkedid: Mapped[str] = mapped_column(String(64))
     server: Mapped[str] = mapped_column(String(128), default="")
@@ -304,6 +314,8 @@ class Call(Base):
     # retention job deleted it.
     recording: Mapped[str | None] = mapped_column(String(128), nullable=True)
     recording_deleted_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    # when data-protection retention masked the numbers on it (the counts and times stay)
+    masked_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
 
 class AgentStateChange(Base):
@@ -477,7 +489,10 @@ class ChatConversation(Base):
 
     __tablename__ = "chat_conversations"
     __table_args__ = (Index("ix_chat_conversations_state", "state", "queued_at"),
-                      Index("ix_chat_conversations_phone", "phone", "state"))
+                      Index("ix_chat_conversations_phone", "phone", "state"),
+                      Index("ix_chat_conversations_unmasked", "closed_at",
+                            postgresql_where=text("masked_at IS NULL AND state = 'closed'"),
+                            sqlite_where=text("masked_at IS NULL AND state = 'closed'")))
     id: Mapped[int] = mapped_column(primary_key=True)
     phone: Mapped[str] = mapped_column(String(16))
     profile_name: Mapped[str] = mapped_column(String(150), default="")
@@ -493,6 +508,8 @@ class ChatConversation(Base):
     last_inbound_at: Mapped[datetime] = mapped_column(UtcDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     close_reason: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    # when retention masked the number, the profile name and the transcript (issue 13)
+    masked_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
 
 class ChatMessage(Base):

@@ -15,9 +15,37 @@
       H.el("strong", {text: D.T["event." + e.action] || e.action}),
       e.to ? " → " + D.stateLabel(e.to) : "", H.el("span", {class: "muted", text: " · " + e.actor + " (" + (D.T["actor." + e.actor_kind] || e.actor_kind) + ")"})]);
     const d = e.detail || {};
-    for (const k of ["report", "reason"]) if (d[k]) li.append(H.el("div", {class: "report", text: d[k]}));
+    for (const k of ["report", "reason", "text", "direction", "note"]) if (d[k]) li.append(H.el("div", {class: "report", text: d[k]}));
+    if (d.expected_on) li.append(H.el("div", {class: "muted", text: t("detail.expected", {date: H.fmtDate(d.expected_on)})}));
+    if (d.to_officer && e.action === "request_transfer") li.append(H.el("div", {class: "muted", text: t("cp.to_officer", {officer: d.to_officer})}));
     if (d.feedback) li.append(H.el("div", {class: "muted", text: t("cp.fb." + d.feedback)}));
     return li;
+  }
+  /* What an agent tells a citizen calling for the status: the officer's interim reply (what has been
+     started, expected by when) and a transfer still waiting for a decision. */
+  function statusNotes(c) {
+    const notes = [];
+    const i = c.interim;
+    if (i) {
+      notes.push(H.el("div", {class: "notice status-note", id: "cp-interim", role: "note"}, [
+        H.el("strong", {text: t("cp.interim_title")}), " ",
+        H.el("span", {class: "muted", text: t("cp.interim_from", {at: H.fmtDate(i.at), by: i.by})}),
+        H.el("p", {class: "report", id: "cp-interim-text", text: i.text}),
+        H.el("p", {class: "expected", id: "cp-expected", text: t("detail.expected", {date: H.fmtDate(i.expected_on || i.expected_at)})})]));
+    }
+    const r = c.transfer_request;
+    if (r) {
+      const o = r.to_officer_ref;
+      const who = o ? (D.lang === "hi" ? o.name_hi : o.name) + " (" + r.to_officer + ")" : r.to_officer;
+      const where = [D.nameOf(D.deptByCode[r.to_department]), D.nameOf(D.districtByCode[r.to_district])].filter(Boolean).join(", ");
+      notes.push(H.el("div", {class: "notice status-note", id: "cp-transfer", role: "note"}, [
+        H.el("strong", {text: t("cp.transfer_title")}), " ",
+        H.el("span", {class: "muted", text: t("cp.interim_from", {at: H.fmtDate(r.requested_at), by: r.requested_by})}),
+        H.el("p", {id: "cp-transfer-to", text: t("cp.transfer_to", {officer: who, where: where ? " · " + where : ""})}),
+        H.el("p", {class: "report", text: r.reason}),
+        H.el("p", {class: "muted small", text: t("cp.transfer_hint")})]));
+    }
+    return notes;
   }
   function render(c, note) {
     shown = c;
@@ -34,7 +62,8 @@
       ...fact(t("col.officer"), officer),
       ...fact(t("cp.reopened"), String(c.reopen_count || 0)),
     ]);
-    const body = [head, note ? H.el("p", {class: "notice", id: "cp-notice", role: "status", text: note}) : null, facts,
+    const body = [head, note ? H.el("p", {class: "notice", id: "cp-notice", role: "status", text: note}) : null,
+      ...statusNotes(c), facts,
       H.el("h3", {text: t("col.description")}), H.el("p", {class: "description", text: c.description})];
     if (c.l1_report) body.push(H.el("h3", {text: t("officer.l1_report")}), H.el("p", {class: "report", id: "cp-l1", text: c.l1_report}));
     if (c.l2_report) body.push(H.el("h3", {text: t("officer.l2_report")}), H.el("p", {class: "report", id: "cp-l2", text: c.l2_report}));

@@ -49,6 +49,8 @@
     $("created-number").dataset.number = "";
     H.setText("created-due", "");
     D.say("form-error", "");
+    $("f-channel").hidden = true;
+    $("f-channel").dataset.chat = "";
   };
   /* Fill what the call tells us; a single known citizen on the number also gives name and district. */
   F.prefill = function (call, citizens) {
@@ -62,6 +64,30 @@
   };
   $("form-clear").addEventListener("click", F.reset);
 
+  /* The channel a complaint came in by. On a call it is the phone; for the number of a WhatsApp
+     conversation this agent has taken (and no call with it), the complaint is registered in that
+     conversation: channel whatsapp, the photos the citizen sent kept on it, the number sent in the chat. */
+  const digits = (p) => String(p || "").replace(/\D/g, "").slice(-10);
+  async function heldChat(phone) {
+    const want = digits(phone);
+    if (want.length !== 10 || (D.call && D.call.liveWith && D.call.liveWith(phone))) return null;
+    try {
+      const list = (await H.api("GET", "/api/v1/whatsapp/conversations")).conversations;
+      return list.find((c) => c.state === "agent" && c.agent === D.data.username && digits(c.phone) === want) || null;
+    } catch (err) {
+      return null;  // no WhatsApp here: a phone complaint
+    }
+  }
+  async function showChannel() {
+    const chat = await heldChat($("f-phone").value);
+    const note = $("f-channel");
+    note.textContent = chat ? t("register.via_whatsapp", {phone: D.groupPhone(chat.phone)}) : "";
+    note.hidden = !chat;
+    note.dataset.chat = chat ? String(chat.id) : "";
+    return chat;
+  }
+  $("f-phone").addEventListener("change", showChannel);
+
   $("register-form").addEventListener("submit", async (ev) => {
     ev.preventDefault();
     D.say("form-error", "");
@@ -74,7 +100,16 @@
       description: $("f-description").value, channel: "phone",
     };
     try {
-      const c = await H.api("POST", "/api/v1/complaints", body);
+      const chat = await showChannel();
+      let c;
+      if (chat) {
+        const made = await H.api("POST", "/api/v1/whatsapp/conversations/" + chat.id + "/complaints", {
+          name: body.citizen.name, district: body.citizen.district, department: body.department,
+          category: body.category, description: body.description});
+        c = await H.api("GET", "/api/v1/complaints/" + made.number);
+      } else {
+        c = await H.api("POST", "/api/v1/complaints", body);
+      }
       showCreated(c);
       $("f-description").value = "";
       D.emit("registered", c);
