@@ -70,6 +70,8 @@ async def _one_call(lab: Lab, ami: Observer, agent_page: Page, citizen: Page, sh
         await until(lambda: agent_page.evaluate(VIDEO_IN, "agent"), 20, "video from the citizen")
         await until(lambda: citizen.evaluate(VIDEO_IN, "citizen"), 20, "video from the agent")
         await agent_page.wait_for_timeout(3000)
+        if shots:
+            await shot(citizen, "video-page-connected-real-asterisk")
         return await agent_page.evaluate(VIDEO_IN, "agent"), await citizen.evaluate(VIDEO_IN, "citizen")
     finally:
         await citizen.click("#video-hangup")

@@ -10,7 +10,8 @@ password is in every visitor's page, so it proves nothing: the ticket is the cre
 - The dialplan never answers a page call itself (it rings until an agent answers), so the queue's
   own refusals reach the page as final SIP responses, each in its words: nobody logged in to
   helpline-video (JOINEMPTY, cause 17, 486) and nobody answering within HELPLINE_QUEUE_MAX_WAIT
-  (TIMEOUT, cause 19, 480), after "waiting for an interpreter".
+  (TIMEOUT, cause 19, 480), after "waiting for an interpreter"; a waiting call sent to the FULL
+  exit (cause 34, 503) reads "the queue is full".
 """
 from __future__ import annotations
 
@@ -245,4 +246,34 @@ async def test_nobody_answering_in_time_is_said_after_the_wait(lab: Lab) -> None
         finally:
             await ami.send("Setvar", Variable="HELPLINE_QUEUE_MAX_WAIT", Value="120")
         assert hangup.get("Cause") == "19", hangup
+        await expect(agent_page.locator("#sp-call")).to_be_hidden(timeout=20000)
+
+
+async def test_a_full_queue_is_said_as_such(lab: Lab) -> None:
+    """app_queue says FULL at maxlen (10); the ticket is refused before that (HELPLINE_VIDEO_QUEUE_MAX),
+    so ten waiting browsers would prove only the ticket. What is checked here is the dialplan's
+    answer to FULL for a call already ringing: AMI Redirect of a waiting page call to
+    [helpline-video-web-exit] FULL -> cause 34 -> SIP 503 -> "the queue is full"."""
+    async with lab.observer() as ami, chromium(*FAKE_MEDIA) as browser, \
+            new_page(browser, permissions=["microphone", "camera"]) as agent_page, \
+            new_page(browser, permissions=["microphone", "camera"]) as citizen:
+        await _sign_agent(lab, agent_page)  # rings, and does not answer: the call waits
+        start = len(ami.events)
+        await citizen.goto(lab.server.url + "/video?lang=en")
+        await citizen.check("#video-consent")
+        await citizen.click("#video-start")
+        status = citizen.locator("#video-status")
+        await expect(status).to_have_attribute("data-key", "video.status.waiting", timeout=30000)
+        joined = await ami.wait(lambda e: e.event == "QueueCallerJoin"
+                                and (e.get("Channel") or "").startswith("PJSIP/video-guest-"), 20, "the page's call", start)
+        channel = joined.get("Channel")
+        r = await ami.send("Redirect", Channel=channel, Context="helpline-video-web-exit", Exten="FULL", Priority="1")
+        assert r.get("Response") == "Success", r
+        await expect(status).to_have_attribute("data-key", "video.err.queue_full", timeout=20000)
+        await expect(status).to_contain_text("the queue is full")
+        await expect(citizen.locator("#video-start")).to_be_visible()
+        hangup = await ami.wait(lambda e: e.event == "Hangup" and e.get("Channel") == channel, 20, "guest hangup", start)
+        assert hangup.get("Cause") == "34", hangup
+        assert not [e for e in ami.events[start:] if e.get("Channel") == channel and e.event == "Newstate"
+                    and e.get("ChannelState") == "6"]
         await expect(agent_page.locator("#sp-call")).to_be_hidden(timeout=20000)
