@@ -11,11 +11,17 @@ guest password alone gets nobody into the queue.
 Why one guest password for everybody is harmless: it is in every visitor's page anyway, so a
 per-visitor password would be exactly as public as the ticket it came with; Asterisk checks it
 from static configuration and cannot ask Helpline. The ticket is the credential: signed, short-
-lived, rate-limited, checked by the dialplan before `Answer()` and the queue, and carrying one live
-call at a time (`GROUP()` in `[helpline-video-web]`). The guest's context has only that extension
+lived, rate-limited, checked by the dialplan before the queue, and carrying one live call at a
+time (`GROUP()` in `[helpline-video-web]`). The guest's context has only that extension
 (no trunk, no agents), and with the application down the call is refused (cause 38, "a technical
 problem"), not sent to the voice queues. tests/integration/test_video_refusals_pbx.py proves each
 refusal on the real Asterisk.
+
+The dialplan never answers the call itself: it rings (Queue option `r`, 180 Ringing) until a
+sign-language agent answers, so the page says "waiting for an interpreter" until then and
+"connected" only on the 200 OK; while it waits the page shows `waiting()` (GET
+/api/v1/video/queue), and a refusal from the queue (full, nobody logged in, no answer in time)
+reaches it as the INVITE's final response, in words.
 """
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
-"""The public sign-language video page `/video` (no login) and the ticket its script asks for
-before it calls (rate-limited per address; refused while the video queue is full)."""
+"""The public sign-language video page `/video` (no login), the ticket its script asks for
+before it calls (rate-limited per address; refused while the video queue is full) and the
+number of citizens waiting, which the page shows while its call waits for an interpreter."""
 from __future__ import annotations
 
 import logging
@@ -33,6 +34,10 @@ class VideoTicket(BaseModel):
     expires_s: int
 
 
+class VideoQueue(BaseModel):
+    waiting: int
+
+
 @router.get("/video", include_in_schema=False)
 async def video_page(request: Request, lang: str | None = None, ctx: AppContext = Depends(get_ctx)) -> Response:
     chosen = i18n.pick_language(lang, request.cookies.get(i18n.LANG_COOKIE))
@@ -62,3 +67,11 @@ async def ticket(request: Request, ctx: AppContext = Depends(get_ctx)) -> dict[s
                                           "please try again in a few minutes", {"Retry-After": "120"})
     log.info("video ticket issued (%d video callers waiting)", waiting)
     return video.call_config(ctx.settings, video.issue(ctx.settings.secret_key))
+
+
+@router.get("/api/v1/video/queue", response_model=VideoQueue, tags=["video"])
+async def queue(ctx: AppContext = Depends(get_ctx)) -> dict[str, Any]:
+    """Public (the /video page, while its call waits): how many citizens wait for a sign-language
+    interpreter now, the asking one included (0 without a connected PBX). Only this count: no
+    caller, no wait times."""
+    return {"waiting": video.waiting(ctx.services.get("cti"))}

@@ -1,15 +1,24 @@
 /* The public sign-language video page: consent, camera and microphone, then a JsSIP video call
    (no registration) to the helpline's video queue with the ticket Helpline issued. Every failure
-   is said in the page's language: camera refused, queue full, no interpreter, too many calls. */
+   is said in the page's language: camera refused, queue full, no interpreter, too many calls.
+   The dialplan does not answer the call: it rings (180) while the citizen waits in the queue, so
+   the page says "waiting for an interpreter" (with how many citizens wait, from
+   /api/v1/video/queue) until an interpreter answers (200 OK: "connected"), and a refusal from
+   the queue arrives as the INVITE's final response. */
 "use strict";
 (function () {
   const data = JSON.parse(document.getElementById("video-data").textContent);
   const T = data.texts || {};
   const $ = (id) => document.getElementById(id);
-  const t = (key) => T[key] || key;
+  const t = (key, values) => {
+    let text = T[key] || key;
+    for (const [k, v] of Object.entries(values || {})) text = text.split("{" + k + "}").join(String(v));
+    return text;
+  };
+  const POLL_MS = 5000;
   const form = $("video-form");
   if (!form) return;
-  let ua = null, session = null, stream = null, state = "idle";
+  let ua = null, session = null, stream = null, state = "idle", poller = null;
   window.VideoCall = {state: () => state, session: () => session};
 
   function say(key, isError) {
@@ -19,8 +28,29 @@
     node.classList.toggle("error", !!isError);
     node.dataset.key = key;
   }
+  // while the call waits: how many citizens wait for an interpreter (this one included)
+  async function showQueue() {
+    if (state !== "waiting") return;
+    let waiting = null;
+    try {
+      const r = await fetch("/api/v1/video/queue", {headers: {"Accept": "application/json"}});
+      if (r.ok) waiting = (await r.json()).waiting;
+    } catch (err) { waiting = null; }
+    const node = $("video-queue");
+    if (state !== "waiting" || typeof waiting !== "number" || waiting < 1) { node.hidden = true; return; }
+    node.textContent = waiting === 1 ? t("video.queue.next") : t("video.queue.waiting", {n: waiting});
+    node.hidden = false;
+  }
   function setState(next) {
     state = next;
+    if (next === "waiting" && !poller) {
+      showQueue();
+      poller = setInterval(showQueue, POLL_MS);
+    } else if (next !== "waiting") {
+      if (poller) clearInterval(poller);
+      poller = null;
+      $("video-queue").hidden = true;
+    }
     document.body.dataset.video = next;
     $("video-start").hidden = next !== "idle";
     $("video-hangup").hidden = next === "idle";
@@ -86,7 +116,8 @@
         mediaStream: stream, pcConfig: {iceServers: []},
         extraHeaders: ["X-Helpline-Ticket: " + cfg.ticket, "X-Helpline-Lang: " + (data.lang === "en" ? "en" : "hi")],
         eventHandlers: {
-          progress: () => { setState("waiting"); say("video.status.waiting"); },
+          // 180 from the queue (the dialplan never answers): waiting for an interpreter
+          progress: () => { if (state !== "waiting") { setState("waiting"); say("video.status.waiting"); } },
           accepted: () => { setState("connected"); say("video.status.connected"); },
           ended: () => { say("video.status.ended"); cleanUp(); },
           failed: (e) => { if (e.originator === "local") say("video.status.ended"); else say(failure(e), true); cleanUp(); },

@@ -55,6 +55,11 @@ async def test_a_citizen_calls_from_the_page(sqlite_url: str, monkeypatch: pytes
                 assert "m=audio" in first.invite.body and "m=video" in first.invite.body
                 assert first.invite.header("X-Helpline-Lang") == "en"
                 await expect(page.locator("#video-status")).to_contain_text("Waiting for a sign-language interpreter")
+                # 180 only: still waiting, nothing says "connected"; no PBX here, so no count of who waits
+                await expect(page.locator("body")).to_have_attribute("data-video", "waiting")
+                await expect(page.locator("#video-hangup")).to_be_visible()
+                await expect(page.locator("#video-queue")).to_be_hidden()
+                await shot(page, "video-page-waiting-phone")
                 await sip.guest_answer(first, 503)
                 await expect(page.locator("#video-status")).to_contain_text("queue is full")
                 await expect(page.locator("#video-start")).to_be_visible()
@@ -68,6 +73,7 @@ async def test_a_citizen_calls_from_the_page(sqlite_url: str, monkeypatch: pytes
                 # last try: an interpreter answers
                 await page.click("#video-start")
                 second = await sip.until(lambda: sip.guest_calls[2] if len(sip.guest_calls) > 2 else None)
+                await expect(page.locator("#video-status")).to_have_attribute("data-key", "video.status.waiting")
                 await sip.guest_answer(second, 200)
                 await expect(page.locator("#video-status")).to_contain_text("Connected")
                 await page.wait_for_function("() => { const v = document.getElementById('video-local');"

@@ -56,9 +56,14 @@ async def test_a_full_video_queue_refuses_new_callers(db_url: str, monkeypatch: 
     async with FakeAmiServer(auth_fail_delay=0.05) as ami, CtiStack(db_url, ami) as stack:
         async with httpx.AsyncClient(base_url=stack.url("")) as http:
             assert (await http.post("/api/v1/video/ticket")).status_code == 200
+            assert (await http.get("/api/v1/video/queue")).json() == {"waiting": 0}
             waiting, _ = cut_after(events("inbound-answered", time.time()), "QueueCallerJoin")
             for msg in waiting:  # a caller now waits in helpline-video
                 ami.emit(replaced(msg, Queue="helpline-video") if msg.event == "QueueCallerJoin" else msg)
+            for _ in range(100):  # what the page shows its waiting caller
+                if (await http.get("/api/v1/video/queue")).json()["waiting"] == 1:
+                    break
+            assert (await http.get("/api/v1/video/queue")).json() == {"waiting": 1}
             for _ in range(100):
                 r = await http.post("/api/v1/video/ticket")
                 if r.status_code != 200:
