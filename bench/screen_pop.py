@@ -49,10 +49,13 @@ ID_RE = re.compile(rb"^((?:Dest)?(?:Uniqueid|Linkedid)): (\d+\.\d+)\r$", re.M)
 # -- the server process ----------------------------------------------------------------------
 
 def _server(db_url: str, ami_url: str, sock: socket.socket, gc_freeze: bool = True,
-            stats_path: str | None = None) -> None:
+            stats_path: str | None = None, gc_threshold: tuple[int, ...] = ()) -> None:
+    import gc
     import logging
 
     logging.basicConfig(level=logging.WARNING)
+    if gc_threshold:
+        gc.set_threshold(*gc_threshold)
     asyncio.run(_serve(db_url, ami_url, sock, gc_freeze, stats_path))
 
 
@@ -232,6 +235,7 @@ class Load:
         self.received = 0
         self.heard: set[int] = set()  # sockets that received a message in the current window
         self.contexts = 0  # call.context follow-ups received in the current window
+        self.next_state = 0  # the next QueueMemberPause: agent = n % agents, paused on even rounds
         self.stats_path: Path | None = None
 
     def server_stats(self) -> dict:
@@ -292,7 +296,9 @@ class Load:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
         server = mp.get_context("spawn").Process(
-            target=_server, args=(db_url, ami.url, sock, not args.no_gc_freeze, str(self.stats_path)), daemon=True)
+            target=_server, args=(db_url, ami.url, sock, not args.no_gc_freeze, str(self.stats_path),
+                                 tuple(int(x) for x in args.gc_threshold.split(",")) if args.gc_threshold else ()),
+            daemon=True)
         server.start()
         sock.close()
         clients: list[asyncio.Task] = []
@@ -346,7 +352,7 @@ class Load:
             frames, index = background_frames(loop_no, agents), 0
             tick, per_tick = 0.01, rate / 100
             state_per_tick = agents / args.state_every / 100 if args.state_every > 0 else 0.0
-            next_at, owed, state_owed, next_agent = time.perf_counter(), 0.0, 0.0, 0
+            next_at, owed, state_owed = time.perf_counter(), 0.0, 0.0
             while not stop.is_set():
                 owed += per_tick
                 state_owed += state_per_tick
@@ -360,9 +366,10 @@ class Load:
                         frames, index = background_frames(loop_no, agents), 0
                     chunk.append(frames[index])
                     index += 1
-                for _ in range(states):  # paused on even rounds, unpaused on odd ones
-                    chunk.append(pause_frame(next_agent % agents, (next_agent // agents) % 2 == 0))
-                    next_agent += 1
+                for _ in range(states):  # paused on even rounds, unpaused on odd ones (across cases)
+                    n = self.next_state
+                    chunk.append(pause_frame(n % agents, (n // agents) % 2 == 0))
+                    self.next_state += 1
                 if chunk:
                     ami.emit(b"".join(chunk))  # type: ignore[attr-defined]
                     sent += len(chunk)
@@ -451,6 +458,8 @@ def main() -> None:
                              "in the calm and busy cases")
     parser.add_argument("--object-types", action="store_true",
                         help="also print the server's tracked objects per socket by type")
+    parser.add_argument("--gc-threshold", default="",
+                        help="the server's gc.set_threshold, e.g. 20000,20,10 (default: Python's, as serve)")
     parser.add_argument("--no-gc-freeze", action="store_true",
                         help="leave the server's start-up objects to the garbage collector (as before issue 10)")
     args = parser.parse_args()
