@@ -81,19 +81,53 @@ async def _authenticate(ctx: AppContext, websocket: WebSocket) -> tuple[CurrentU
     return user, float(claims.expires), token
 
 
-async def _run(websocket: WebSocket, sub: Subscriber, expires: float, first: list[str],
-               ended: Subscriber, still_valid: Callable[[], Awaitable[bool]]) -> None:
-    """Send the snapshot, then pump the subscriber; the first task to end ends the session."""
-    for text in first:
-        await websocket.send_text(text)
+class _Session:
+    """One open socket after its snapshot: the sender and the receiver (two tasks; the first to
+    end ends the session) and two timers, the token's expiry and the next session check. The
+    session ending (a message on `ended`, the token expiring, the check failing) closes `sub`,
+    which ends the sender. Few objects per socket, no closures: every full garbage collection
+    walks them all (issue 10, 3,000 sockets)."""
 
-    async def sender() -> None:
+    __slots__ = ("websocket", "sub", "ended", "still_valid", "loop", "expiry", "next_check", "checking")
+
+    def __init__(self, websocket: WebSocket, sub: Subscriber, ended: Subscriber,
+                 still_valid: Callable[[], Awaitable[bool]], expires: float) -> None:
+        self.websocket, self.sub, self.ended, self.still_valid = websocket, sub, ended, still_valid
+        self.loop = asyncio.get_running_loop()
+        self.checking: asyncio.Task[None] | None = None
+        ended.on_push = self.signed_out
+        self.expiry = self.loop.call_later(max(0.0, expires - time.time()), self.expired)
+        self.next_check = self.loop.call_later(self._check_in(), self.recheck)
+        if len(ended):  # signed out while the snapshot was made
+            self.signed_out()
+
+    @staticmethod
+    def _check_in() -> float:  # spread over time: 1,000 sockets make ~33 small lookups a second
+        return SESSION_CHECK_S * random.uniform(0.75, 1.25)
+
+    def signed_out(self, _: object = None) -> None:
+        self.sub.close(_Close(EXPIRED, "signed out"))
+
+    def expired(self) -> None:
+        self.sub.close(_Close(EXPIRED, "token expired"))
+
+    def recheck(self) -> None:
+        if self.checking is None or self.checking.done():
+            self.checking = self.loop.create_task(self.check())
+        self.next_check = self.loop.call_later(self._check_in(), self.recheck)
+
+    async def check(self) -> None:
+        if not await self.still_valid():
+            self.signed_out()
+
+    async def send(self) -> None:
+        websocket, sub = self.websocket, self.sub
         while True:
             await websocket.send_text(await sub.next())
 
-    async def receiver() -> None:
+    async def receive(self) -> None:
         while True:
-            message = await websocket.receive()
+            message = await self.websocket.receive()
             if message["type"] == "websocket.disconnect":
                 return
             text = message.get("text")
@@ -105,33 +139,35 @@ async def _run(websocket: WebSocket, sub: Subscriber, expires: float, first: lis
                 raise _Close(PROTOCOL_ERROR, "invalid JSON") from None
             if not isinstance(data, dict) or data.get("type") != "ping":
                 raise _Close(PROTOCOL_ERROR, 'the only client message is {"type":"ping"}')
-            sub.push('{"type":"pong"}')
+            self.sub.push('{"type":"pong"}')
 
-    async def expiry() -> None:
-        await asyncio.sleep(max(0.0, expires - time.time()))
-        raise _Close(EXPIRED, "token expired")
+    async def run(self) -> None:
+        tasks = [self.loop.create_task(self.send()), self.loop.create_task(self.receive())]
+        try:
+            done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            self.expiry.cancel()
+            self.next_check.cancel()
+            self.ended.on_push = None
+            if self.checking is not None:
+                tasks.append(self.checking)
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+        for task in done:
+            exc = task.exception()
+            if exc is not None:
+                raise exc
 
-    async def signed_out() -> None:
-        await ended.next()
-        raise _Close(EXPIRED, "signed out")
 
-    async def recheck() -> None:
-        while True:  # spread over time: 1,000 sockets make ~33 small lookups a second
-            await asyncio.sleep(SESSION_CHECK_S * random.uniform(0.75, 1.25))
-            if not await still_valid():
-                raise _Close(EXPIRED, "signed out")
-
-    tasks = [asyncio.create_task(t()) for t in (sender, receiver, expiry, signed_out, recheck)]
-    try:
-        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-    for task in done:
-        exc = task.exception()
-        if exc is not None:
-            raise exc
+async def _run(websocket: WebSocket, sub: Subscriber, expires: float, first: list[str],
+               ended: Subscriber, still_valid: Callable[[], Awaitable[bool]]) -> None:
+    """Send the snapshot (`first`, emptied: nothing of it stays alive with the socket), then
+    pump the subscriber until the session ends (_Session)."""
+    for text in first:
+        await websocket.send_text(text)
+    first.clear()
+    await _Session(websocket, sub, ended, still_valid, expires).run()
 
 
 async def _serve(websocket: WebSocket, supervisor: bool) -> None:
@@ -164,8 +200,8 @@ async def _serve(websocket: WebSocket, supervisor: bool) -> None:
             if user.role == "officer" or not user.extension:
                 raise _Close(AUTH_FAILED, "agent pops need a user with an extension")
             sub = hub.subscribe(agent_key(user.extension))
-            snapshot = await cti.agent_snapshot(user.extension) if cti is not None else []
-            first = [json.dumps(m, ensure_ascii=False) for m in snapshot]
+            first = [json.dumps(m, ensure_ascii=False)
+                     for m in (await cti.agent_snapshot(user.extension) if cti is not None else [])]
         await _run(websocket, sub, expires, first, ended, still_valid)
     except _Close as close:
         log.info("websocket %s closed: %s (%s)", websocket.url.path, close.code, close.reason)

@@ -1,6 +1,6 @@
 """Fan-out of screen pops and wallboard updates to websockets, per agent.
 
-Each websocket holds a `Subscriber`: a bounded queue of JSON texts. `publish()` never blocks:
+Each websocket holds a `Subscriber`: a bounded inbox of JSON texts. `publish()` never blocks:
 a subscriber whose queue is full loses its oldest message (logged), so one slow browser
 never delays the others. Without Redis the hub is in-process. With `redis_url`, every
 publish also goes to one Redis pub/sub channel and every process delivers what it receives
@@ -14,7 +14,8 @@ import asyncio
 import json
 import logging
 import secrets
-from collections import OrderedDict
+from collections import OrderedDict, deque
+from collections.abc import Callable
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -34,24 +35,67 @@ def session_key(user_id: int) -> str:
 
 
 class Subscriber:
-    """One websocket's inbox: `await next()` gives the next JSON text."""
+    """One websocket's inbox: `await next()` gives the next JSON text.
+
+    Kept small (issue 10: thousands of sockets, each one's objects walked by every full garbage
+    collection): a deque and, only while its socket waits, one future. `close(exc)` makes the
+    waiting and every later `next()` raise `exc` (the socket's session ended); `on_push`, when
+    set, is called after each push (a session-end inbox closing the socket's pop inbox)."""
+
+    __slots__ = ("key", "maxsize", "dropped", "on_push", "_items", "_waiter", "_closed")
 
     def __init__(self, key: str, maxsize: int) -> None:
         self.key = key
-        self.queue: asyncio.Queue[str] = asyncio.Queue(maxsize)
+        self.maxsize = maxsize
         self.dropped = 0
+        self.on_push: Callable[[Subscriber], None] | None = None
+        self._items: deque[str] = deque()
+        self._waiter: asyncio.Future[None] | None = None
+        self._closed: BaseException | None = None
 
     def push(self, text: str) -> None:
-        queue = self.queue
-        if queue.full():
-            queue.get_nowait()
+        items = self._items
+        if len(items) >= self.maxsize:
+            items.popleft()
             self.dropped += 1
             if self.dropped == 1 or self.dropped % 100 == 0:
                 log.warning("websocket %s is slow: %d message(s) dropped", self.key, self.dropped)
-        queue.put_nowait(text)
+        items.append(text)
+        self._wake()
+        if self.on_push is not None:
+            self.on_push(self)
+
+    def close(self, exc: BaseException) -> None:
+        """The socket's session is over: `next()` raises `exc` from now on."""
+        if self._closed is None:
+            self._closed = exc
+            self._wake()
+
+    def _wake(self) -> None:
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
 
     async def next(self) -> str:
-        return await self.queue.get()
+        while True:
+            if self._closed is not None:
+                raise self._closed
+            if self._items:
+                return self._items.popleft()
+            waiter = self._waiter = asyncio.get_running_loop().create_future()
+            try:
+                await waiter
+            finally:
+                self._waiter = None
+
+    def get_nowait(self) -> str:
+        """The next text if there is one (asyncio.QueueEmpty if not)."""
+        if not self._items:
+            raise asyncio.QueueEmpty
+        return self._items.popleft()
+
+    def __len__(self) -> int:
+        return len(self._items)
 
 
 class Hub:

@@ -7,6 +7,8 @@ Messages (DESIGN §9), JSON objects sent on `/ws/agent`:
      "call": {"id", "caller", "caller_raw", "queue", "language", "ivr_path", "waited_s",
               "direction", "complaint_no", "outcome"},
      "citizens": [...], "complaints": [...], "callbacks": [...]}
+    {"type": "call.context", "agent": "agent1001", "call": {"id"},
+     "citizens": [...], "complaints": [...], "callbacks": [...]}
     {"type": "agent.state", "agent": "agent1001", "state", "reason", "since"}
 
 Decisions written down here:
@@ -21,7 +23,10 @@ Decisions written down here:
   on, `answered_elsewhere` when another agent took it, `caller_left` for an agent rung while
   the caller left the queue (hung up, timed out or chose a callback): not a call the agent missed.
 - Every call message carries the caller context (citizens on the number, their latest
-  complaints with state and due date, open callback requests), looked up once per call.
+  complaints with state and due date, open callback requests), looked up once per call as it
+  arrives (cti.lookups). A pop never waits for that lookup: when it is not done yet the call
+  message goes out at once with `"context": "pending"` and no lists, and one `call.context`
+  message per agent follows with the lists as soon as the lookup is done (empty when it failed).
 """
 from __future__ import annotations
 
@@ -41,6 +46,8 @@ from storage.models import CallbackRequest, Citizen, Complaint
 RINGING = "call.ringing"
 ANSWERED = "call.answered"
 ENDED = "call.ended"
+CONTEXT = "call.context"
+PENDING = "pending"
 AGENT_STATE = "agent.state"
 MISSED = "missed"
 CALLER_LEFT = "caller_left"
@@ -114,10 +121,20 @@ def context_json(citizens: Sequence[Citizen], complaints: Sequence[Complaint],
 
 
 def call_message(kind: str, agent: str, record: cl.CallRecord, context: dict[str, Any] | None,
-                 waited_s: int | None = None, outcome: str | None = None) -> dict[str, Any]:
+                 waited_s: int | None = None, outcome: str | None = None,
+                 pending: bool = False) -> dict[str, Any]:
+    """A call pop; `pending`: its caller context is still being looked up (a `call.context` follows)."""
     message: dict[str, Any] = {"type": kind, "agent": agent, "call": call_json(record, waited_s, outcome)}
-    message.update(context or EMPTY_CONTEXT)
+    if pending:
+        message["context"] = PENDING
+    else:
+        message.update(context or EMPTY_CONTEXT)
     return message
+
+
+def context_message(agent: str, call_id: str, context: dict[str, Any]) -> dict[str, Any]:
+    """The caller context of a call popped before its lookup was done."""
+    return {"type": CONTEXT, "agent": agent, "call": {"id": call_id}, **context}
 
 
 def agent_state_message(agent: str, state: str, reason: str | None, since: float | None,

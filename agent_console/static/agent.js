@@ -6,6 +6,7 @@
   function onMessage(msg) {
     if (msg.type === "agent.state") D.state.show(msg.state, msg.reason, msg.since, msg.wrapup_s);
     else if (msg.type === "call.ringing" || msg.type === "call.answered" || msg.type === "call.ended") D.call.show(msg);
+    else if (msg.type === "call.context") D.call.context(msg);  // the caller's history, after a pop sent without it
   }
   H.live("/ws/agent", onMessage, (up) => {
     const live = $("live");

@@ -101,6 +101,32 @@
         H.el("button", {type: "button", class: "small go", "data-cb-done": String(r.id), text: t("cb.mark_done")})]));
     }
   }
+  /* a pop sent before the caller lookup was done ("context": "pending"): nothing of the last
+     caller stays on screen, and the history fills in when its call.context arrives */
+  function clearHistory() {
+    $("pop-citizens").replaceChildren();
+    document.querySelector("#pop-complaints tbody").replaceChildren();
+    $("pop-callback-list").replaceChildren();
+    $("pop-callbacks").hidden = true;
+  }
+  function fillHistory(msg) {
+    if (Array.isArray(msg.citizens)) fillCitizens(msg.citizens);
+    if (Array.isArray(msg.complaints)) fillComplaints(msg.complaints);
+    if (Array.isArray(msg.callbacks)) fillCallbacks(msg.callbacks);
+  }
+  function context(msg) {
+    const call = msg.call || {};
+    if (!C.current || C.current.id !== call.id) return;  // a call the desk has left already
+    fillHistory(msg);
+    const citizens = msg.citizens || [];
+    /* the form was prefilled from the call alone: a single known citizen also gives name, district
+       and language, unless the agent has typed a name meanwhile */
+    if (citizens.length === 1 && !$("f-name").value) {
+      C.current.name = citizens[0].name || "";
+      D.form.prefill({}, citizens);
+    }
+  }
+  C.context = context;
   function newCall(msg) {
     if (C.current) remember(C.current);
     D.form.reset();
@@ -116,7 +142,8 @@
   function show(msg) {
     const call = msg.call || {};
     const kind = msg.type.replace("call.", "");
-    if (!C.current || C.current.id !== call.id) {
+    const fresh = !C.current || C.current.id !== call.id;
+    if (fresh) {
       if (kind === "ended") { if (C.current) remember(C.current); return; }  // a missed ring we never saw
       newCall(msg);
     }
@@ -137,9 +164,7 @@
     H.setText("call-ivr", call.ivr_path || "—");
     H.setText("call-waited", call.waited_s !== null && call.waited_s !== undefined ? t("call.seconds", {s: call.waited_s}) : "—");
     H.setText("call-queue", call.queue || "—");
-    if (Array.isArray(msg.citizens)) fillCitizens(msg.citizens);
-    if (Array.isArray(msg.complaints)) fillComplaints(msg.complaints);
-    if (Array.isArray(msg.callbacks)) fillCallbacks(msg.callbacks);
+    if (msg.context === "pending") { if (fresh) clearHistory(); } else fillHistory(msg);
     if (kind === "ringing") startRing(call); else stopRing();
     const live = kind === "answered";
     $("call-controls").hidden = !live;

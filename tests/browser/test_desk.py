@@ -57,6 +57,39 @@ async def _ready(page: Page) -> None:
     await expect(page.locator("#btn-leave")).to_be_enabled()  # the login is recorded (not only seen by the PBX)
 
 
+async def test_the_history_follows_a_pop_sent_before_the_lookup(sqlite_url: str) -> None:
+    """The call reaches the desk while the caller lookup still waits for the database: the desk
+    rings with the caller's number at once (no name, no complaints yet) and fills the citizen, the
+    form and the complaints when the history follows (call.context)."""
+    async with lab_ami() as ami, CtiStack(sqlite_url, ami) as stack, chromium() as browser:
+        await stack.user("agent1001", extension="agent1001")
+        await _register(stack)
+        lookups = stack.cti.lookups
+        looked_up = lookups.caller_context
+        release = asyncio.Event()
+
+        async def slow_database(phone: str) -> dict:
+            await release.wait()
+            return await looked_up(phone)
+
+        lookups.caller_context = slow_database  # type: ignore[method-assign]
+        async with new_page(browser) as page:
+            await login(page, stack.url(""), "agent1001")
+            await _ready(page)
+            ringing, _ = cut_after(events("inbound-answered", time.time()), "AgentCalled")
+            for msg in ringing:  # the call rings the agent and stays ringing
+                ami.emit(msg)
+            await expect(page.locator("#call-caller")).to_have_text("98123 45678")
+            await expect(page.locator("#f-phone")).to_have_value(CALLER)
+            await expect(page.locator("#f-name")).to_have_value("")
+            await expect(page.locator("#pop-complaints tbody tr")).to_have_count(0)
+            release.set()
+            await expect(page.locator("#f-name")).to_have_value("सीता देवी")
+            await expect(page.locator("#f-district")).to_have_value("LKO")
+            await expect(page.locator("#pop-citizens li")).to_have_count(1)
+            await expect(page.locator("#pop-complaints tbody tr")).to_have_count(1)
+
+
 async def test_each_call_starts_from_a_clean_form_and_needs_a_disposition(sqlite_url: str) -> None:
     await _wrapup(sqlite_url, 2)
     async with lab_ami() as ami, CtiStack(sqlite_url, ami) as stack, \

@@ -7,11 +7,13 @@ from datetime import datetime, timezone
 
 import pytest
 
+from cti.ami.framing import AmiFramer
 from storage.models import CallbackRequest, Citizen, Complaint
 from storage.queries import agents as agent_q
 from storage.queries import calls as call_q
-from tests.fakes.ami_server import FakeAmiServer
-from tests.fakes.cti_stack import CtiStack, drain, receive_json, receive_until
+from tests.fakes.ami_server import LOGIN_EVENTS, FakeAmiServer
+from tests.fakes.cti_stack import CtiStack, caller_context, drain, receive_json, receive_until
+from tests.fakes.desk import variant
 
 
 @pytest.fixture
@@ -59,22 +61,25 @@ async def test_answered_call_pops_only_its_agent(db_url: str, ami: FakeAmiServer
         ringing = await receive_until(mine, "call.ringing")
         rest = await drain(mine, 0.3)
         call = ringing["call"]
+        context = caller_context([ringing, *rest], call["id"])  # in the pop, or right after it
         assert ringing["agent"] == "agent1001"
         assert call["id"] == "1795362053.0"
         assert call["caller"] == "+919812345678" and call["caller_raw"] == "919812345678"
         assert call["language"] == "hi" and call["queue"] == "helpline-hi"
         assert call["ivr_path"] == "1 > 2 (complaint-status) > 0"
-        assert [c["name"] for c in ringing["citizens"]] == ["Ram Prasad"]
-        assert [(c["number"], c["state"]) for c in ringing["complaints"]] == [("25110004271", "at_l1")]
-        assert ringing["complaints"][0]["due_at"] is not None
-        assert [(c["queue"], c["language"]) for c in ringing["callbacks"]] == [("helpline-hi", "hi")]
+        assert [c["name"] for c in context["citizens"]] == ["Ram Prasad"]
+        assert [(c["number"], c["state"]) for c in context["complaints"]] == [("25110004271", "at_l1")]
+        assert context["complaints"][0]["due_at"] is not None
+        assert [(c["queue"], c["language"]) for c in context["callbacks"]] == [("helpline-hi", "hi")]
+        assert sum(m["type"] == "call.context" for m in rest) <= 1  # once, when the pop went without it
 
-        calls = [m for m in rest if m["type"].startswith("call.")]
+        calls = [m for m in rest if m["type"] in ("call.answered", "call.ended")]
         assert [m["type"] for m in calls] == ["call.answered", "call.ended"]
         assert all(m["call"]["id"] == call["id"] for m in calls)
         assert calls[0]["call"]["waited_s"] == 1 and calls[1]["call"]["outcome"] == "answered"
-        assert calls[1]["citizens"] == ringing["citizens"]
-        sequence = [m["type"] if m["type"] != "agent.state" else m["state"] for m in rest]
+        assert all(m["citizens"] == context["citizens"] for m in calls if "citizens" in m)
+        sequence = [m["type"] if m["type"] != "agent.state" else m["state"] for m in rest
+                    if m["type"] != "call.context"]
         assert sequence[:5] == ["ringing", "call.answered", "on_call", "wrap_up", "call.ended"]
         wrap_up = next(m for m in rest if m["type"] == "agent.state" and m["state"] == "wrap_up")
         assert wrap_up["wrapup_s"] == 15  # helpline-hi's wrap-up (queue_settings, seeded 15 s): the desk counts it down
@@ -105,7 +110,8 @@ async def test_abandoned_and_ring_no_answer_rows(db_url: str, ami: FakeAmiServer
         assert (rna.outcome, rna.agent, rna.wait_s, rna.talk_s) == ("answered", "agent1002", 18, 3)
         # agent1001 rang without answering: its pop ends as missed.
         messages = await drain(first)
-        kinds = [(m["type"], m.get("call", {}).get("outcome")) for m in messages if m["type"].startswith("call.")]
+        kinds = [(m["type"], m.get("call", {}).get("outcome")) for m in messages
+                 if m["type"].startswith("call.") and m["type"] != "call.context"]
         assert kinds == [("call.ringing", None), ("call.ended", "missed")]
         async with stack.db.sessions() as session:
             reasons = [(r.state, r.reason) for r in await agent_q.state_changes(session, "agent1001")]
@@ -130,3 +136,50 @@ async def test_burst_loses_no_call(sqlite_url: str, ami: FakeAmiServer) -> None:
         assert outcomes == {"answered": 12, "abandoned": 5, "timeout": 3}
         assert {r.agent for r in rows if r.outcome == "answered"} == {"agent1001", "agent1002", "agent1003"}
         assert len(stack.cti.servers[next(iter(stack.cti.servers))].calls) == 0
+
+
+async def test_the_pop_never_waits_for_the_caller_lookup(sqlite_url: str, ami: FakeAmiServer) -> None:
+    """A call that reaches an agent before its caller lookup is done pops at once, without the
+    history; the history follows as `call.context`. A lookup done in time rides in the pop."""
+    async with CtiStack(sqlite_url, ami) as stack:
+        await _seed_caller(stack)
+        mine = await stack.socket("/ws/agent", await stack.user("agent1", extension="agent1001"))
+        await drain(mine)
+        lookups = stack.cti.lookups
+        looked_up = lookups.caller_context
+        release = asyncio.Event()
+
+        async def slow_database(phone: str) -> dict:
+            await release.wait()
+            return await looked_up(phone)
+
+        lookups.caller_context = slow_database  # type: ignore[method-assign]
+        await ami.replay("inbound-answered")
+        ringing = await receive_until(mine, "call.ringing")
+        assert ringing["context"] == "pending" and "citizens" not in ringing
+        before = await drain(mine, 0.3)  # the whole call went on without waiting for the database
+        assert [m["type"] for m in before if m["type"] in ("call.answered", "call.ended")] == \
+            ["call.answered", "call.ended"]
+        assert not [m for m in before if m["type"] == "call.context"]
+        release.set()
+        follow = await receive_until(mine, "call.context")
+        assert follow["call"] == {"id": ringing["call"]["id"]} and follow["agent"] == "agent1001"
+        assert [c["name"] for c in follow["citizens"]] == ["Ram Prasad"]
+        assert [c["number"] for c in follow["complaints"]] == ["25110004271"]
+        assert [m for m in await drain(mine, 0.3) if m["type"] == "call.context"] == []  # once per agent
+
+        # with time in the IVR the lookup, started at the call's first Newchannel, is in the pop
+        lookups.caller_context = looked_up  # type: ignore[method-assign]
+        data = variant("inbound-answered", "919812345678", 2)  # the same caller, a new call
+        events = [m for m in AmiFramer().feed(data) if m.event is not None and m.event not in LOGIN_EVENTS]
+        called = next(i for i, m in enumerate(events) if m.event == "AgentCalled")
+        second = events[called].get("Linkedid")
+        await ami.replay(b"".join(m.to_bytes() for m in events[:called]))
+        async with asyncio.timeout(5):
+            while (future := lookups.get(second)) is None or not future.done():
+                await asyncio.sleep(0.01)
+        await ami.replay(b"".join(m.to_bytes() for m in events[called:]))
+        ringing = await receive_until(mine, "call.ringing")
+        assert "context" not in ringing and [c["name"] for c in ringing["citizens"]] == ["Ram Prasad"]
+        assert [m for m in await drain(mine, 0.3) if m["type"] == "call.context"] == []
+        await mine.close()

@@ -16,12 +16,12 @@ async def test_a_refused_row_is_dropped_and_the_rest_written(ctx: AppContext) ->
     good = {"linkedid": "1795362053.0", "direction": "inbound", "caller": "+919812345678", "started_at": at,
             "outcome": "answered"}
     bad = {**good, "linkedid": "1795362054.0", "direction": None}  # NOT NULL: refused by the database
-    service._call_rows = [bad, good]
+    service.rows.calls = [bad, good]
     await service.flush()
     async with ctx.db.sessions() as session:
         rows = (await session.scalars(select(Call))).all()
     assert [r.linkedid for r in rows] == ["1795362053.0"]
-    assert service._call_rows == []  # nothing left to retry forever
+    assert service.rows.calls == []  # nothing left to retry forever
     await service.flush()  # and the next flush writes nothing twice
     async with ctx.db.sessions() as session:
         assert len((await session.scalars(select(Call))).all()) == 1

@@ -14,7 +14,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from helpline.metrics import render
 from tests.fakes.ami_server import FakeAmiServer
-from tests.fakes.cti_stack import CtiStack, receive_until
+from tests.fakes.cti_stack import CtiStack, receive_json, receive_until
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -28,6 +28,7 @@ async def test_metrics_of_a_call(db_url: str) -> None:
     async with FakeAmiServer(auth_fail_delay=0.05) as ami, CtiStack(db_url, ami) as stack:
         pod = f"{ami.host}:{ami.port}"
         ws = await stack.socket("/ws/agent", await stack.user("agent1", extension="agent1001"))
+        assert (await receive_json(ws))["type"] == "agent.state"  # the socket is live: pops reach it
         await ami.replay("inbound-answered")
         await receive_until(ws, "call.ended", timeout=15)
         await ws.close()

@@ -53,6 +53,17 @@ async def test_close_codes(sqlite_url: str) -> None:
         assert await receive_json(ws) == {"type": "pong"}
         await ws.send("hello")
         assert (await _close_code(ws))[0] == 4004
+        # A token that expires while its socket is open closes it, pops still flowing until then.
+        short = issue_token(stack.settings.secret_key, 1, "agent1", "agent", 2)
+        ws = await stack.socket("/ws/agent", short)
+        assert (await receive_json(ws))["type"] == "agent.state"
+        await ws.send('{"type":"ping"}')
+        assert await receive_json(ws) == {"type": "pong"}
+        with pytest.raises(ConnectionClosed) as info:
+            async with asyncio.timeout(10):
+                while True:
+                    await ws.recv()
+        assert (info.value.rcvd.code, info.value.rcvd.reason) == (4003, "token expired")
         # The console's session cookie works as well as ?token=.
         from websockets.asyncio.client import connect
 
@@ -120,11 +131,11 @@ def test_slow_socket_loses_oldest_only() -> None:
     for n in range(5):
         hub.publish("agent:a", {"n": n})
     hub.publish("agent:b", {"n": 9})
-    assert [slow.queue.get_nowait() for _ in range(3)] == ['{"n":2}', '{"n":3}', '{"n":4}']
-    assert slow.dropped == 2 and other.queue.get_nowait() == '{"n":9}'
+    assert [slow.get_nowait() for _ in range(3)] == ['{"n":2}', '{"n":3}', '{"n":4}']
+    assert slow.dropped == 2 and other.get_nowait() == '{"n":9}'
     hub.publish("agent:a", {"n": 5}, dedup="k1")
     hub.publish("agent:a", {"n": 5}, dedup="k1")
-    assert slow.queue.qsize() == 1
+    assert len(slow) == 1
 
 
 async def _redis_or_skip() -> None:
@@ -174,7 +185,7 @@ async def test_redis_down_still_delivers_locally() -> None:
     await asyncio.sleep(0.1)
     sub = hub.subscribe("agent:a")
     hub.publish("agent:a", {"type": "agent.state"})
-    assert sub.queue.get_nowait() == '{"type":"agent.state"}'
+    assert sub.get_nowait() == '{"type":"agent.state"}'
     assert hub.redis_connected is False and hub.redis_dropped == 1
     stop.set()
     await asyncio.wait_for(runner, 3)

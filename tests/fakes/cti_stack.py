@@ -141,3 +141,14 @@ async def drain(ws: ClientConnection, quiet: float = 0.2) -> list[dict[str, Any]
                 out.append(json.loads(await ws.recv()))
         except TimeoutError:
             return out
+
+
+def caller_context(messages: list[dict[str, Any]], call_id: str) -> dict[str, Any]:
+    """The caller context the desk shows for a call: carried by its first pop, or by the
+    `call.context` that follows a pop sent before the lookup was done (`"context": "pending"`)."""
+    for message in messages:
+        if message.get("call", {}).get("id") != call_id:
+            continue
+        if message["type"] == "call.context" or (message["type"].startswith("call.") and "citizens" in message):
+            return {key: message[key] for key in ("citizens", "complaints", "callbacks")}
+    raise AssertionError(f"no caller context for call {call_id} in {[m['type'] for m in messages]}")
