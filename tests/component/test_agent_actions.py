@@ -76,7 +76,7 @@ async def test_login_pause_ready_logout(db_url: str, ami: FakeAmiServer) -> None
             assert (pause.get("Paused"), pause.get("Reason")) == ("true", "lunch")
 
             async def state(expected: str) -> dict:
-                async with asyncio.timeout(3):
+                async with asyncio.timeout(30):
                     while (me := (await http.get("/api/v1/agents/me", headers=_auth(token))).json())[
                             "state"] != expected:
                         await asyncio.sleep(0.02)

@@ -50,9 +50,9 @@ async def test_wrapup_pause_and_ready_needs_the_disposition(db_url: str, ami: Fa
             assert (await http.post("/api/v1/agents/me/login", headers=_auth(token))).status_code == 200
             for msg in events("inbound-answered", time.time()):
                 ami.emit(msg)
-            wrap = await receive_until(ws, "agent.state", timeout=5)
+            wrap = await receive_until(ws, "agent.state", timeout=20)
             while wrap["state"] != "wrap_up":
-                wrap = await receive_until(ws, "agent.state", timeout=5)
+                wrap = await receive_until(ws, "agent.state", timeout=20)
             assert wrap["wrapup_s"] == 7  # helpline-hi's wrap-up, set by the administrator
             pause = await ami.wait_for_action("QueuePause")
             assert (pause.get("Queue"), pause.get("Interface"), pause.get("Paused"), pause.get("Reason")) == (
@@ -83,9 +83,9 @@ async def test_wrapup_pause_and_ready_needs_the_disposition(db_url: str, ami: Fa
             assert r.status_code == 200
             r = await http.post("/api/v1/agents/me/ready", headers=_auth(token))
             assert r.status_code == 200, r.text
-            ready = await receive_until(ws, "agent.state", timeout=5)
+            ready = await receive_until(ws, "agent.state", timeout=20)
             while ready["state"] != "ready":
-                ready = await receive_until(ws, "agent.state", timeout=5)
+                ready = await receive_until(ws, "agent.state", timeout=20)
         await ws.close()
 
 

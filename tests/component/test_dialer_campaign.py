@@ -127,13 +127,13 @@ async def test_window_edge_and_sunday(db: Database) -> None:
                                         calls_per_second=0.2, max_channels=1)
     async with FakeAmiServer(originate=script) as fake, ami_pool(fake.url) as pool:
         async with running(db, pool, clock):
-            await wait_until(lambda: _refreshed(), timeout=2)
+            await wait_until(lambda: _refreshed(), timeout=30)
             assert fake.actions_named("Originate") == []
             clock.now = ist(2026, 11, 29, 12, 0)  # Sunday noon: not a calling day
             await _settle_for(0.3)
             assert fake.actions_named("Originate") == []
             clock.now = ist(2026, 11, 24, 20, 59, 59)  # one second before the end
-            await wait_until(lambda: _originated(fake, 1), timeout=5)
+            await wait_until(lambda: _originated(fake, 1), timeout=30)
             clock.now = ist(2026, 11, 24, 21, 0, 0)
             await wait_until(lambda: _no_call_open(db, campaign_id))
             await _settle_for(0.5)

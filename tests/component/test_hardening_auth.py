@@ -198,7 +198,7 @@ async def _serve(ctx: AppContext) -> AsyncIterator[int]:
     server.config.log_level = "warning"
     server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
     task = asyncio.create_task(server.serve(sockets=[sock]))
-    async with asyncio.timeout(5):
+    async with asyncio.timeout(30):
         while not server.started:
             await asyncio.sleep(0.01)
     try:
@@ -252,7 +252,7 @@ def test_trusted_proxies_setting_is_checked() -> None:
 
 async def _close_code(ws) -> int:  # type: ignore[no-untyped-def]
     with pytest.raises(ConnectionClosed) as info:
-        async with asyncio.timeout(5):
+        async with asyncio.timeout(30):
             while True:
                 await ws.recv()
     return info.value.rcvd.code

@@ -26,7 +26,7 @@ async def ami() -> AsyncIterator[FakeAmiServer]:
 
 async def _close_code(ws) -> tuple[int, str]:  # type: ignore[no-untyped-def]
     with pytest.raises(ConnectionClosed) as info:
-        async with asyncio.timeout(3):
+        async with asyncio.timeout(30):
             while True:
                 await ws.recv()
     return info.value.rcvd.code, info.value.rcvd.reason

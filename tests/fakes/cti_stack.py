@@ -80,7 +80,7 @@ class CtiStack:
         self._server = uvicorn.Server(config)
         self._server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
         self._tasks.append(asyncio.create_task(self._server.serve(sockets=[sock])))
-        async with asyncio.timeout(5):
+        async with asyncio.timeout(30):
             while "cti" not in self.ctx.services or not self._server.started:
                 await asyncio.sleep(0.01)
             if self.ami is not None:
@@ -115,21 +115,31 @@ class CtiStack:
     async def socket(self, path: str, token: str | None) -> ClientConnection:
         query = f"?token={token}" if token else ""
         return await connect(f"ws://127.0.0.1:{self.port}{path}{query}", max_queue=None,
-                             ping_interval=None, open_timeout=5)
+                             ping_interval=None, open_timeout=30)
 
 
-async def receive_json(ws: ClientConnection, timeout: float = 3.0) -> dict[str, Any]:
+async def receive_json(ws: ClientConnection, timeout: float = 15.0) -> dict[str, Any]:
     async with asyncio.timeout(timeout):
         return json.loads(await ws.recv())
 
 
-async def receive_until(ws: ClientConnection, kind: str, timeout: float = 3.0) -> dict[str, Any]:
+async def receive_until(ws: ClientConnection, kind: str, timeout: float = 15.0) -> dict[str, Any]:
     """Skip messages until one of type `kind` arrives."""
     async with asyncio.timeout(timeout):
         while True:
             message = json.loads(await ws.recv())
             if message.get("type") == kind:
                 return message
+
+
+async def collect_until(ws: ClientConnection, kind: str, timeout: float = 15.0) -> list[dict[str, Any]]:
+    """Every message up to and including the first of type `kind` (a guard, not a measure: on a
+    loaded machine the messages of one call may be spread over seconds)."""
+    out: list[dict[str, Any]] = []
+    async with asyncio.timeout(timeout):
+        while not out or out[-1].get("type") != kind:
+            out.append(json.loads(await ws.recv()))
+    return out
 
 
 async def drain(ws: ClientConnection, quiet: float = 0.2) -> list[dict[str, Any]]:

@@ -102,7 +102,7 @@ async def ami_pool(url: str) -> AsyncIterator[AmiPool]:
                    reconnect_backoff=(0.05, 0.2))
     task = asyncio.create_task(pool.run())
     try:
-        async with asyncio.timeout(5):
+        async with asyncio.timeout(30):
             while not pool.any_connected:
                 await asyncio.sleep(0.01)
         yield pool
