@@ -12,6 +12,14 @@ the second phase, sends signed webhook POSTs at `--wa-rate` messages/s: each cit
 (the bot asks for the number), a second apart. One run measures both phases: pops alone, then
 pops with the messages. Answered once = the fake Graph API received, for every citizen, exactly
 as many replies as the citizen's messages that were taken.
+
+Rates: `whatsapp_rate_steady` counts the webhooks answered 200 (message taken) and
+`replies_rate_steady` the replies the fake Graph API received, both over the steady part of the
+phase (from 3 s in, when every step is flowing, to its end), so the ramp at the start and the
+drain at the end do not dilute them; `reply_drain_s` is how long after the last webhook the last
+reply arrived. `server_cpu_ms_per_message` is the server process's CPU time (from /proc) while
+the messages ran, less what the pops and background events alone took per second in the first
+phase, per message taken: a figure that does not depend on the load of the machine.
 """
 from __future__ import annotations
 
@@ -83,6 +91,8 @@ async def _citizens(graph_sock: socket.socket, port: int, go: object, seconds: f
     graph = FakeGraphApi(sock=graph_sock)
     await graph.__aenter__()
     await asyncio.to_thread(go.wait)  # type: ignore[attr-defined]
+    acks: list[float] = []  # when each taken message's webhook was answered (from t0)
+    replies_seen: list[tuple[float, int]] = []  # (when, replies received so far)
     steps = [lambda s: meta.text(s, "hi"), lambda s: meta.button_reply(s, "lang:en"),
              lambda s: meta.list_reply(s, "m:status")]
     citizens = [f"9197{n:08d}" for n in range(int(seconds * rate) // len(steps))]
@@ -103,6 +113,7 @@ async def _citizens(graph_sock: socket.socket, port: int, go: object, seconds: f
                 taken = response.json() if response.status_code == 200 else {}
                 if taken.get("messages") == 1 or (attempt and taken.get("duplicates") == 1):
                     sent[citizen] += 1
+                    acks.append(time.perf_counter() - t0)
                 return
 
         async def citizen_run(citizen: str, start_at: float) -> None:
@@ -113,20 +124,43 @@ async def _citizens(graph_sock: socket.socket, port: int, go: object, seconds: f
 
         # citizens start evenly over the phase; each sends its three messages a second apart,
         # so messages arrive at about `rate` per second once the first citizens are on step 3
+        async def sample_replies() -> None:
+            while True:
+                replies_seen.append((time.perf_counter() - t0, len(graph.received)))
+                await asyncio.sleep(0.25)
+
         t0 = time.perf_counter()
+        sampler = asyncio.create_task(sample_replies())
         spacing = seconds / max(len(citizens), 1)
         await asyncio.gather(*(citizen_run(c, t0 + i * spacing) for i, c in enumerate(citizens)))
         took = time.perf_counter() - t0
     expected = sum(sent.values())
+    last_ack = max(acks, default=0.0)
     try:
         await graph.wait_for(lambda got: len(got) >= expected, timeout=60)
     except TimeoutError:
         pass
+    drained = time.perf_counter() - t0
+    sampler.cancel()
     replies = Counter(m["body"]["to"] for m in graph.received)
     await graph.__aexit__()
+    start, end = 3.0, seconds
+    in_window = [(at, n) for at, n in replies_seen if start <= at <= end]
+    replies_rate = ((in_window[-1][1] - in_window[0][1]) / (in_window[-1][0] - in_window[0][0])
+                    if len(in_window) > 1 else float("nan"))
     return {"whatsapp_messages_taken": expected, "whatsapp_rate_achieved": round(expected / took, 1),
+            "whatsapp_rate_steady": round(sum(1 for at in acks if start <= at < end) / (end - start), 1),
+            "replies_rate_steady": round(replies_rate, 1), "reply_drain_s": round(drained - last_ack, 2),
             "webhook_answers": dict(statuses), "replies_received": len(graph.received), "citizens": len(citizens),
             "citizens_answered_exactly_once_per_message": sum(1 for c, n in sent.items() if replies.get(c) == n)}
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc)."""
+    import os
+
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def pct(values: list[float], q: float) -> float:
@@ -229,13 +263,16 @@ async def load(args: argparse.Namespace) -> dict[str, object]:
 
     bg = asyncio.create_task(background())
     await asyncio.sleep(1.0)
-    phase_a = time.perf_counter()
+    phase_a, cpu_a = time.perf_counter(), cpu_seconds(server.pid)
     await pops(args.seconds, 0)
-    phase_b = time.perf_counter()
+    phase_b, cpu_b = time.perf_counter(), cpu_seconds(server.pid)
     go.set()
     await pops(args.seconds, 1_000_000)
     end = time.perf_counter()
     wa = await asyncio.to_thread(results.get, True, 180)
+    done, cpu_done = time.perf_counter(), cpu_seconds(server.pid)
+    idle_rate = (cpu_b - cpu_a) / (phase_b - phase_a)  # CPU s per s for pops + background alone
+    wa_cpu = (cpu_done - cpu_b) - idle_rate * (done - phase_b)
     stop.set()
     await bg
     for task in clients:
@@ -251,6 +288,9 @@ async def load(args: argparse.Namespace) -> dict[str, object]:
         "pops_with_whatsapp": len(loaded), "pop_p50_ms_with_whatsapp": round(pct(loaded, 0.5), 2),
         "pop_p99_ms_with_whatsapp": round(pct(loaded, 0.99), 2),
         **wa,
+        "server_cpu_share_alone": round(idle_rate, 2),
+        "server_cpu_share_with_whatsapp": round((cpu_done - cpu_b) / (done - phase_b), 2),
+        "server_cpu_ms_per_message": round(wa_cpu * 1000 / max(int(wa["whatsapp_messages_taken"]), 1), 2),
         "mean_pop_ms_alone": round(statistics.fmean(alone) * 1000, 2) if alone else None,
     }
 
