@@ -48,13 +48,14 @@ async def touch_contacts(session: AsyncSession, phones: Sequence[str], now: date
     unique = sorted(set(phones))
     if not unique:
         return {}
+    # one compiled statement whatever the count (executemany, sent as one multi-row INSERT)
     stmt = (insert(session, MessageContact)
-            .values([{"phone": p, "whatsapp": True, "stopped": False, "updated_at": now, "last_inbound_at": now}
-                     for p in unique])
             .on_conflict_do_update(index_elements=["phone"],
                                    set_={"whatsapp": True, "last_inbound_at": now, "updated_at": now})
-            .returning(MessageContact).execution_options(populate_existing=True))
-    return {c.phone: c for c in (await session.scalars(stmt)).all()}
+            .returning(MessageContact))
+    rows = [{"phone": p, "whatsapp": True, "stopped": False, "updated_at": now, "last_inbound_at": now} for p in unique]
+    result = await session.scalars(stmt, rows, execution_options={"populate_existing": True})
+    return {c.phone: c for c in result.all()}
 
 
 # --- conversations ----------------------------------------------------------------------------

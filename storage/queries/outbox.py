@@ -32,10 +32,10 @@ async def add_many(session: AsyncSession, rows: list[dict[str, Any]]) -> dict[st
     `dedupe_key`; a key that existed is left out."""
     if not rows:
         return {}
-    stmt = (insert(session, OutboundMessage).values(rows)
+    stmt = (insert(session, OutboundMessage)  # one compiled statement, sent as one multi-row INSERT
             .on_conflict_do_nothing(index_elements=["dedupe_key"])
             .returning(OutboundMessage.id, OutboundMessage.dedupe_key))
-    return {key: row_id for row_id, key in (await session.execute(stmt)).all()}
+    return {key: row_id for row_id, key in (await session.execute(stmt, rows)).all()}
 
 
 def _claimable(now: datetime) -> Any:
