@@ -92,6 +92,7 @@ async def _citizens(graph_sock: socket.socket, port: int, go: object, seconds: f
     await graph.__aenter__()
     await asyncio.to_thread(go.wait)  # type: ignore[attr-defined]
     acks: list[float] = []  # when each taken message's webhook was answered (from t0)
+    answer_times: list[float] = []  # webhook POST → its answer
     replies_seen: list[tuple[float, int]] = []  # (when, replies received so far)
     steps = [lambda s: meta.text(s, "hi"), lambda s: meta.button_reply(s, "lang:en"),
              lambda s: meta.list_reply(s, "m:status")]
@@ -105,11 +106,13 @@ async def _citizens(graph_sock: socket.socket, port: int, go: object, seconds: f
             body = json.dumps(steps[step](citizen)).encode()
             for attempt in range(5):
                 try:
+                    asked = time.perf_counter()
                     response = await http.post("/webhooks/whatsapp", content=body, headers={HEADER: sign(APP_SECRET, body)})
                 except httpx.TransportError:
                     statuses["resent"] += 1
                     continue
                 statuses[str(response.status_code)] += 1
+                answer_times.append(time.perf_counter() - asked)
                 taken = response.json() if response.status_code == 200 else {}
                 if taken.get("messages") == 1 or (attempt and taken.get("duplicates") == 1):
                     sent[citizen] += 1
@@ -151,6 +154,8 @@ async def _citizens(graph_sock: socket.socket, port: int, go: object, seconds: f
     return {"whatsapp_messages_taken": expected, "whatsapp_rate_achieved": round(expected / took, 1),
             "whatsapp_rate_steady": round(sum(1 for at in acks if start <= at < end) / (end - start), 1),
             "replies_rate_steady": round(replies_rate, 1), "reply_drain_s": round(drained - last_ack, 2),
+            "webhook_answer_p50_ms": round(pct(answer_times, 0.5), 1),
+            "webhook_answer_p99_ms": round(pct(answer_times, 0.99), 1),
             "webhook_answers": dict(statuses), "replies_received": len(graph.received), "citizens": len(citizens),
             "citizens_answered_exactly_once_per_message": sum(1 for c, n in sent.items() if replies.get(c) == n)}
 

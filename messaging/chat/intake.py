@@ -88,7 +88,7 @@ class ChatIntake:
     up in the same pool; on SQLite there is one writer anyway), and is taken in few round trips."""
 
     def __init__(self, db: Database, policy: Policy, tz: ZoneInfo, clock: Callable[[], datetime],
-                 batch: int = 50) -> None:
+                 batch: int = 20) -> None:
         self.db, self.policy, self.tz, self.clock = db, policy, tz, clock
         self.batch = batch
         self._waiting: list[tuple[Inbound, asyncio.Future[Received]]] = []
@@ -142,6 +142,7 @@ class ChatIntake:
             taken: list[tuple[ChatConversation, Inbound, Received, list[str], list[Reply]]] = []
             outbox: list[Message] = []
             for inbound, phone in zip(fresh, phones):
+                await asyncio.sleep(0)  # a batch never holds the loop for long: screen pops go first
                 conversation = conversations.get(phone)
                 if conversation is None or conversation.state not in OPEN_STATES:
                     conversation = conversations[phone] = await chat_q.add_conversation(session, ChatConversation(
