@@ -30,7 +30,7 @@ from messaging.chat.engine import Chat, ChatInput
 from messaging.outbox import CHAT, Message, Reply, put, put_many
 from messaging.whatsapp.webhook import Inbound
 from storage.db import Database
-from storage.models import ChatConversation, ChatMedia, ChatMessage
+from storage.models import ChatConversation, ChatMedia, ChatMessage, MessageContact
 from storage.queries import chat as chat_q
 from storage.queries.chat import OPEN_STATES
 
@@ -127,7 +127,12 @@ class ChatIntake:
                     done.set_result(outcome)
 
     async def _take_batch(self, inbounds: list[Inbound]) -> list[Received]:
-        """Messages in one transaction, in order. Raises on any failure (nothing is kept)."""
+        """Messages in one transaction, in order. Raises on any failure (nothing is kept).
+
+        Reads first, writes at the end: the bot runs without autoflush, so on SQLite the batch
+        holds the one write lock only for its last few statements, not while the bot thinks
+        (call rows and the delivery worker write too). On PostgreSQL the numbers' contact and
+        conversation rows are locked as they are read."""
         now = self.clock()
         async with self.db.session_scope() as session:
             seen = await chat_q.seen_wa_ids(session, [i.id for i in inbounds])
@@ -137,47 +142,59 @@ class ChatIntake:
                     seen.add(inbound.id)
                     fresh.append(inbound)
             phones = [phone_of(i.sender) for i in fresh]
-            contacts = await chat_q.touch_contacts(session, phones, now)
+            contacts = await chat_q.contacts(session, phones, for_update=True)
             conversations = await chat_q.open_conversations(session, phones)
             taken: list[tuple[ChatConversation, Inbound, Received, list[str], list[Reply]]] = []
             outbox: list[Message] = []
-            for inbound, phone in zip(fresh, phones):
-                await asyncio.sleep(0)  # a batch never holds the loop for long: screen pops go first
-                conversation = conversations.get(phone)
-                if conversation is None or conversation.state not in OPEN_STATES:
-                    conversation = conversations[phone] = await chat_q.add_conversation(session, ChatConversation(
-                        phone=phone, profile_name=inbound.profile_name[:150], state="bot", step="start", data={},
-                        language=contacts[phone].language or "hi", opened_at=now, last_inbound_at=now))
-                conversation.last_inbound_at = now
-                if inbound.profile_name:
-                    conversation.profile_name = inbound.profile_name[:150]
-                before = conversation.state
-                chat = Chat(session, conversation, contacts[phone], self.policy, self.tz, now)
-                await engine.handle(chat, chat_input(inbound), STEPS)
-                if inbound.media_id and conversation.state != "bot":
-                    await chat_q.add_media(session, ChatMedia(
-                        conversation_id=conversation.id, media_id=inbound.media_id, kind=inbound.media_kind,
-                        mime=inbound.mime, state="waiting", received_at=now))
-                keys = [f"in:{inbound.id}:{index}"[:160] for index in range(len(chat.replies))]
-                outbox += [Message(key, "whatsapp", phone, "citizen", CHAT, conversation.language, reply.body())
-                           for key, reply in zip(keys, chat.replies)]
-                events = ["chat.message"] if conversation.state != "bot" or before != "bot" else []
-                if chat.handed_over:
-                    events.append("chat.queued")
-                received = Received(True, conversation.id, conversation.state, 0, conversation.agent_user_id, events)
-                taken.append((conversation, inbound, received, keys, chat.replies))
+            with session.no_autoflush:
+                for inbound, phone in zip(fresh, phones):
+                    await asyncio.sleep(0)  # a batch never holds the loop for long: screen pops go first
+                    contact = contacts.get(phone)
+                    if contact is None:
+                        contact = contacts[phone] = MessageContact(phone=phone, whatsapp=True, stopped=False,
+                                                                   updated_at=now, last_inbound_at=now)
+                        session.add(contact)
+                    contact.whatsapp, contact.last_inbound_at, contact.updated_at = True, now, now
+                    conversation = conversations.get(phone)
+                    if conversation is None or conversation.state not in OPEN_STATES:
+                        conversation = conversations[phone] = ChatConversation(
+                            phone=phone, profile_name=inbound.profile_name[:150], state="bot", step="start",
+                            data={}, language=contact.language or "hi", opened_at=now, last_inbound_at=now)
+                        session.add(conversation)
+                    conversation.last_inbound_at = now
+                    if inbound.profile_name:
+                        conversation.profile_name = inbound.profile_name[:150]
+                    before = conversation.state
+                    chat = Chat(session, conversation, contact, self.policy, self.tz, now)
+                    await engine.handle(chat, chat_input(inbound), STEPS)
+                    if inbound.media_id and conversation.state != "bot":
+                        if conversation.id is None:
+                            await session.flush()
+                        await chat_q.add_media(session, ChatMedia(
+                            conversation_id=conversation.id, media_id=inbound.media_id, kind=inbound.media_kind,
+                            mime=inbound.mime, state="waiting", received_at=now))
+                    keys = [f"in:{inbound.id}:{index}"[:160] for index in range(len(chat.replies))]
+                    outbox += [Message(key, "whatsapp", phone, "citizen", CHAT, conversation.language, reply.body())
+                               for key, reply in zip(keys, chat.replies)]
+                    events = ["chat.message"] if conversation.state != "bot" or before != "bot" else []
+                    if chat.handed_over:
+                        events.append("chat.queued")
+                    received = Received(True, None, conversation.state, 0, conversation.agent_user_id, events)
+                    taken.append((conversation, inbound, received, keys, chat.replies))
+            await session.flush()  # new contacts and conversations (their ids), the changed ones
             added = await put_many(session, outbox, now)
             lines: list[dict[str, object]] = []
             for conversation, inbound, received, keys, replies in taken:
+                received.conversation_id = conversation.id
                 media = {"id": inbound.media_id, "kind": inbound.media_kind, "mime": inbound.mime} \
                     if inbound.media_id else None
-                lines.append({"conversation_id": received.conversation_id, "direction": "in", "wa_id": inbound.id,
+                lines.append({"conversation_id": conversation.id, "direction": "in", "wa_id": inbound.id,
                               "kind": inbound.kind, "text": inbound.text[:4096], "media": media,
                               "author": "citizen", "outbound_id": None, "at": now})
                 for key, reply in zip(keys, replies):
                     if key in added:
                         received.replies += 1
-                        lines.append({"conversation_id": received.conversation_id, "direction": "out",
+                        lines.append({"conversation_id": conversation.id, "direction": "out",
                                       "wa_id": None, "kind": "text", "text": reply.plain(), "media": None,
                                       "author": "bot", "outbound_id": added[key], "at": now})
             await chat_q.add_messages(session, lines)

@@ -24,11 +24,14 @@ async def contact(session: AsyncSession, phone: str, *, for_update: bool = False
     return (await session.scalars(stmt)).first()
 
 
-async def contacts(session: AsyncSession, phones: Sequence[str]) -> dict[str, MessageContact]:
+async def contacts(session: AsyncSession, phones: Sequence[str], *, for_update: bool = False) -> dict[str, MessageContact]:
+    """The contacts of these numbers that exist (locked in number order with `for_update`)."""
     if not phones:
         return {}
-    rows = await session.scalars(select(MessageContact).where(MessageContact.phone.in_(set(phones))))
-    return {c.phone: c for c in rows}
+    stmt = select(MessageContact).where(MessageContact.phone.in_(sorted(set(phones))))
+    if for_update:
+        stmt = stmt.order_by(MessageContact.phone).with_for_update()
+    return {c.phone: c for c in await session.scalars(stmt)}
 
 
 async def touch_contact(session: AsyncSession, phone: str, now: datetime) -> MessageContact:
@@ -40,22 +43,6 @@ async def touch_contact(session: AsyncSession, phone: str, now: datetime) -> Mes
                                    set_={"whatsapp": True, "last_inbound_at": now, "updated_at": now})
             .returning(MessageContact).execution_options(populate_existing=True))
     return (await session.scalars(stmt)).one()
-
-
-async def touch_contacts(session: AsyncSession, phones: Sequence[str], now: datetime) -> dict[str, MessageContact]:
-    """`touch_contact` for several numbers in one statement (rows locked in number order, so two
-    transactions touching the same numbers queue instead of deadlocking)."""
-    unique = sorted(set(phones))
-    if not unique:
-        return {}
-    # one compiled statement whatever the count (executemany, sent as one multi-row INSERT)
-    stmt = (insert(session, MessageContact)
-            .on_conflict_do_update(index_elements=["phone"],
-                                   set_={"whatsapp": True, "last_inbound_at": now, "updated_at": now})
-            .returning(MessageContact))
-    rows = [{"phone": p, "whatsapp": True, "stopped": False, "updated_at": now, "last_inbound_at": now} for p in unique]
-    result = await session.scalars(stmt, rows, execution_options={"populate_existing": True})
-    return {c.phone: c for c in result.all()}
 
 
 # --- conversations ----------------------------------------------------------------------------
