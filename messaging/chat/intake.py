@@ -109,9 +109,10 @@ class ChatIntake:
             inbounds = [inbound for inbound, _ in batch]
             try:
                 outcomes: list[Received | BaseException] = list(await self._take_batch(inbounds))
-            except Exception:  # noqa: BLE001 - take them one by one: the failing one is dealt with alone
+            except Exception as exc:  # noqa: BLE001 - take them one by one: the failing one is dealt with alone
                 if len(batch) > 1:
-                    log.info("chat: a batch of %d messages failed; taking them one by one", len(batch))
+                    log.info("chat: a batch of %d messages failed (%s); taking them one by one", len(batch),
+                             type(exc).__name__)
                 outcomes = []
                 for inbound in inbounds:
                     try:

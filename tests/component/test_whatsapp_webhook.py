@@ -189,3 +189,43 @@ async def test_a_message_failing_in_the_bot_goes_to_an_agent_and_the_others_are_
         assert set(states.values()) == {"bot"}
         assert "Sorry, something went wrong" in [m.get("text", {}).get("body", "")[:27] for m in stack.graph.to(unlucky)]
         assert [d for d, _ in await _transcript(stack, "+" + unlucky)] == ["in", "out"] * 3
+
+
+@pytest.mark.postgres
+async def test_two_processes_taking_a_new_numbers_first_messages_open_one_conversation(pg_url: str) -> None:
+    """Meta may deliver a new number's first two messages to two `helpline serve` processes at
+    once: both are taken, and the number has one contact and one open conversation."""
+    import asyncio
+
+    from grievance.service import utcnow
+    from messaging.chat.intake import ChatIntake
+    from messaging.whatsapp import webhook
+    from storage.db import Database
+    from storage.models import ChatConversation, MessageContact
+
+    async with MessagingStack(pg_url, run=False) as stack:
+        engines = [Database(pg_url), Database(pg_url)]  # two processes' connection pools
+        intakes = [ChatIntake(db, stack.ctx.policy, stack.ctx.tz, utcnow) for db in engines]
+        try:
+            for round_ in range(5):
+                phone = f"91981000{round_:04d}"
+                others = [f"91982{round_:02d}{n:05d}" for n in range(4)]
+
+                def inbound(sender: str, text: str) -> webhook.Inbound:
+                    return webhook.parse(json.dumps(meta.text(sender, text)).encode()).messages[0]
+
+                results = await asyncio.gather(
+                    *(intakes[0].receive(inbound(o, "hi")) for o in others[:2]),
+                    intakes[0].receive(inbound(phone, "hi")), intakes[1].receive(inbound(phone, "hello")),
+                    *(intakes[1].receive(inbound(o, "hi")) for o in others[2:]))
+                assert all(r.new for r in results)
+                async with stack.db.session_scope() as session:
+                    open_ = (await session.scalars(select(ChatConversation).where(
+                        ChatConversation.phone == "+" + phone, ChatConversation.state == "bot"))).all()
+                    contacts = (await session.scalars(select(MessageContact).where(
+                        MessageContact.phone == "+" + phone))).all()
+                assert len(open_) == 1 and len(contacts) == 1
+                assert [d for d, _ in await _transcript(stack, "+" + phone)].count("in") == 2
+        finally:
+            for db in engines:
+                await db.dispose()
