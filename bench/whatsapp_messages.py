@@ -40,11 +40,27 @@ from bench.screen_pop import SECRET, background_frames, measured_call, prepare_d
 APP_SECRET = "bench-app-secret"
 
 
-def _server(db_url: str, ami_url: str, graph_url: str, sock: socket.socket) -> None:
+def _server(db_url: str, ami_url: str, graph_url: str, sock: socket.socket, profile: str = "") -> None:
     import logging
+    import signal
 
     logging.basicConfig(level=logging.WARNING)
-    asyncio.run(_serve(db_url, ami_url, graph_url, sock))
+    if not profile:
+        asyncio.run(_serve(db_url, ami_url, graph_url, sock))
+        return
+    import cProfile
+
+    def stop(*_: object) -> None:
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    profiler = cProfile.Profile()
+    profiler.enable()
+    try:
+        asyncio.run(_serve(db_url, ami_url, graph_url, sock))
+    finally:
+        profiler.disable()
+        profiler.dump_stats(profile)
 
 
 async def _serve(db_url: str, ami_url: str, graph_url: str, sock: socket.socket) -> None:
@@ -189,7 +205,7 @@ async def load(args: argparse.Namespace) -> dict[str, object]:
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     spawn = mp.get_context("spawn")
-    server = spawn.Process(target=_server, args=(db_url, ami.url, graph_url, sock), daemon=True)
+    server = spawn.Process(target=_server, args=(db_url, ami.url, graph_url, sock, args.profile_server), daemon=True)
     server.start()
     go, results = spawn.Event(), spawn.Queue()
     sender = spawn.Process(target=_whatsapp, args=(graph_sock, port, go, results, args.seconds, args.wa_rate), daemon=True)
@@ -283,6 +299,7 @@ async def load(args: argparse.Namespace) -> dict[str, object]:
     for task in clients:
         task.cancel()
     server.terminate()
+    server.join(30)
     sender.join(10)
     await ami.stop()
     alone = [lat for at, lat in latencies if phase_a <= at < phase_b]
@@ -307,6 +324,8 @@ def main() -> None:
     parser.add_argument("--pop-rate", type=float, default=20.0)
     parser.add_argument("--wa-rate", type=float, default=100.0, help="inbound WhatsApp messages per second")
     parser.add_argument("--seconds", type=float, default=20.0, help="length of each phase")
+    parser.add_argument("--profile-server", default="", metavar="FILE",
+                        help="run the server under cProfile and write its stats to FILE (pstats)")
     result = asyncio.run(load(parser.parse_args()))
     for key, value in result.items():
         print(f"{key:45s} {value}")
