@@ -20,6 +20,9 @@ drain at the end do not dilute them; `reply_drain_s` is how long after the last 
 reply arrived. `server_cpu_ms_per_message` is the server process's CPU time (from /proc) while
 the messages ran, less what the pops and background events alone took per second in the first
 phase, per message taken: a figure that does not depend on the load of the machine.
+`server_runqueue_wait_share` and `sender_runqueue_wait_share` say how much of the second phase
+the server's and the citizens' threads spent ready to run but waiting for a CPU (schedstat): on
+a machine shared with other work they show when the rates measure the machine, not Helpline.
 """
 from __future__ import annotations
 
@@ -184,6 +187,18 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def runqueue_wait(pid: int) -> float:
+    """Seconds the process's threads spent runnable but waiting for a CPU (Linux schedstat):
+    high when the machine is busier than its cores, whatever the process itself needs."""
+    total = 0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            total += int((task / "schedstat").read_text().split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+    return total / 1e9
+
+
 def pct(values: list[float], q: float) -> float:
     return sorted(values)[min(len(values) - 1, int(q * len(values)))] * 1000 if values else float("nan")
 
@@ -287,9 +302,11 @@ async def load(args: argparse.Namespace) -> dict[str, object]:
     phase_a, cpu_a = time.perf_counter(), cpu_seconds(server.pid)
     await pops(args.seconds, 0)
     phase_b, cpu_b = time.perf_counter(), cpu_seconds(server.pid)
+    waits_b = runqueue_wait(server.pid), runqueue_wait(sender.pid)
     go.set()
     await pops(args.seconds, 1_000_000)
     end = time.perf_counter()
+    waits_end = runqueue_wait(server.pid), runqueue_wait(sender.pid)
     wa = await asyncio.to_thread(results.get, True, 180)
     done, cpu_done = time.perf_counter(), cpu_seconds(server.pid)
     idle_rate = (cpu_b - cpu_a) / (phase_b - phase_a)  # CPU s per s for pops + background alone
@@ -312,6 +329,9 @@ async def load(args: argparse.Namespace) -> dict[str, object]:
         **wa,
         "server_cpu_share_alone": round(idle_rate, 2),
         "server_cpu_share_with_whatsapp": round((cpu_done - cpu_b) / (done - phase_b), 2),
+        # > 0.2 means the machine, not the process, sets the pace (the load average shows why)
+        "server_runqueue_wait_share": round((waits_end[0] - waits_b[0]) / (end - phase_b), 2),
+        "sender_runqueue_wait_share": round((waits_end[1] - waits_b[1]) / (end - phase_b), 2),
         "server_cpu_ms_per_message": round(wa_cpu * 1000 / max(int(wa["whatsapp_messages_taken"]), 1), 2),
         "mean_pop_ms_alone": round(statistics.fmean(alone) * 1000, 2) if alone else None,
     }
