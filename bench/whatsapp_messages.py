@@ -191,7 +191,11 @@ def runqueue_wait(pid: int) -> float:
     """Seconds the process's threads spent runnable but waiting for a CPU (Linux schedstat):
     high when the machine is busier than its cores, whatever the process itself needs."""
     total = 0
-    for task in Path(f"/proc/{pid}/task").iterdir():
+    try:
+        tasks = list(Path(f"/proc/{pid}/task").iterdir())
+    except OSError:  # the process has ended
+        return float("nan")
+    for task in tasks:
         try:
             total += int((task / "schedstat").read_text().split()[1])
         except (OSError, IndexError, ValueError):
