@@ -2,6 +2,7 @@
 sockets open. Every message must be answered once, and the pop p99 must not move.
 
     python -m bench.whatsapp_messages [--agents 1000] [--rate 500] [--pop-rate 20] [--wa-rate 100] [--seconds 20]
+    python -m bench.whatsapp_messages --in-process [--concurrency 20]   # CPU and SQL per message only
 
 Three processes. The server runs `helpline serve`'s CTI, web and messaging parts on SQLite, with
 the Graph API pointed at a fake. The pop process (as `bench.screen_pop`) runs the fake AMI server
@@ -341,6 +342,67 @@ async def load(args: argparse.Namespace) -> dict[str, object]:
     }
 
 
+async def in_process(args: argparse.Namespace) -> dict[str, object]:
+    """The server's share of a message without HTTP or other processes: webhook updates straight
+    into the route's `_take` (`--concurrency` at a time, as webhooks overlap), then delivery
+    passes to a Graph API answered in memory. CPU time and SQL statements per message."""
+    import itertools
+
+    import httpx
+    from sqlalchemy import event
+
+    from agent_console.routes.webhooks_whatsapp import _take
+    from common.context import AppContext
+    from config.settings import Settings
+    from grievance.service import utcnow
+    from messaging.channels import Channels
+    from messaging.chat.intake import ChatIntake
+    from messaging.delivery import Delivery
+    from messaging.whatsapp import webhook
+    from messaging.whatsapp.client import GraphClient
+    from storage.db import Database
+    from tests.fakes import whatsapp_meta as meta
+
+    tmp = Path(tempfile.mkdtemp(prefix="helpline-bench-wa-"))
+    db_url, _ = await prepare_db(tmp / "bench.db", 50)
+    settings = Settings(database_url=db_url, secret_key=SECRET, redis_url="", quiet_hours="")
+    db = Database(db_url)
+    ctx = AppContext.build(settings, db)
+    ctx.services["chat"] = ChatIntake(db, ctx.policy, ctx.tz, utcnow)
+    statements = [0]
+
+    def count(*_: object) -> None:
+        statements[0] += 1
+
+    event.listen(db.engine.sync_engine, "before_cursor_execute", count)
+    citizens = [f"9197{n:08d}" for n in range(int(args.seconds * args.wa_rate) // 3)]
+    steps = [lambda s: meta.text(s, "hi"), lambda s: meta.button_reply(s, "lang:en"),
+             lambda s: meta.list_reply(s, "m:status")]
+    bodies = [json.dumps(step(c)).encode() for step in steps for c in citizens]
+    cpu, wall = time.process_time(), time.perf_counter()
+    for start in range(0, len(bodies), args.concurrency):
+        await asyncio.gather(*(_take(ctx, webhook.parse(b)) for b in bodies[start:start + args.concurrency]))
+    intake_cpu, intake_wall, intake_sql = time.process_time() - cpu, time.perf_counter() - wall, statements[0]
+    ids = itertools.count()
+    graph = httpx.MockTransport(lambda _: httpx.Response(200, json={"messages": [{"id": f"wamid.{next(ids)}"}]}))
+    delivery = Delivery(db, Channels(whatsapp=GraphClient(api_url="http://graph.test/v21.0", token="t",
+                                                          phone_number_id="1", rate=1e6, transport=graph)),
+                        tz=ctx.tz, quiet=None, clock=utcnow)
+    cpu, sent = time.process_time(), 0
+    while (n := await delivery.pass_once()):
+        sent += n
+    delivery_cpu = time.process_time() - cpu
+    await delivery.channels.aclose()
+    await db.dispose()
+    n = len(bodies)
+    return {"messages": n, "concurrency": args.concurrency, "replies_sent": sent,
+            "intake_cpu_ms_per_message": round(intake_cpu * 1000 / n, 2),
+            "intake_wall_ms_per_message": round(intake_wall * 1000 / n, 2),
+            "intake_sql_statements_per_message": round(intake_sql / n, 2),
+            "delivery_cpu_ms_per_reply": round(delivery_cpu * 1000 / max(sent, 1), 2),
+            "delivery_sql_statements_per_reply": round((statements[0] - intake_sql) / max(sent, 1), 2)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--agents", type=int, default=1000)
@@ -350,7 +412,11 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20.0, help="length of each phase")
     parser.add_argument("--profile-server", default="", metavar="FILE",
                         help="run the server under cProfile and write its stats to FILE (pstats)")
-    result = asyncio.run(load(parser.parse_args()))
+    parser.add_argument("--in-process", action="store_true",
+                        help="only the server's work per message, in this process (no HTTP, no pops): CPU and SQL")
+    parser.add_argument("--concurrency", type=int, default=20, help="with --in-process: webhooks at a time")
+    args = parser.parse_args()
+    result = asyncio.run(in_process(args) if args.in_process else load(args))
     for key, value in result.items():
         print(f"{key:45s} {value}")
 
