@@ -44,13 +44,14 @@ from bench.screen_pop import SECRET, background_frames, measured_call, prepare_d
 APP_SECRET = "bench-app-secret"
 
 
-def _server(db_url: str, ami_url: str, graph_url: str, sock: socket.socket, profile: str = "") -> None:
+def _server(db_url: str, ami_url: str, graph_url: str, sock: socket.socket, profile: str = "",
+            gc_freeze: bool = True) -> None:
     import logging
     import signal
 
     logging.basicConfig(level=logging.WARNING)
     if not profile:
-        asyncio.run(_serve(db_url, ami_url, graph_url, sock))
+        asyncio.run(_serve(db_url, ami_url, graph_url, sock, gc_freeze))
         return
     import cProfile
 
@@ -61,13 +62,13 @@ def _server(db_url: str, ami_url: str, graph_url: str, sock: socket.socket, prof
     profiler = cProfile.Profile()
     profiler.enable()
     try:
-        asyncio.run(_serve(db_url, ami_url, graph_url, sock))
+        asyncio.run(_serve(db_url, ami_url, graph_url, sock, gc_freeze))
     finally:
         profiler.disable()
         profiler.dump_stats(profile)
 
 
-async def _serve(db_url: str, ami_url: str, graph_url: str, sock: socket.socket) -> None:
+async def _serve(db_url: str, ami_url: str, graph_url: str, sock: socket.socket, gc_freeze: bool = True) -> None:
     import uvicorn
 
     from agent_console.app import create_app
@@ -84,13 +85,19 @@ async def _serve(db_url: str, ami_url: str, graph_url: str, sock: socket.socket)
     db = Database(db_url)
     ctx = AppContext.build(settings, db)
     stop = asyncio.Event()
-    config = uvicorn.Config(create_app(ctx), ws="websockets-sansio", log_level="warning",
+    # as `helpline serve` runs uvicorn (helpline.server.web_config: forwarded headers are the app's
+    # business, not uvicorn's) and freezes its start-up objects (helpline.gcfreeze)
+    config = uvicorn.Config(create_app(ctx), ws="websockets-sansio", log_level="warning", proxy_headers=False,
                             lifespan="off", access_log=False, ws_ping_interval=None, backlog=4096)
     server = uvicorn.Server(config)
     async with asyncio.TaskGroup() as tg:
         tg.create_task(run_cti(ctx, stop))
         tg.create_task(run_messaging(ctx, stop))
         tg.create_task(server.serve(sockets=[sock]))
+        if gc_freeze:
+            from helpline.gcfreeze import run_gc_freeze
+
+            tg.create_task(run_gc_freeze(ctx, stop, delay=2.0))
 
 
 def _whatsapp(graph_sock: socket.socket, port: int, go: object, results: object, seconds: float, rate: float) -> None:
@@ -225,7 +232,8 @@ async def load(args: argparse.Namespace) -> dict[str, object]:
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     spawn = mp.get_context("spawn")
-    server = spawn.Process(target=_server, args=(db_url, ami.url, graph_url, sock, args.profile_server), daemon=True)
+    server = spawn.Process(target=_server, args=(db_url, ami.url, graph_url, sock, args.profile_server,
+                                                           not args.no_gc_freeze), daemon=True)
     server.start()
     go, results = spawn.Event(), spawn.Queue()
     sender = spawn.Process(target=_whatsapp, args=(graph_sock, port, go, results, args.seconds, args.wa_rate), daemon=True)
@@ -412,6 +420,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20.0, help="length of each phase")
     parser.add_argument("--profile-server", default="", metavar="FILE",
                         help="run the server under cProfile and write its stats to FILE (pstats)")
+    parser.add_argument("--no-gc-freeze", action="store_true", help="the server does not freeze its start-up "
+                        "objects (helpline serve does)")
     parser.add_argument("--in-process", action="store_true",
                         help="only the server's work per message, in this process (no HTTP, no pops): CPU and SQL")
     parser.add_argument("--concurrency", type=int, default=20, help="with --in-process: webhooks at a time")
