@@ -73,10 +73,18 @@ class Delivery:
             return 0
         windows = {p: c.last_inbound_at for p, c in contacts.items()}
         outcomes = await asyncio.gather(*(self._send(row, windows.get(row.recipient)) for row in rows))
-        # one transaction settles the whole batch: the database sees one writer per pass, not one per message
+        # one transaction settles the whole batch: the database sees one writer per pass, not one per
+        # message, and the sent ones (nearly all) are marked in one statement
+        sent = [(row.id, outcome) for row, outcome in zip(rows, outcomes) if isinstance(outcome, str)]
         async with self.db.session_scope() as session:
             for row, outcome in zip(rows, outcomes):
-                await self._settle(session, row, outcome)
+                if not isinstance(outcome, str):
+                    await self._settle(session, row, outcome)
+            marked = await outbox_q.mark_sent_many(session, sent, self.owner, self.clock())
+        self.sent += len(sent)
+        if 0 <= marked != len(sent):
+            log.warning("delivery: %d of %d messages were sent but their lease had passed to another sender",
+                        len(sent) - marked, len(sent))
         return len(rows)
 
     async def _send(self, row: OutboundMessage, last_inbound_at: datetime | None) -> str | datetime | SendError:
@@ -94,17 +102,13 @@ class Delivery:
                 log.exception("delivery: message %s failed unexpectedly", row.id)
                 return SendError(f"unexpected: {type(exc).__name__}", retryable=True)
 
-    async def _settle(self, session, row: OutboundMessage, outcome: str | datetime | SendError) -> None:  # type: ignore[no-untyped-def]
+    async def _settle(self, session, row: OutboundMessage, outcome: datetime | SendError) -> None:  # type: ignore[no-untyped-def]
         now = self.clock()
         if isinstance(outcome, datetime):
             await outbox_q.defer(session, row.id, self.owner, outcome)
-        elif isinstance(outcome, SendError):
+        else:
             self.errors += 1
             await self._failed(session, row, outcome, now)
-        else:
-            self.sent += 1
-            if not await outbox_q.mark_sent(session, row.id, self.owner, outcome, now):
-                log.warning("delivery: message %s was sent but its lease had passed to another sender", row.id)
 
     async def _failed(self, session, row: OutboundMessage, exc: SendError, now: datetime) -> None:  # type: ignore[no-untyped-def]
         reason = str(exc)

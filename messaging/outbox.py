@@ -60,12 +60,22 @@ class Message:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-async def put(session: AsyncSession, message: Message, now: datetime, due: datetime | None = None) -> int | None:
-    """Add a message unless one with its key exists (the id, or None)."""
-    return await outbox_q.add(session, {
+def row(message: Message, now: datetime, due: datetime | None = None) -> dict[str, Any]:
+    """The outbox row of a message."""
+    return {
         "dedupe_key": message.dedupe_key[:160], "channel": message.channel, "recipient": message.recipient,
         "recipient_kind": message.recipient_kind, "purpose": message.purpose, "language": message.language,
         "body": message.body, "event_id": message.event_id, "complaint_id": message.complaint_id,
         "state": message.state, "attempts": 0, "next_attempt_at": due or now, "created_at": now,
         "last_error": message.last_error,
-    })
+    }
+
+
+async def put(session: AsyncSession, message: Message, now: datetime, due: datetime | None = None) -> int | None:
+    """Add a message unless one with its key exists (the id, or None)."""
+    return await outbox_q.add(session, row(message, now, due))
+
+
+async def put_many(session: AsyncSession, messages: list[Message], now: datetime) -> dict[str, int]:
+    """`put` for several messages in one statement: the new ids by (cut) dedupe key."""
+    return await outbox_q.add_many(session, [row(m, now) for m in messages])

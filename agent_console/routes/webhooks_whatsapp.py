@@ -86,7 +86,9 @@ async def receive(request: Request, ctx: AppContext = Depends(get_ctx)) -> Respo
 
 
 async def _take(ctx: AppContext, update: webhook.Update) -> dict[str, Any]:
-    intake: ChatIntake = ctx.services.get("chat") or ChatIntake(ctx.db, ctx.policy, ctx.tz, utcnow)
+    intake: ChatIntake | None = ctx.services.get("chat")
+    if intake is None:  # messaging is not running here: one intake for the process all the same (batches)
+        intake = ctx.services["chat"] = ChatIntake(ctx.db, ctx.policy, ctx.tz, utcnow)
     taken = duplicates = replies = 0
     for inbound in update.messages:
         result = await intake.receive(inbound)

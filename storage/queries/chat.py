@@ -24,11 +24,14 @@ async def contact(session: AsyncSession, phone: str, *, for_update: bool = False
     return (await session.scalars(stmt)).first()
 
 
-async def contacts(session: AsyncSession, phones: Sequence[str]) -> dict[str, MessageContact]:
+async def contacts(session: AsyncSession, phones: Sequence[str], *, for_update: bool = False) -> dict[str, MessageContact]:
+    """The contacts of these numbers that exist (locked in number order with `for_update`)."""
     if not phones:
         return {}
-    rows = await session.scalars(select(MessageContact).where(MessageContact.phone.in_(set(phones))))
-    return {c.phone: c for c in rows}
+    stmt = select(MessageContact).where(MessageContact.phone.in_(sorted(set(phones))))
+    if for_update:
+        stmt = stmt.order_by(MessageContact.phone).with_for_update()
+    return {c.phone: c for c in await session.scalars(stmt)}
 
 
 async def touch_contact(session: AsyncSession, phone: str, now: datetime) -> MessageContact:
@@ -51,6 +54,18 @@ async def open_conversation(session: AsyncSession, phone: str) -> ChatConversati
                                            ChatConversation.state.in_(OPEN_STATES))
             .order_by(ChatConversation.id.desc()).limit(1).with_for_update())
     return (await session.scalars(stmt)).first()
+
+
+async def open_conversations(session: AsyncSession, phones: Sequence[str]) -> dict[str, ChatConversation]:
+    """`open_conversation` for several numbers in one statement: each number's latest open
+    conversation, all locked for this transaction."""
+    unique = sorted(set(phones))
+    if not unique:
+        return {}
+    stmt = (select(ChatConversation).where(ChatConversation.phone.in_(unique),
+                                           ChatConversation.state.in_(OPEN_STATES))
+            .order_by(ChatConversation.phone, ChatConversation.id).with_for_update())
+    return {c.phone: c for c in (await session.scalars(stmt)).all()}  # the last (newest) per number wins
 
 
 async def add_conversation(session: AsyncSession, conversation: ChatConversation) -> ChatConversation:
@@ -110,6 +125,22 @@ async def add_inbound(session: AsyncSession, values: dict[str, Any]) -> int | No
     stmt = (insert(session, ChatMessage).values(direction="in", **values)
             .on_conflict_do_nothing(index_elements=["wa_id"]).returning(ChatMessage.id))
     return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def seen_wa_ids(session: AsyncSession, wa_ids: Sequence[str]) -> set[str]:
+    """Which of these WhatsApp message ids are stored already (a retried webhook)."""
+    if not wa_ids:
+        return set()
+    rows = await session.scalars(select(ChatMessage.wa_id).where(ChatMessage.wa_id.in_(set(wa_ids))))
+    return set(rows)
+
+
+async def add_messages(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    """Transcript lines in one executemany, ids in the order given. Every row has the same keys:
+    conversation_id, direction, wa_id, kind, text, media, author, outbound_id, at. An inbound id
+    stored meanwhile (by another process) raises IntegrityError: the caller's transaction is void."""
+    if rows:
+        await session.execute(ChatMessage.__table__.insert(), list(rows))
 
 
 async def add_message(session: AsyncSession, message: ChatMessage) -> ChatMessage:

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import OutboundMessage
@@ -25,6 +25,17 @@ async def add(session: AsyncSession, values: dict[str, Any]) -> int | None:
     stmt = (insert(session, OutboundMessage).values(**values)
             .on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(OutboundMessage.id))
     return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def add_many(session: AsyncSession, rows: list[dict[str, Any]]) -> dict[str, int]:
+    """`add` for several messages in one statement (every row with the same keys): the new ids by
+    `dedupe_key`; a key that existed is left out."""
+    if not rows:
+        return {}
+    stmt = (insert(session, OutboundMessage)  # one compiled statement, sent as one multi-row INSERT
+            .on_conflict_do_nothing(index_elements=["dedupe_key"])
+            .returning(OutboundMessage.id, OutboundMessage.dedupe_key))
+    return {key: row_id for row_id, key in (await session.execute(stmt, rows)).all()}
 
 
 def _claimable(now: datetime) -> Any:
@@ -62,6 +73,21 @@ async def mark_sent(session: AsyncSession, message_id: int, owner: str, provider
                    OutboundMessage.lease_owner == owner)
             .values(**values).execution_options(synchronize_session=False))
     return ((await session.execute(stmt)).rowcount or 0) == 1
+
+
+async def mark_sent_many(session: AsyncSession, sent: Sequence[tuple[int, str]], owner: str, now: datetime) -> int:
+    """`mark_sent` for several (message id, provider id) in one executemany; how many were still
+    this sender's (a row whose lease passed to another sender is left alone), or -1 where the
+    driver does not count the rows of an executemany (asyncpg)."""
+    if not sent:
+        return 0
+    table = OutboundMessage.__table__
+    stmt = (update(table)
+            .where(table.c.id == bindparam("b_id"), table.c.state == SENDING, table.c.lease_owner == owner)
+            .values(state=SENT, provider_id=bindparam("b_provider"), sent_at=now, status="sent", status_at=now,
+                    lease_owner=None, lease_until=None))
+    result = await session.execute(stmt, [{"b_id": i, "b_provider": p[:128]} for i, p in sent])
+    return result.rowcount if session.bind.dialect.supports_sane_multi_rowcount else -1
 
 
 async def mark_retry(session: AsyncSession, message_id: int, owner: str, error: str, due: datetime) -> None:
