@@ -27,6 +27,7 @@ from agent_console.routes import api_media, api_qa, api_recordings, pages_record
 log = logging.getLogger(__name__)
 
 ROUTERS = [
+    webhooks_whatsapp.router,  # first: Meta's webhooks are the busiest route after the sockets
     api_health.router,
     api_agents.router,
     ws.router,
@@ -48,7 +49,6 @@ ROUTERS = [
     pages_supervisor.router,
     pages_admin.router,
     pages_campaigns.router,
-    webhooks_whatsapp.router,
     api_whatsapp.router,
     api_messages.router,
     ws_whatsapp.router,

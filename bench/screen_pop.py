@@ -56,7 +56,7 @@ def _server(db_url: str, ami_url: str, sock: socket.socket, gc_freeze: bool = Tr
     logging.basicConfig(level=logging.WARNING)
     if gc_threshold:
         gc.set_threshold(*gc_threshold)
-    asyncio.run(_serve(db_url, ami_url, sock, gc_freeze, stats_path))
+    asyncio.run(_serve(db_url, ami_url, sock, gc_freeze, stats_path, gc_threshold))
 
 
 class GcStats:
@@ -102,7 +102,7 @@ class GcStats:
 
 
 async def _serve(db_url: str, ami_url: str, sock: socket.socket, gc_freeze: bool = True,
-                 stats_path: str | None = None) -> None:
+                 stats_path: str | None = None, gc_threshold: tuple[int, ...] = ()) -> None:
     import uvicorn
 
     from agent_console.app import create_app
@@ -126,7 +126,7 @@ async def _serve(db_url: str, ami_url: str, sock: socket.socket, gc_freeze: bool
         if gc_freeze:  # as `helpline serve` does (helpline.gcfreeze)
             from helpline.gcfreeze import run_gc_freeze
 
-            tg.create_task(run_gc_freeze(ctx, stop, delay=2.0))
+            tg.create_task(run_gc_freeze(ctx, stop, delay=2.0, **({"threshold": gc_threshold} if gc_threshold else {})))
 
 
 # -- database ------------------------------------------------------------------------------
@@ -459,7 +459,7 @@ def main() -> None:
     parser.add_argument("--object-types", action="store_true",
                         help="also print the server's tracked objects per socket by type")
     parser.add_argument("--gc-threshold", default="",
-                        help="the server's gc.set_threshold, e.g. 20000,20,10 (default: Python's, as serve)")
+                        help="the server's gc.set_threshold, e.g. 700,10,10 (default: serve's, helpline.gcfreeze)")
     parser.add_argument("--no-gc-freeze", action="store_true",
                         help="leave the server's start-up objects to the garbage collector (as before issue 10)")
     args = parser.parse_args()

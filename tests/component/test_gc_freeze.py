@@ -31,7 +31,8 @@ async def main():
         await asyncio.sleep(0.01)
     stop.set()
     await task
-    print(json.dumps({"before": before, "frozen": gc.get_freeze_count(), "after": len(gc.get_objects())}))
+    print(json.dumps({"before": before, "frozen": gc.get_freeze_count(), "after": len(gc.get_objects()),
+                      "threshold": list(gc.get_threshold())}))
 
 logging.basicConfig(level=logging.INFO)
 asyncio.run(main())
@@ -46,3 +47,4 @@ def test_start_up_objects_are_frozen(tmp_path: Path) -> None:
     assert figures["frozen"] > 50_000  # the app, its models and mappers
     assert figures["after"] < figures["frozen"] // 10  # what a full collection still walks
     assert "start-up objects frozen" in done.stderr
+    assert figures["threshold"] == [50_000, 20, 10]  # young collections rarer, full ones rarer still
