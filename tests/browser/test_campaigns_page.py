@@ -80,7 +80,7 @@ async def test_supervisor_runs_a_survey_campaign(sqlite_url: str) -> None:
         async with stack.db.session_scope() as session:
             contact = (await admin_q.contacts_page(session, cid, 0, 1))[0]
             contact.state, contact.last_outcome = "failed", "busy"
-        await expect(page.locator("#p-failed")).to_have_text("1", timeout=7000)
+        await expect(page.locator("#p-failed")).to_have_text("1", timeout=20000)
         await expect(page.locator("#p-queued")).to_have_text("2")
         await expect(page.locator("#d-failed tbody tr td").first).to_have_text("busy")
         await expect(page.locator("#p-dialled")).to_have_text("0")

@@ -128,7 +128,7 @@ async def test_each_call_starts_from_a_clean_form_and_needs_a_disposition(sqlite
             await page.click("#disposition-submit")
             await expect(page.locator("#disposition-state")).to_have_text("Disposition saved.")
             # wrap-up (2 s, the administrator's setting) runs out and the desk asks for Ready itself
-            await expect(page.locator("#agent-state")).to_have_attribute("data-state", "ready", timeout=8000)
+            await expect(page.locator("#agent-state")).to_have_attribute("data-state", "ready", timeout=20000)
 
             # --- caller B, unknown: nothing of A's is left -----------------------------------------
             await ami.replay(variant("inbound-answered", "919800000002", 2))
@@ -407,7 +407,7 @@ async def test_ring_alert_hindi_desk_and_pbx_down(sqlite_url: str) -> None:
             for msg in ring:
                 ami.emit(msg)
             await expect(page.locator("body")).to_have_attribute("data-ringing", "1")
-            await expect(page).to_have_title(re.compile("घंटी: 98123 45678"), timeout=3000)
+            await expect(page).to_have_title(re.compile("घंटी: 98123 45678"), timeout=20000)
             await expect(page.locator("#call-card")).to_have_class(re.compile(r"\bringing\b"))
             await shot(page, "desk-ringing-hindi")
             # a refusal from the server, in Hindi: a callback request that does not exist

@@ -55,7 +55,7 @@ async def test_softphone_registers_rings_answers_and_controls_the_call(
                 assert sip.registrations == []  # not before the agent joins the queues
                 await page.click("#btn-login")
                 await ami.wait_for_action("QueueAdd")
-                await expect(page.locator("#sp-state")).to_have_attribute("data-state", "registered", timeout=15000)
+                await expect(page.locator("#sp-state")).to_have_attribute("data-state", "registered", timeout=30000)
                 assert sip.refused == [] and len(sip.registrations) == 1
 
                 # a queue call rings the browser; the agent answers with the button
@@ -121,7 +121,7 @@ async def test_softphone_registers_rings_answers_and_controls_the_call(
                                        headers={"Authorization": f"Bearer {admin}"})
                     assert r.status_code == 200 and r.json()["auto_answer"] is True
                 await page.reload()
-                await expect(page.locator("#sp-state")).to_have_attribute("data-state", "registered", timeout=15000)
+                await expect(page.locator("#sp-state")).to_have_attribute("data-state", "registered", timeout=30000)
                 auto = await sip.invite(EXT)
                 await sip.until(lambda: auto.answered.is_set())
                 await page.click("#sp-hangup")
@@ -129,7 +129,7 @@ async def test_softphone_registers_rings_answers_and_controls_the_call(
 
                 # leaving the queues unregisters
                 await page.click("#btn-leave")
-                await expect(page.locator("#sp-state")).to_have_attribute("data-state", "off", timeout=15000)
+                await expect(page.locator("#sp-state")).to_have_attribute("data-state", "off", timeout=30000)
                 await sip.until(lambda: EXT not in sip.contact)
                 assert page.problems == []  # type: ignore[attr-defined]
 
@@ -145,7 +145,7 @@ async def test_a_refused_microphone_is_said_and_the_call_goes_back(sqlite_url: s
             async with new_page(browser) as page:
                 await _desk(page, base)
                 await page.click("#btn-login")
-                await expect(page.locator("#sp-state")).to_have_attribute("data-state", "registered", timeout=15000)
+                await expect(page.locator("#sp-state")).to_have_attribute("data-state", "registered", timeout=30000)
                 call = await sip.invite(EXT)
                 await page.click("#sp-answer")
                 await sip.until(lambda: call.final != 0)
@@ -175,7 +175,7 @@ async def test_a_sign_language_agent_answers_a_video_call_with_the_camera(
             async with new_page(browser, permissions=["microphone", "camera"]) as page:
                 await _desk(page, stack.url(""))
                 await page.click("#btn-login")
-                await expect(page.locator("#sp-state")).to_have_attribute("data-state", "registered", timeout=15000)
+                await expect(page.locator("#sp-state")).to_have_attribute("data-state", "registered", timeout=30000)
                 call = await sip.invite(EXT, caller="video", name="Video page", video=True)
                 await page.click("#sp-answer")
                 await sip.until(lambda: call.answered.is_set())

@@ -45,7 +45,7 @@ async def test_the_softphone_matches_its_ringing_call_to_the_screen_pop(
             async with new_page(browser, permissions=["microphone"]) as page:
                 await _desk(page, base)
                 await page.click("#btn-login")
-                await expect(page.locator("#sp-state")).to_have_attribute("data-state", "registered", timeout=15000)
+                await expect(page.locator("#sp-state")).to_have_attribute("data-state", "registered", timeout=30000)
                 match = page.locator("#sp-match")
 
                 # the pop rings for call A, then the INVITE for call A: the same call, said so
@@ -95,7 +95,7 @@ async def test_the_softphone_matches_its_ringing_call_to_the_screen_pop(
                                        headers={"Authorization": f"Bearer {admin}"})
                     assert r.status_code == 200, r.text
                 await page.reload()
-                await expect(page.locator("#sp-state")).to_have_attribute("data-state", "registered", timeout=15000)
+                await expect(page.locator("#sp-state")).to_have_attribute("data-state", "registered", timeout=30000)
                 second = events(variant("inbound-answered", "919800000042", 42), time.time())
                 b = _call_id(second)
                 ring_b, rest_b = cut_after(second, "AgentCalled")

@@ -167,7 +167,7 @@ async def test_replay_with_timing_keeps_the_gaps() -> None:
         elapsed = time.monotonic() - started
         got = await peer.read_until(lambda ms: len(ms) >= 3 + sent)
         peer.close()
-    assert 0.15 <= elapsed < 2.0
+    assert 0.15 <= elapsed < 15.0  # scaled time was kept (not replayed at once); the upper bound guards
     assert [m.event for m in got[3:]] == [m.event for m in capture("originate-no-answer")
                                           if m.event not in (None, "FullyBooted", "SuccessfulAuth")]
 

@@ -73,7 +73,7 @@ async def test_supervisor_creates_imports_starts_pauses(client: httpx.AsyncClien
     reasons = " ".join(r["reason"] for r in report["rejected"])
     for needle in ("not an Indian mobile number", "fields, the header has 6", "no name", "duplicate", "unknown district"):
         assert needle in reasons
-    assert took < 20
+    assert took < 120  # a guard against a hang; the import rate is bench business
 
     again = await client.post(f"/api/v1/campaigns/{cid}/contacts",
                               files={"file": ("more.csv", b"name,phone\nNew,9899999999\nOld,9700000001\n", "text/csv")},

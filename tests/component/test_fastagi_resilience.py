@@ -116,7 +116,7 @@ async def test_get_data_timeout_includes_its_own_digit_timeout() -> None:
 
     async with running({"s": route}, read_timeout=0.1) as (_, peer):
         await peer.call("s", handler=lambda line: [])
-    assert 0.35 < took["get_data"] < 2
+    assert 0.35 < took["get_data"] < 10  # the 300 ms timeout held it; the upper bound only guards
 
 
 async def test_flood_of_unsolicited_replies_fails_the_session() -> None:

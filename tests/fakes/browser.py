@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from playwright.async_api import Browser, ConsoleMessage, Dialog, Page, async_playwright
+from playwright.async_api import Browser, ConsoleMessage, Dialog, Page, async_playwright, expect
 
 from tests.conftest import ARTIFACTS
 from tests.helpers import PASSWORD
@@ -21,6 +21,12 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 SCREENSHOTS = ARTIFACTS / "screenshots"
 VIEWPORT = {"width": 1366, "height": 768}
 PHONE = {"width": 390, "height": 844}
+
+# `expect(...)` waits for a page to reach a state; 5 s (Playwright's default) is too short for a
+# loaded 2-core machine, where a pop or a wrap-up pause may take longer to land. It guards, it
+# does not measure: a page that gets there sooner passes sooner.
+EXPECT_TIMEOUT_MS = 20_000
+expect.set_options(timeout=EXPECT_TIMEOUT_MS)
 
 
 @asynccontextmanager

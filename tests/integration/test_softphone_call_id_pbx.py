@@ -53,7 +53,7 @@ async def test_the_agents_invite_carries_the_pops_call_id_and_digits_cross_both_
             # the INVITE the browser got names the pop's call; the desk says so
             await expect(page.locator("#sp-answer")).to_be_visible(timeout=30000)
             assert await page.evaluate("() => Softphone.callId()") == linkedid
-            await expect(page.locator("#sp-match")).to_have_attribute("data-match", "same", timeout=15000)
+            await expect(page.locator("#sp-match")).to_have_attribute("data-match", "same", timeout=30000)
             await expect(page.locator("#sp-caller")).to_have_text("98765 00033")  # the number once, grouped
             await expect(page.locator("#call-card")).to_have_attribute("data-call-id", linkedid)
             # Asterisk's own log of the INVITE it sent (pjsip logger): the header is on the wire
