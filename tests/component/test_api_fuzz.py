@@ -128,7 +128,7 @@ def _run_role(api: Server, role: str) -> list[str]:
                   phases=[Phase.explicit, Phase.generate],
                   suppress_health_check=list(HealthCheck))
         def run(case: schemathesis.Case) -> None:
-            response = case.call_and_validate(base_url=base, headers=headers, timeout=20,
+            response = case.call_and_validate(base_url=base, headers=headers, timeout=60,
                                               excluded_checks=[positive_data_acceptance, not_a_server_error])
             if response.status_code >= 500 and str(response.status_code) not in case.operation.definition.raw.get(
                     "responses", {}):

@@ -519,7 +519,7 @@ async def _read_or_reset(reader: asyncio.StreamReader) -> bytes:
         return b""
 
 
-async def wait_until(predicate: Callable[[], bool], timeout: float = 2.0) -> None:
+async def wait_until(predicate: Callable[[], bool], timeout: float = 30.0) -> None:
     """Poll `predicate` until true (e.g. `lambda: server.active == 0`); TimeoutError if not."""
     async with asyncio.timeout(timeout):
         while not predicate():
