@@ -27,7 +27,7 @@ from storage.models import Call
 from storage.queries import calls as call_q
 from tests import dbs
 from tests.conftest import ASTERISK_DIR
-from tests.integration.conftest import SERVE_ENV, _missing
+from tests.integration.conftest import SERVE_ENV, require_lab_parts
 from tests.integration.harness.lab import Lab, Observer, receive_until, until
 from tests.integration.harness.pbx import TRUNK
 from tests.integration.harness.pods import Pods, PodsUnavailable
@@ -40,12 +40,7 @@ TO_AGENT = [("pause", 1200), ("dtmf", "1"), ("pause", 1500), ("dtmf", "1"), ("pa
 
 @pytest.fixture(scope="module")
 def pods_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pods]:
-    missing = _missing()
-    if missing:
-        message = "the real-Asterisk tests need: " + "; ".join(missing)
-        if dbs.IN_CI:
-            pytest.fail(message, pytrace=False)
-        pytest.skip(message)
+    require_lab_parts()
     env = {k: v for k, v in SERVE_ENV.items() if k != "HELPLINE_REDIS_URL"}
     try:
         pods = Pods.start(tmp_path_factory.mktemp("two-pods"), ASTERISK_DIR, **env)
