@@ -31,6 +31,7 @@ import subprocess
 import time
 from pathlib import Path
 
+from tests.integration.harness.priority import ASTERISK_PRIORITY, pid_file, realtime
 from tests.integration.harness.sip import free_port
 
 REPO = Path(__file__).resolve().parents[3]
@@ -262,6 +263,9 @@ bind = 127.0.0.1
         self.running = True
         if self.systemname is not None:
             self._restart_with_systemname()
+        pid = pid_file(self.state / "run" / "asterisk.pid")
+        if pid is not None:
+            realtime(pid, ASTERISK_PRIORITY)
         self._wait_ami()
 
     def _restart_with_systemname(self) -> None:

@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+from tests.integration.harness.priority import SIPP_PRIORITY, realtime
+
 PCAP_DIRS = (Path("/usr/share/sip-tester"), Path("/usr/share/sipp"), Path("/usr/local/share/sipp"))
 
 
@@ -384,6 +386,7 @@ class Sipp:
                                                          stdin=asyncio.subprocess.DEVNULL,
                                                          env={**os.environ, "TERM": "dumb"})
         out.close()
+        realtime(self.proc.pid, SIPP_PRIORITY)
         return self
 
     async def finished(self, timeout: float = 120.0) -> int:
