@@ -89,11 +89,11 @@ async def day_page(session: AsyncSession, district: str | None, day: date, tz: Z
             per = disposal.setdefault(officer, [0, 0])
             per[0] += disposed
             per[1] += ok
-    # one query for the officers the tables name, one for the day's complaints' officers, one for
-    # their citizens
-    officers = await reference.officers_by_code(session, {r[0] for r in pending} | set(disposal))
+    # one query for every officer the page names, one for the day's complaints' citizens
+    officers = await reference.officers_by_code(
+        session, {r[0] for r in pending} | set(disposal) | {c.officer_code for c in today})
     citizens = await citizen_q.by_ids(session, [c.citizen_id for c in today])
-    today_rows = await complaints_json(session, today, tz, now)
+    today_rows = await complaints_json(session, today, tz, now, officers)
     for complaint, data in zip(today, today_rows, strict=True):
         citizen = citizens.get(complaint.citizen_id)
         data["citizen_name"] = citizen.name if citizen else ""

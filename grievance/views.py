@@ -1,7 +1,7 @@
 """Complaints as JSON-ready dicts (API responses, screen pops, officer pages)."""
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -37,11 +37,13 @@ async def complaint_json(session: AsyncSession, complaint: Complaint, tz: ZoneIn
     return data
 
 
-async def complaints_json(session: AsyncSession, complaints: Sequence[Complaint], tz: ZoneInfo,
-                          now: datetime) -> list[dict[str, Any]]:
+async def complaints_json(session: AsyncSession, complaints: Sequence[Complaint], tz: ZoneInfo, now: datetime,
+                          officers: Mapping[str, Officer] | None = None) -> list[dict[str, Any]]:
     """A list of complaints as complaint_json gives each (without events), their officers read in
-    one query: a page of 50 or 100 rows asked once, not once per row."""
-    officers = await reference.officers_by_code(session, (c.officer_code for c in complaints))
+    one query (a page of 50 or 100 rows asks once, not once per row), or taken from `officers` when
+    the caller read them already."""
+    if officers is None:
+        officers = await reference.officers_by_code(session, (c.officer_code for c in complaints))
     return [_complaint_dict(c, officers.get(c.officer_code) if c.officer_code else None, tz, now)
             for c in complaints]
 
