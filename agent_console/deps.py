@@ -24,6 +24,7 @@ class CurrentUser:
     officer_code: str | None = None
     extension: str | None = None
     district_code: str | None = None  # a collector's district
+    ui_language: str | None = None  # the pages' language the user chose (read with the user, once a request)
 
     @property
     def who(self) -> Who:
@@ -64,7 +65,8 @@ async def load_user(ctx: AppContext, token: str | None) -> CurrentUser:
         raise ApiError(401, "unauthorized", "this account is disabled or has changed", {"WWW-Authenticate": "Bearer"})
     if user.token_version != claims.version:
         raise ApiError(401, "unauthorized", "signed out: log in again", {"WWW-Authenticate": "Bearer"})
-    return CurrentUser(user.id, user.username, user.role, user.officer_code, user.extension, user.district_code)
+    return CurrentUser(user.id, user.username, user.role, user.officer_code, user.extension, user.district_code,
+                       user.ui_language)
 
 
 async def current_user(request: Request, ctx: AppContext = Depends(get_ctx)) -> CurrentUser:

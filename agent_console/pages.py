@@ -22,7 +22,6 @@ from common.context import AppContext
 from agent_console.deps import SESSION_COOKIE, CurrentUser, get_ctx, load_user
 from agent_console.errors import ApiError
 from agent_console.sessions import CSRF_FIELD, csrf_for, csrf_valid
-from storage.queries import users as user_q
 
 HERE = Path(__file__).resolve().parent
 TEMPLATES = Jinja2Templates(directory=str(HERE / "templates"))
@@ -88,9 +87,7 @@ async def page_user(request: Request, ctx: AppContext = Depends(get_ctx)) -> Pag
         user = await load_user(ctx, token)
     except ApiError as exc:
         raise LoginRequired(path, "login.expired") from exc
-    async with ctx.db.sessions() as session:
-        row = await user_q.by_id(session, user.id)
-    lang = i18n.pick_language(row.ui_language if row else None)
+    lang = i18n.pick_language(user.ui_language)  # load_user read the row: no second query
     return PageUser(user, lang, csrf_for(ctx.settings.secret_key, token), token)
 
 

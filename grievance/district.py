@@ -12,9 +12,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from grievance.errors import Forbidden, InvalidInput
-from grievance.views import complaint_json
+from grievance.views import complaints_json
 from storage.queries import citizens as citizen_q
 from storage.queries import district as district_q
+from storage.queries import reference
 
 DISTRICT_ROLES = ("collector",)
 STATE_ROLES = ("state_nodal", "supervisor", "admin")
@@ -88,16 +89,14 @@ async def day_page(session: AsyncSession, district: str | None, day: date, tz: Z
             per = disposal.setdefault(officer, [0, 0])
             per[0] += disposed
             per[1] += ok
-    # one query for every officer the page names (the day's complaints then find theirs loaded)
-    named = {r[0] for r in pending} | set(disposal) | {c.officer_code for c in today}
-    officers = await district_q.officers(session, {code for code in named if code})
+    # one query for every officer the page names, one for the day's complaints' citizens
+    officers = await reference.officers_by_code(
+        session, {r[0] for r in pending} | set(disposal) | {c.officer_code for c in today})
     citizens = await citizen_q.by_ids(session, [c.citizen_id for c in today])
-    today_rows = []
-    for complaint in today:
-        data = await complaint_json(session, complaint, tz, now)
+    today_rows = await complaints_json(session, today, tz, now, officers)
+    for complaint, data in zip(today, today_rows, strict=True):
         citizen = citizens.get(complaint.citizen_id)
         data["citizen_name"] = citizen.name if citizen else ""
-        today_rows.append(data)
     ranking = sorted(
         ({"officer": code, "officer_obj": officers.get(code or ""), "disposed": n, "on_time": ok,
           "on_time_pct": round(100 * ok / n, 1) if n else 0.0, "score": round(100 * wilson_lower(ok, n), 1)}
@@ -135,9 +134,4 @@ async def complaints(session: AsyncSession, district: str | None, tz: ZoneInfo, 
     hi = day_bounds(end, tz)[1] if end else None
     total, rows = await district_q.listing(session, district=district, start=lo, end=hi, state=state,
                                            officer=officer, measure=measure, now=now, limit=limit, offset=offset)
-    # the page's officers in one query, held while the rows are built (complaint_json then finds
-    # each in the session instead of asking once per row)
-    officers = await district_q.officers(session, {c.officer_code for c in rows if c.officer_code})
-    page = [await complaint_json(session, c, tz, now) for c in rows]
-    del officers
-    return total, page
+    return total, await complaints_json(session, rows, tz, now)

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from grievance import service
 from grievance.errors import Forbidden, InvalidInput
 from grievance.phones import normalise_phone
-from grievance.views import complaint_json
+from grievance.views import complaint_json, complaints_json
 from storage.queries import attachments as attachment_q
 from storage.queries import citizens as citizen_q
 from storage.queries import transfer_requests as request_q
@@ -93,14 +93,12 @@ class InboxPage:
 
 async def _rows_json(session: AsyncSession, rows: list[Any], tz: ZoneInfo, now: datetime) -> list[dict[str, Any]]:
     citizens = await citizen_q.by_ids(session, [c.citizen_id for c in rows])  # one query, not one per row
-    out = []
-    for complaint in rows:
-        data = await complaint_json(session, complaint, tz, now)
+    out = await complaints_json(session, rows, tz, now)  # and one for their officers
+    for complaint, data in zip(rows, out, strict=True):
         citizen = citizens.get(complaint.citizen_id)
         data["citizen_name"] = citizen.name if citizen else ""
         data["due_soon"] = (not data["overdue"] and complaint.state in OPEN_AT_OFFICER
                             and complaint.due_at is not None and complaint.due_at - now < DUE_SOON)
-        out.append(data)
     return out
 
 

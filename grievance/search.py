@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from grievance import numbers, service
 from grievance.phones import ascii_digits, normalise_phone
-from grievance.views import complaint_json
+from grievance.views import complaint_json, complaints_json
 from storage.queries import complaints as complaint_q
 
 
@@ -28,4 +28,4 @@ async def search_complaints(session: AsyncSession, q: str, tz: ZoneInfo, now: da
     if looks_like_complaint_number(cleaned):
         return [await complaint_json(session, await service.get(session, cleaned), tz, now)]
     rows = await complaint_q.search(session, phone=normalise_phone(cleaned), limit=limit)
-    return [await complaint_json(session, c, tz, now) for c in rows]
+    return await complaints_json(session, rows, tz, now)

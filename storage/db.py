@@ -26,6 +26,10 @@ class Database:
         else:
             kwargs["pool_size"] = pool_size
             kwargs["max_overflow"] = pool_size
+            # the connection returned last is handed out first: requests one after another keep
+            # reusing the backend whose statements are prepared and whose catalog is loaded (first in,
+            # first out sent each request to the next of the pool's backends, each preparing anew)
+            kwargs["pool_use_lifo"] = True
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)

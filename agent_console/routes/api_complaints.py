@@ -17,7 +17,7 @@ from grievance import privacy, service
 from grievance.lifecycle import State
 from grievance.phones import normalise_phone
 from grievance.search import search_complaints
-from grievance.views import complaint_json
+from grievance.views import complaint_json, complaints_json
 from storage.queries import complaints as complaint_q
 from storage.queries import reference
 
@@ -86,7 +86,7 @@ async def list_complaints(q: str | None = Query(default=None, max_length=32,
     officer = user.officer_code if user.role == "officer" else None
     rows = await complaint_q.search(session, phone=canonical, state=state, officer_code=officer, limit=limit)
     now = service.utcnow()
-    return {"complaints": [await complaint_json(session, c, ctx.tz, now) for c in rows]}
+    return {"complaints": await complaints_json(session, rows, ctx.tz, now)}
 
 
 @router.post("/complaints/{number}/dispose", response_model=ComplaintOut)

@@ -33,6 +33,18 @@ async def _lookups(session: Any, lang: str) -> dict[str, Any]:
             "designation": designation_for(lang, departments, districts)}
 
 
+NO_DISTRICT = "-"  # no district has this code: the start-up run below finds nothing
+
+
+async def warm(ctx: AppContext, session: Any) -> None:
+    """The day page's statements run once at start-up (agent_console.app.warm_statements), for a
+    district without complaints: nothing is aggregated; the caller rolls the transaction back."""
+    now = service.utcnow()
+    await district_view.day_page(session, NO_DISTRICT, now.astimezone(ctx.tz).date(), ctx.tz, now)
+    await _lookups(session, "en")
+    await privacy.record_access(session, NO_DISTRICT, "collector", "collector_day", now=now)
+
+
 def _home(pu: PageUser) -> str:
     return "/collector" if pu.role in ("collector", "state_nodal") else "/supervisor"
 

@@ -24,7 +24,7 @@ from grievance.phones import normalise_phone
 from grievance.report_pages import GROUPS
 from grievance.reports import period
 from grievance.search import looks_like_complaint_number
-from grievance.views import complaint_json
+from grievance.views import complaints_json
 from storage.queries import complaint_lists, reference
 
 router = APIRouter(include_in_schema=False)
@@ -121,7 +121,7 @@ async def complaints(request: Request, ctx: AppContext = Depends(get_ctx),
             else:
                 found = None
             if found is not None:
-                rows = [await complaint_json(session, c, ctx.tz, now) for c in found]
+                rows = await complaints_json(session, found, ctx.tz, now)
     except DomainError as exc:
         error, status, lookups = exc.message, exc.status, {"departments": {}, "districts": {}, "categories": {}}
     return render(request, "sup_complaints.html", pu.lang, pu=pu, status=status, q=q, rows=rows, error=error,

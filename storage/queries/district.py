@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import and_, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import OPEN_PREDICATE, Complaint, Officer
+from storage.models import OPEN_PREDICATE, Complaint
 
 OPEN = ("at_l1", "at_l2")
 DONE = ("disposed", "disposed_l2", "closed")
@@ -93,9 +93,3 @@ async def listing(session: AsyncSession, *, district: str | None, start: datetim
     found = {c.id: c for c in (await session.scalars(select(Complaint).where(Complaint.id.in_(ids)))).all()}
     return int(total or 0), [found[i] for i in ids if i in found]
 
-
-async def officers(session: AsyncSession, codes: set[str]) -> dict[str, Officer]:
-    """The officers a page names (a district's two dozen, not the state's hundreds)."""
-    if not codes:
-        return {}
-    return {o.code: o for o in (await session.scalars(select(Officer).where(Officer.code.in_(codes)))).all()}

@@ -69,3 +69,11 @@ async def find_officer(session: AsyncSession, department: str, district: str | N
 
 async def officers(session: AsyncSession) -> Sequence[Officer]:
     return (await session.scalars(select(Officer).order_by(Officer.department_code, Officer.code))).all()
+
+
+async def officers_by_code(session: AsyncSession, codes: Iterable[str | None]) -> dict[str, Officer]:
+    """The officers a list names, in one query (not one lookup per row); unknown codes are absent."""
+    wanted = {code for code in codes if code}
+    if not wanted:
+        return {}
+    return {o.code: o for o in (await session.scalars(select(Officer).where(Officer.code.in_(wanted)))).all()}

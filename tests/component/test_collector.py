@@ -143,3 +143,12 @@ async def test_users_create_collector_needs_a_district(db: Database) -> None:
         else:
             raise AssertionError((role, district))
     await _make(db, "dm.vns", "collector", "vns")  # codes are case-insensitive
+
+
+async def test_start_up_runs_the_day_page_statements_and_keeps_nothing(db: Database, ctx: AppContext) -> None:
+    from agent_console.app import warm_statements
+
+    await _register(db, ctx, "LKO", "ELE", "ELE-SUPPLY", "9812345001")
+    await warm_statements(ctx)  # what the app's start-up runs (it compiles and prepares; it must not write)
+    async with db.sessions() as session:
+        assert (await session.scalars(select(DataAccess))).all() == []
