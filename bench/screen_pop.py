@@ -33,6 +33,7 @@ import asyncio
 import collections
 import json
 import multiprocessing as mp
+import os
 import random
 import re
 import socket
@@ -243,6 +244,15 @@ class Load:
         self.contexts = 0  # call.context follow-ups received in the current window
         self.next_state = 0  # the next QueueMemberPause: agent = n % agents, paused on even rounds
         self.stats_path: Path | None = None
+        self.server_pid = 0
+
+    def server_cpu_s(self) -> float:
+        """The server process's CPU time so far (user + system, from /proc; 0 where there is none)."""
+        try:
+            fields = Path(f"/proc/{self.server_pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return 0.0
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def server_stats(self) -> dict:
         assert self.stats_path is not None
@@ -306,6 +316,7 @@ class Load:
                                  tuple(int(x) for x in args.gc_threshold.split(",")) if args.gc_threshold else ()),
             daemon=True)
         server.start()
+        self.server_pid = server.pid or 0
         sock.close()
         clients: list[asyncio.Task] = []
         try:
@@ -391,6 +402,7 @@ class Load:
         self.heard.clear()
         self.contexts = 0
         gc_before = self.server_stats()
+        cpu_before = self.server_cpu_s()
         t0 = time.perf_counter()
 
         def ring(frame: bytes, call_id: str) -> None:
@@ -413,6 +425,7 @@ class Load:
         await asyncio.sleep(1.0 + ivr_s)
         window = time.perf_counter() - t0
         gc_after = self.server_stats()
+        cpu_s = self.server_cpu_s() - cpu_before
         heard, contexts = len(self.heard), self.contexts
         stop.set()
         background_sent = await bg
@@ -430,6 +443,7 @@ class Load:
             "gc_max_ms": [gc_after["max_ms"][g] for g in range(3)],
             "gc_total_ms": [gc_after["total_ms"][g] - gc_before["total_ms"][g] for g in range(3)],
             "sockets_heard": heard, "context_follow_ups": contexts,
+            "server_cpu_share": cpu_s / window, "load_average": os.getloadavg()[0],
         }
 
 
@@ -444,7 +458,8 @@ def report(r: dict, args: argparse.Namespace) -> str:
             f"p99 {r['p99_ms']:.2f} ms, max {r['max_ms']:.2f} ms ({r['pops_received']}/{r['pops_sent']} pops); "
             f"sockets that received messages {r['sockets_heard']}/{r['agents']}; "
             f"call.context follow-ups {r['context_follow_ups']}; server GC in the window: {gc}; "
-            f"longest gen2 pause since start {r['gc_max_ms'][2]:.1f} ms")
+            f"longest gen2 pause since start {r['gc_max_ms'][2]:.1f} ms; server CPU {r['server_cpu_share']:.2f} "
+            f"of a core; load average {r['load_average']:.1f}")
 
 
 def main() -> None:
