@@ -19,6 +19,7 @@ import logging
 import random
 import time
 from collections.abc import Awaitable, Callable
+from functools import partial
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, WebSocket
@@ -224,3 +225,7 @@ async def agent_socket(websocket: WebSocket) -> None:
 @router.websocket("/ws/supervisor")
 async def supervisor_socket(websocket: WebSocket) -> None:
     await _serve(websocket, supervisor=True)
+
+
+# served before the middleware stack (agent_console.sockets_first); the routes above are the same
+SOCKETS = {"/ws/agent": partial(_serve, supervisor=False), "/ws/supervisor": partial(_serve, supervisor=True)}

@@ -49,3 +49,6 @@ async def whatsapp_socket(websocket: WebSocket) -> None:
     finally:
         for subscriber in subscribers:
             hub.unsubscribe(subscriber)
+
+
+SOCKETS = {"/ws/whatsapp": whatsapp_socket}  # served before the middleware stack (agent_console.sockets_first)
