@@ -11,6 +11,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from agent_console import errors, pages, ws
 from agent_console.edge import EdgeGuard
+from agent_console.sockets_first import SocketsFirstApp
 from config.settings import split_urls
 from storage.queries import health
 from storage.queries import users as user_q
@@ -150,13 +151,14 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 
 def create_app(ctx: AppContext) -> FastAPI:
-    app = FastAPI(
+    app = SocketsFirstApp(
         title="Helpline",
         version="0.1.0",
         description="1076-style public-grievance helpline: complaint API, agent console, CTI and dialer.",
         lifespan=_lifespan,
     )
     app.state.ctx = ctx
+    app.sockets = {**ws.SOCKETS, **ws_whatsapp.SOCKETS}  # served before the middleware stack
     errors.install(app)
     pages.install(app)
     for router in ROUTERS:

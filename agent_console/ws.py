@@ -5,7 +5,8 @@ for scripts; the logs mask it). Close codes as wazo-websocketd uses them: 4001 n
 authentication failed (bad token, disabled user, wrong role, no extension), 4003 the session
 ended: token expired, or the user logged out, changed password or was disabled (published on
 the hub's `user:<id>` key, so through Redis whichever process holds the socket; every
-SESSION_CHECK_S the token is also checked again against the database), 4004 protocol error (a
+SESSION_CHECK_S the token is also checked again against the database, in one query with the
+other sockets' checks due then: agent_console.session_checks), 4004 protocol error (a
 client message that is not `{"type": "ping"}`). 1013 when the CTI hub is not running yet.
 The server speaks first: a snapshot (agent: state, then the current call if any;
 supervisor: the wallboard), then live messages. Clients may send `{"type":"ping"}` and get
@@ -18,16 +19,17 @@ import json
 import logging
 import random
 import time
-from collections.abc import Awaitable, Callable
+from functools import partial
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, WebSocket
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
-from agent_console.auth import TokenError, read_token
+from agent_console.auth import TokenClaims, TokenError, read_token
 from common.context import AppContext
 from agent_console.deps import SESSION_COOKIE, CurrentUser, load_user
 from agent_console.errors import ApiError
+from agent_console.session_checks import Check, SessionChecks, session_checks
 from cti.hub import SUPERVISORS, Hub, Subscriber, agent_key, session_key
 
 log = logging.getLogger(__name__)
@@ -64,7 +66,7 @@ def _given_token(websocket: WebSocket) -> tuple[str | None, bool]:
     return websocket.cookies.get(SESSION_COOKIE), True
 
 
-async def _authenticate(ctx: AppContext, websocket: WebSocket) -> tuple[CurrentUser, float, str]:
+async def _authenticate(ctx: AppContext, websocket: WebSocket) -> tuple[CurrentUser, TokenClaims]:
     token, from_cookie = _given_token(websocket)
     if not token:
         raise _Close(NO_TOKEN, "no token")
@@ -78,25 +80,26 @@ async def _authenticate(ctx: AppContext, websocket: WebSocket) -> tuple[CurrentU
         user = await load_user(ctx, token)
     except ApiError as exc:
         raise _Close(AUTH_FAILED, str(exc.detail)) from exc
-    return user, float(claims.expires), token
+    return user, claims
 
 
 class _Session:
     """One open socket after its snapshot: the sender and the receiver (two tasks; the first to
-    end ends the session) and two timers, the token's expiry and the next session check. The
-    session ending (a message on `ended`, the token expiring, the check failing) closes `sub`,
-    which ends the sender. Few objects per socket, no closures: every full garbage collection
-    walks them all (issue 10, 3,000 sockets)."""
+    end ends the session) and two timers, the token's expiry and the next session check (done
+    with other sockets' checks, agent_console.session_checks). The session ending (a message on
+    `ended`, the token expiring, the check failing) closes `sub`, which ends the sender. Few
+    objects per socket, no closures: every full garbage collection walks them all (issue 10,
+    3,000 sockets)."""
 
-    __slots__ = ("websocket", "sub", "ended", "still_valid", "loop", "expiry", "next_check", "checking")
+    __slots__ = ("websocket", "sub", "ended", "checks", "check", "loop", "expiry", "next_check")
 
-    def __init__(self, websocket: WebSocket, sub: Subscriber, ended: Subscriber,
-                 still_valid: Callable[[], Awaitable[bool]], expires: float) -> None:
-        self.websocket, self.sub, self.ended, self.still_valid = websocket, sub, ended, still_valid
+    def __init__(self, websocket: WebSocket, sub: Subscriber, ended: Subscriber, checks: SessionChecks,
+                 claims: TokenClaims) -> None:
+        self.websocket, self.sub, self.ended, self.checks = websocket, sub, ended, checks
+        self.check = Check(claims.user_id, claims.role, claims.version, self.signed_out)
         self.loop = asyncio.get_running_loop()
-        self.checking: asyncio.Task[None] | None = None
         ended.on_push = self.signed_out
-        self.expiry = self.loop.call_later(max(0.0, expires - time.time()), self.expired)
+        self.expiry = self.loop.call_later(max(0.0, claims.expires - time.time()), self.expired)
         self.next_check = self.loop.call_later(self._check_in(), self.recheck)
         if len(ended):  # signed out while the snapshot was made
             self.signed_out()
@@ -112,13 +115,8 @@ class _Session:
         self.sub.close(_Close(EXPIRED, "token expired"))
 
     def recheck(self) -> None:
-        if self.checking is None or self.checking.done():
-            self.checking = self.loop.create_task(self.check())
+        self.checks.due(self.check)
         self.next_check = self.loop.call_later(self._check_in(), self.recheck)
-
-    async def check(self) -> None:
-        if not await self.still_valid():
-            self.signed_out()
 
     async def send(self) -> None:
         websocket, sub = self.websocket, self.sub
@@ -149,8 +147,6 @@ class _Session:
             self.expiry.cancel()
             self.next_check.cancel()
             self.ended.on_push = None
-            if self.checking is not None:
-                tasks.append(self.checking)
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
@@ -160,14 +156,14 @@ class _Session:
                 raise exc
 
 
-async def _run(websocket: WebSocket, sub: Subscriber, expires: float, first: list[str],
-               ended: Subscriber, still_valid: Callable[[], Awaitable[bool]]) -> None:
+async def _run(ctx: AppContext, websocket: WebSocket, sub: Subscriber, claims: TokenClaims, first: list[str],
+               ended: Subscriber) -> None:
     """Send the snapshot (`first`, emptied: nothing of it stays alive with the socket), then
     pump the subscriber until the session ends (_Session)."""
     for text in first:
         await websocket.send_text(text)
     first.clear()
-    await _Session(websocket, sub, ended, still_valid, expires).run()
+    await _Session(websocket, sub, ended, session_checks(ctx.services, ctx.db), claims).run()
 
 
 async def _serve(websocket: WebSocket, supervisor: bool) -> None:
@@ -177,19 +173,11 @@ async def _serve(websocket: WebSocket, supervisor: bool) -> None:
     ended: Subscriber | None = None
     hub: Hub | None = None
     try:
-        user, expires, token = await _authenticate(ctx, websocket)
+        user, claims = await _authenticate(ctx, websocket)
         hub = ctx.services.get("hub")
         if hub is None:
             raise _Close(TRY_AGAIN, "the CTI service is not running")
         ended = hub.subscribe(session_key(user.id))
-
-        async def still_valid() -> bool:
-            try:
-                await load_user(ctx, token)
-            except ApiError:
-                return False
-            return True
-
         cti = ctx.services.get("cti")
         if supervisor:
             if user.role not in SUPERVISOR_ROLES:
@@ -202,7 +190,7 @@ async def _serve(websocket: WebSocket, supervisor: bool) -> None:
             sub = hub.subscribe(agent_key(user.extension))
             first = [json.dumps(m, ensure_ascii=False)
                      for m in (await cti.agent_snapshot(user.extension) if cti is not None else [])]
-        await _run(websocket, sub, expires, first, ended, still_valid)
+        await _run(ctx, websocket, sub, claims, first, ended)
     except _Close as close:
         log.info("websocket %s closed: %s (%s)", websocket.url.path, close.code, close.reason)
         if websocket.client_state == WebSocketState.CONNECTED:
@@ -224,3 +212,7 @@ async def agent_socket(websocket: WebSocket) -> None:
 @router.websocket("/ws/supervisor")
 async def supervisor_socket(websocket: WebSocket) -> None:
     await _serve(websocket, supervisor=True)
+
+
+# served before the middleware stack (agent_console.sockets_first); the routes above are the same
+SOCKETS = {"/ws/agent": partial(_serve, supervisor=False), "/ws/supervisor": partial(_serve, supervisor=True)}

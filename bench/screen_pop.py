@@ -33,6 +33,7 @@ import asyncio
 import collections
 import json
 import multiprocessing as mp
+import os
 import random
 import re
 import socket
@@ -62,7 +63,11 @@ def _server(db_url: str, ami_url: str, sock: socket.socket, gc_freeze: bool = Tr
 class GcStats:
     """The server's garbage collections (per generation: how many, total and longest pause),
     written to `path` every 0.2 s with, on request (`path`.req holding a number), how many
-    objects the collector tracks (frozen ones excluded: they are never walked)."""
+    objects the collector tracks (frozen ones excluded: they are never walked) and how many are
+    frozen. Both counts walk the collector's lists (gc.get_freeze_count() walks the ≈160,000
+    frozen objects: 10–40 ms), so they are taken only on request, never inside a window: read
+    every 0.2 s, the freeze count alone stalled the server's loop 5–20 % of the time and was the
+    pop's p99 (issue 10)."""
 
     def __init__(self, path: Path) -> None:
         self.path, self.request = path, path.with_suffix(".req")
@@ -70,6 +75,7 @@ class GcStats:
         self.objects: int | None = None
         self.types: list[tuple[str, int]] = []
         self.answered = -1
+        self.frozen = 0
         self._started = 0.0
 
     def __call__(self, phase: str, info: dict) -> None:
@@ -92,12 +98,13 @@ class GcStats:
                 self.request.unlink()
                 tracked = gc.get_objects()
                 self.objects, self.answered = len(tracked), asked
+                self.frozen = gc.get_freeze_count()
                 self.types = collections.Counter(type(o).__qualname__ for o in tracked).most_common(25)
                 del tracked
             tmp = self.path.with_suffix(".tmp")
             tmp.write_text(json.dumps({"count": self.count, "total_ms": self.total_ms, "max_ms": self.max_ms,
                                        "objects": self.objects, "answered": self.answered, "types": self.types,
-                                       "frozen": gc.get_freeze_count()}))
+                                       "frozen": self.frozen}))
             tmp.replace(self.path)
 
 
@@ -237,6 +244,15 @@ class Load:
         self.contexts = 0  # call.context follow-ups received in the current window
         self.next_state = 0  # the next QueueMemberPause: agent = n % agents, paused on even rounds
         self.stats_path: Path | None = None
+        self.server_pid = 0
+
+    def server_cpu_s(self) -> float:
+        """The server process's CPU time so far (user + system, from /proc; 0 where there is none)."""
+        try:
+            fields = Path(f"/proc/{self.server_pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return 0.0
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def server_stats(self) -> dict:
         assert self.stats_path is not None
@@ -300,6 +316,7 @@ class Load:
                                  tuple(int(x) for x in args.gc_threshold.split(",")) if args.gc_threshold else ()),
             daemon=True)
         server.start()
+        self.server_pid = server.pid or 0
         sock.close()
         clients: list[asyncio.Task] = []
         try:
@@ -385,6 +402,7 @@ class Load:
         self.heard.clear()
         self.contexts = 0
         gc_before = self.server_stats()
+        cpu_before = self.server_cpu_s()
         t0 = time.perf_counter()
 
         def ring(frame: bytes, call_id: str) -> None:
@@ -407,6 +425,7 @@ class Load:
         await asyncio.sleep(1.0 + ivr_s)
         window = time.perf_counter() - t0
         gc_after = self.server_stats()
+        cpu_s = self.server_cpu_s() - cpu_before
         heard, contexts = len(self.heard), self.contexts
         stop.set()
         background_sent = await bg
@@ -424,6 +443,7 @@ class Load:
             "gc_max_ms": [gc_after["max_ms"][g] for g in range(3)],
             "gc_total_ms": [gc_after["total_ms"][g] - gc_before["total_ms"][g] for g in range(3)],
             "sockets_heard": heard, "context_follow_ups": contexts,
+            "server_cpu_share": cpu_s / window, "load_average": os.getloadavg()[0],
         }
 
 
@@ -438,7 +458,8 @@ def report(r: dict, args: argparse.Namespace) -> str:
             f"p99 {r['p99_ms']:.2f} ms, max {r['max_ms']:.2f} ms ({r['pops_received']}/{r['pops_sent']} pops); "
             f"sockets that received messages {r['sockets_heard']}/{r['agents']}; "
             f"call.context follow-ups {r['context_follow_ups']}; server GC in the window: {gc}; "
-            f"longest gen2 pause since start {r['gc_max_ms'][2]:.1f} ms")
+            f"longest gen2 pause since start {r['gc_max_ms'][2]:.1f} ms; server CPU {r['server_cpu_share']:.2f} "
+            f"of a core; load average {r['load_average']:.1f}")
 
 
 def main() -> None:

@@ -8,8 +8,6 @@ from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from agent_console import ws
 from common.context import AppContext
-from agent_console.deps import load_user
-from agent_console.errors import ApiError
 from cti.hub import Subscriber, session_key
 from messaging.chat.publish import WHATSAPP_KEY
 
@@ -24,7 +22,7 @@ async def whatsapp_socket(websocket: WebSocket) -> None:
     hub = ctx.services.get("hub")
     subscribers: list[Subscriber] = []
     try:
-        user, expires, token = await ws._authenticate(ctx, websocket)
+        user, claims = await ws._authenticate(ctx, websocket)
         if user.role not in ROLES:
             raise ws._Close(ws.AUTH_FAILED, "WhatsApp conversations are for agents")
         if hub is None:
@@ -32,15 +30,7 @@ async def whatsapp_socket(websocket: WebSocket) -> None:
         ended = hub.subscribe(session_key(user.id))
         sub = hub.subscribe(WHATSAPP_KEY)
         subscribers += [ended, sub]
-
-        async def still_valid() -> bool:
-            try:
-                await load_user(ctx, token)
-            except ApiError:
-                return False
-            return True
-
-        await ws._run(websocket, sub, expires, ['{"type":"chat.hello"}'], ended, still_valid)
+        await ws._run(ctx, websocket, sub, claims, ['{"type":"chat.hello"}'], ended)
     except ws._Close as close:
         if websocket.client_state == WebSocketState.CONNECTED:
             await websocket.close(close.code, close.reason[:120])
@@ -49,3 +39,6 @@ async def whatsapp_socket(websocket: WebSocket) -> None:
     finally:
         for subscriber in subscribers:
             hub.unsubscribe(subscriber)
+
+
+SOCKETS = {"/ws/whatsapp": whatsapp_socket}  # served before the middleware stack (agent_console.sockets_first)

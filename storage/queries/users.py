@@ -1,9 +1,10 @@
 """Users of the web console and the API."""
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Row, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import User
@@ -15,6 +16,15 @@ async def by_username(session: AsyncSession, username: str) -> User | None:
 
 async def by_id(session: AsyncSession, user_id: int) -> User | None:
     return await session.get(User, user_id)
+
+
+async def session_states(session: AsyncSession, user_ids: Iterable[int]) -> dict[int, Row[Any]]:
+    """(id, active, role, token_version) of these users, by id (the ones that exist)."""
+    ids = sorted(set(user_ids))
+    if not ids:
+        return {}
+    rows = await session.execute(select(User.id, User.active, User.role, User.token_version).where(User.id.in_(ids)))
+    return {row.id: row for row in rows}
 
 
 async def by_extension(session: AsyncSession, extension: str) -> User | None:
