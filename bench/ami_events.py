@@ -80,7 +80,8 @@ def _session(conn: socket.socket, data: bytes) -> None:
 
 def run_ours(port: int, expected: int, budget: float, mode: str = "count") -> dict[str, Any]:
     """mode: "count" (no-op subscriber), "event" (reads msg.event), "tracker" (the CTI's path:
-    from_ami and CallTracker.apply), "headers" (reads every header of every event, the work the
+    subscribed to the events it reads, as cti.service does, then from_ami and
+    CallTracker.apply), "headers" (reads every header of every event, the work the
     PyPI clients do before their subscriber runs)."""
     from cti.ami.client import AmiClient
 
@@ -104,7 +105,8 @@ def run_ours(port: int, expected: int, budget: float, mode: str = "count") -> di
             on_event(msg)
 
         from cti.calls import CallTracker
-        from cti.events import from_ami
+        from cti.events import EVENT_NAMES, from_ami
+        from cti.ownership import UNTYPED_EVENTS
 
         tracker = CallTracker()
         apply = tracker.apply
@@ -113,18 +115,28 @@ def run_ours(port: int, expected: int, budget: float, mode: str = "count") -> di
             event = from_ami(msg, 0.0)
             if event is not None:
                 apply(event)
-            on_event(msg)
 
         client = AmiClient("127.0.0.1", port, "bench", "bench", ping_interval=600, action_timeout=30)
-        client.subscribe({"count": on_event, "event": on_event_name, "tracker": on_event_tracked,
-                          "headers": on_event_headers}[mode])
+        if mode == "tracker":
+            # As cti.service subscribes: only the events the CTI reads reach its callback, so
+            # the count is the client's (every message framed and dispatched), polled.
+            client.subscribe(on_event_tracked, events=EVENT_NAMES | UNTYPED_EVENTS)
+        else:
+            client.subscribe({"count": on_event, "event": on_event_name,
+                              "headers": on_event_headers}[mode])
         client.on_connect(lambda c: started.append(time.perf_counter()))
         task = asyncio.create_task(client.run())
         try:
             async with asyncio.timeout(budget):
-                await done.wait()
+                if mode == "tracker":
+                    while client.messages_received < expected + 1:  # + the Login response
+                        await asyncio.sleep(0.005)
+                    count = client.messages_received - 1
+                else:
+                    await done.wait()
         except TimeoutError:
-            pass
+            if mode == "tracker":
+                count = max(0, client.messages_received - 1)
         elapsed = time.perf_counter() - started[0] if started else budget
         task.cancel()
         return {"events": count, "seconds": elapsed}
