@@ -464,6 +464,9 @@ EVENT_NAMES = frozenset(_BUILDERS)
 #: Frequent events of which only a few matter: the header that decides, read in place.
 _FILTERED = {"VarSet": "Variable", "Newexten": "Application"}
 _MARKERS = {name: "\r\n" + key + ":" for name, key in _FILTERED.items()}
+#: How a kept value starts on its line: a prefix, or a whole name and the line's CRLF.
+_KEPT = {"VarSet": ("HELPLINE_", *(v + "\r\n" for v in sorted(VARIABLES))),
+         "Newexten": tuple(a + "\r\n" for a in sorted(APPLICATIONS))}
 
 
 def _wanted(name: str, value: str) -> bool:
@@ -492,15 +495,16 @@ def from_ami(msg: AmiMessage, now: float = 0.0) -> Event | None:
     marker = _MARKERS.get(name)  # type: ignore[arg-type]
     if marker is not None:
         # The first line starting `Variable:` (`Application:`) is that header's first
-        # occurrence; read a `Name: value` line in place, anything else through the split.
+        # occurrence; a `Name: value` line is judged in place (the value starts with a kept
+        # prefix, or is a kept name followed by CRLF), anything else through the split.
         at = raw.find(marker) if raw is not None else -1
         if at >= 0 and raw.startswith(" ", at + len(marker)):  # type: ignore[union-attr]
             at += len(marker) + 1
-            end = raw.find("\r\n", at)  # type: ignore[union-attr]
-            value = raw[at:end] if end >= 0 else raw[at:]  # type: ignore[index]
-        else:
-            value = msg.get(_FILTERED[name]) or ""  # type: ignore[index]
-        if not _wanted(name, value):  # type: ignore[arg-type]
+            if not raw.startswith(_KEPT[name], at):  # type: ignore[union-attr, index]
+                end = raw.find("\r\n", at)  # type: ignore[union-attr]
+                if end >= 0 or not _wanted(name, raw[at:]):  # type: ignore[arg-type, index]
+                    return None
+        elif not _wanted(name, msg.get(_FILTERED[name]) or ""):  # type: ignore[arg-type, index]
             return None
     try:
         return build(msg.headers(), now)  # type: ignore[return-value]

@@ -29,16 +29,13 @@ from cti.ami.pool import AmiPool
 from cti.board import Board
 from cti.lease import Lease, Leases
 from cti.pipeline import Pipeline
-from cti.registrations import Registrations, read_contacts
+from cti.registrations import REGISTRATION_EVENTS, Registrations, read_contacts
 from cti.stream import Stream
 from storage.db import Database
 from storage.queries import agents as agent_q
 
 log = logging.getLogger(__name__)
 
-#: The events read here that cti.events does not type (the pipeline hands them to
-#: `contact_status`); with cti.events.EVENT_NAMES, what the CTI subscribes to.
-UNTYPED_EVENTS = frozenset({"ContactStatus"})
 BOOT_WAIT_S = 60.0  # how long a resync refused by a still-booting Asterisk is tried again
 
 
@@ -237,7 +234,7 @@ class Ownership:
 
     def contact_status(self, stream: Stream, msg: AmiMessage) -> None:
         """A phone registered, left, or stopped answering (ContactStatus)."""
-        if msg.event not in UNTYPED_EVENTS:
+        if msg.event not in REGISTRATION_EVENTS:
             return
         name = stream.name
         if not self.registrations.apply(name, msg):

@@ -31,9 +31,10 @@ from cti.board import Board
 from cti.hub import Hub
 from cti.lease import Lease
 from cti.lookups import CallerLookups
-from cti.ownership import BOOT_WAIT_S, UNTYPED_EVENTS, Ownership, queue_add_headers
+from cti.ownership import BOOT_WAIT_S, Ownership, queue_add_headers
 from cti.pbx_clock import PbxClock
 from cti.pipeline import Pipeline
+from cti.registrations import REGISTRATION_EVENTS
 from cti.rows import MAX_PENDING_ROWS, RowWriter
 from cti.stream import MAX_MISSED, Stream, call_row, utc
 from cti.wrapup import Wrapup
@@ -83,7 +84,7 @@ class CtiService:
         self.pipeline.on_untyped = self.ownership.contact_status
         # Only the events the trackers type and the untyped ones ownership reads: the rest
         # (Newexten of every dialplan step, RTCP, DTMFBegin…) is dropped on its first line.
-        pool.subscribe(self.pipeline.on_event, events=ev.EVENT_NAMES | UNTYPED_EVENTS)
+        pool.subscribe(self.pipeline.on_event, events=ev.EVENT_NAMES | REGISTRATION_EVENTS)
         pool.on_connect(self.ownership.on_connect)
         pool.on_state_change(lambda client, up: self.board.changed())
 
