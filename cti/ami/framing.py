@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import logging
 import re
-from operator import methodcaller
 from collections.abc import Iterable, Iterator
 
 from cti.ami.errors import InvalidHeader
@@ -30,7 +29,6 @@ _DIGIT_RUN = re.compile(r"\d{5,}")
 _MAX_BANNER = 1024
 # A line starting with a name without colon, then ': ' and the value (no lone CR or LF).
 _PAIR = re.compile(r"^([^:\r\n]*): ([^\r\n]*)", re.M)
-_AT_FIRST_SEP = methodcaller("split", _SEP, 1)
 
 
 def _masked(text: str) -> str:
@@ -107,16 +105,13 @@ class AmiMessage:
     def _index(self) -> dict[str, str]:
         first = self._first
         if first is None:
-            if self._items is None:
-                # The usual message: every line split at its first ': ' straight into a dict,
-                # as _split_headers splits it; a line without ': ' (ValueError) or a repeated
-                # header (fewer keys than lines) takes the general path.
-                lines = self._raw.split("\r\n")  # type: ignore[union-attr]
-                try:
-                    first = dict(map(_AT_FIRST_SEP, lines))
-                except ValueError:
-                    first = None
-                if first is not None and len(first) == len(lines):
+            raw = self._raw
+            if self._items is None and raw.count(":") == raw.count(": ") == raw.count("\r\n") + 1:  # type: ignore[union-attr]
+                # The usual message: one ': ' per line, no other colon; straight to a dict.
+                parts = raw.replace("\r\n", ": ").split(": ")  # type: ignore[union-attr]
+                pairs = iter(parts)
+                first = dict(zip(pairs, pairs))
+                if 2 * len(first) == len(parts):  # no repeated header
                     self._first = first
                     return first
             items = self.items
