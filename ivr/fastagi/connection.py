@@ -24,7 +24,6 @@ class AgiConnection(asyncio.Protocol):
     def __init__(self, parser: AgiParser,
                  on_connect: Callable[[AgiConnection], None] | None = None) -> None:
         self.parser = parser
-        self.peer = ""
         self.closed = False
         self.error: ProtocolError | None = None
         self._on_connect = on_connect
@@ -40,10 +39,16 @@ class AgiConnection(asyncio.Protocol):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         # uvloop's transports are not asyncio.Transport subclasses, only alike.
         self._transport = cast(asyncio.Transport, transport)
-        peer = transport.get_extra_info("peername")
-        self.peer = f"{peer[0]}:{peer[1]}" if isinstance(peer, tuple) else str(peer)
         if self._on_connect is not None:
             self._on_connect(self)
+
+    @property
+    def peer(self) -> str:
+        """`host:port` of the peer, for logs ("" before the connection is made)."""
+        if self._transport is None:
+            return ""
+        peer = self._transport.get_extra_info("peername")
+        return f"{peer[0]}:{peer[1]}" if isinstance(peer, tuple) else str(peer)
 
     def data_received(self, data: bytes) -> None:
         if self.error is not None:

@@ -96,6 +96,8 @@ class FastAgiServer:
                 task.cancel()
             if pending:
                 await asyncio.wait(pending)
+            # A task cancelled before its first step never ran the `finally` that leaves the set.
+            self._tasks.difference_update([task for task in self._tasks if task.done()])
         await server.wait_closed()
 
     async def __aenter__(self) -> FastAgiServer:
@@ -115,15 +117,15 @@ class FastAgiServer:
 
     def _accept(self, conn: AgiConnection) -> None:
         self.connections += 1
-        task = asyncio.get_running_loop().create_task(self._run(conn))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._tasks.add(asyncio.get_running_loop().create_task(self._run(conn)))
 
     async def _run(self, conn: AgiConnection) -> None:
         try:
             await self._session(conn)
         finally:
             conn.close()
+            # Its own last step (no done-callback to schedule): `active` counts it no more.
+            self._tasks.discard(asyncio.current_task())  # type: ignore[arg-type]
 
     async def _session(self, conn: AgiConnection) -> None:
         try:
