@@ -115,14 +115,21 @@ class AgiParser:
             raise self._fail(ProtocolError("data after end of stream"))
         buf = self._buffer
         limit = self._max_line
-        if (not buf and self._env is None and data.find(b"\n") == len(data) - 1
-                and 0 < len(data) <= limit + 1):
-            # The usual read: one whole reply line, nothing buffered; no buffer copies.
+        if not buf:
+            # The usual reads, nothing buffered: the whole environment, or one whole reply
+            # line. Parsed from `data` itself, without the buffer's copies.
             try:
-                self._line(data[:-1])
+                if self._env is None:
+                    if data.find(b"\n") == len(data) - 1 and 0 < len(data) <= limit + 1:
+                        self._line(data[:-1])
+                        return
+                elif not self._env_lines and not data.startswith(b"\n"):
+                    end = data.find(b"\n\n")
+                    if 0 < end == len(data) - 2 and data.find(b"\r", 0, end) < 0:
+                        self._env_block(data[:end])
+                        return
             except ProtocolError as exc:
                 raise self._fail(exc) from None
-            return
         buf += data
         start = 0
         try:
