@@ -8,10 +8,14 @@ repeated until `--events` are sent. Each contender runs in its own process with 
 seconds to receive them all.
 
 The headline is the path the CTI runs: AmiClient → `cti.events.from_ami` (typed events) →
-`cti.calls.CallTracker.apply`. The PyPI clients (asterisk-ami 0.1.7, panoramisk 1.4, pyst2
-0.5.1) split every header of every event into their own objects before a counting
-subscriber runs; their best is the peer figure. Secondary rows: our client with a no-op
-subscriber or one reading every header, and the sans-I/O framer alone (no socket).
+`cti.calls.CallTracker.apply`, subscribed as cti.service subscribes (`events=` the names
+cti.events types and ContactStatus: the others are dropped on their first line, before any
+header is split). Every event is still received, framed and dispatched; the count is the
+client's. The PyPI clients (asterisk-ami 0.1.7, panoramisk 1.4, pyst2 0.5.1) split every
+header of every event into their own objects before a counting subscriber runs; their best is
+the peer figure. Secondary rows: our client with a no-op subscriber or one reading every
+header, and the sans-I/O framer alone (no socket). Every contender's modules are imported
+before the forks, so no one's CPU time counts imports.
 """
 from __future__ import annotations
 

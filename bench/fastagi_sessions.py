@@ -5,6 +5,11 @@ STREAM FILE. Lean fake callers in a separate process (raw asyncio protocols, can
 the end-of-session HANGUP) keep `--concurrency` sessions open at once over loopback.
 Prints sessions/s, p50/p99 session time seen by the callers, and the server's CPU time per
 session. Target (DESIGN §8): ≥ 2,000 sessions/s with 50 concurrent callers.
+
+Alongside (default): panoramisk 1.4's FastAGI server running the same five commands, and the
+floor, a bare BufferedProtocol sending them with no task and no parsing: what any server on
+the same loop pays at least (accept, reads, writes, close), so panoramisk's CPU over the
+floor's is the most any server can beat panoramisk by.
 """
 from __future__ import annotations
 
