@@ -8,10 +8,14 @@ repeated until `--events` are sent. Each contender runs in its own process with 
 seconds to receive them all.
 
 The headline is the path the CTI runs: AmiClient → `cti.events.from_ami` (typed events) →
-`cti.calls.CallTracker.apply`. The PyPI clients (asterisk-ami 0.1.7, panoramisk 1.4, pyst2
-0.5.1) split every header of every event into their own objects before a counting
-subscriber runs; their best is the peer figure. Secondary rows: our client with a no-op
-subscriber or one reading every header, and the sans-I/O framer alone (no socket).
+`cti.calls.CallTracker.apply`, subscribed as cti.service subscribes (`events=` the names
+cti.events types and ContactStatus: the others are dropped on their first line, before any
+header is split). Every event is still received, framed and dispatched; the count is the
+client's. The PyPI clients (asterisk-ami 0.1.7, panoramisk 1.4, pyst2 0.5.1) split every
+header of every event into their own objects before a counting subscriber runs; their best is
+the peer figure. Secondary rows: our client with a no-op subscriber or one reading every
+header, and the sans-I/O framer alone (no socket). Every contender's modules are imported
+before the forks, so no one's CPU time counts imports.
 """
 from __future__ import annotations
 
@@ -80,7 +84,8 @@ def _session(conn: socket.socket, data: bytes) -> None:
 
 def run_ours(port: int, expected: int, budget: float, mode: str = "count") -> dict[str, Any]:
     """mode: "count" (no-op subscriber), "event" (reads msg.event), "tracker" (the CTI's path:
-    from_ami and CallTracker.apply), "headers" (reads every header of every event, the work the
+    subscribed to the events it reads, as cti.service does, then from_ami and
+    CallTracker.apply), "headers" (reads every header of every event, the work the
     PyPI clients do before their subscriber runs)."""
     from cti.ami.client import AmiClient
 
@@ -104,7 +109,8 @@ def run_ours(port: int, expected: int, budget: float, mode: str = "count") -> di
             on_event(msg)
 
         from cti.calls import CallTracker
-        from cti.events import from_ami
+        from cti.events import EVENT_NAMES, from_ami
+        from cti.registrations import REGISTRATION_EVENTS
 
         tracker = CallTracker()
         apply = tracker.apply
@@ -113,18 +119,28 @@ def run_ours(port: int, expected: int, budget: float, mode: str = "count") -> di
             event = from_ami(msg, 0.0)
             if event is not None:
                 apply(event)
-            on_event(msg)
 
         client = AmiClient("127.0.0.1", port, "bench", "bench", ping_interval=600, action_timeout=30)
-        client.subscribe({"count": on_event, "event": on_event_name, "tracker": on_event_tracked,
-                          "headers": on_event_headers}[mode])
+        if mode == "tracker":
+            # As cti.service subscribes: only the events the CTI reads reach its callback, so
+            # the count is the client's (every message framed and dispatched), polled.
+            client.subscribe(on_event_tracked, events=EVENT_NAMES | REGISTRATION_EVENTS)
+        else:
+            client.subscribe({"count": on_event, "event": on_event_name,
+                              "headers": on_event_headers}[mode])
         client.on_connect(lambda c: started.append(time.perf_counter()))
         task = asyncio.create_task(client.run())
         try:
             async with asyncio.timeout(budget):
-                await done.wait()
+                if mode == "tracker":
+                    while client.messages_received < expected + 1:  # + the Login response
+                        await asyncio.sleep(0.005)
+                    count = client.messages_received - 1
+                else:
+                    await done.wait()
         except TimeoutError:
-            pass
+            if mode == "tracker":
+                count = max(0, client.messages_received - 1)
         elapsed = time.perf_counter() - started[0] if started else budget
         task.cancel()
         return {"events": count, "seconds": elapsed}
@@ -248,6 +264,18 @@ def contend(ctx: Any, target: Any, args: tuple, budget: float) -> dict[str, Any]
     return result
 
 
+def _preload() -> None:
+    """Import every contender's modules before the forks: no one's CPU time counts imports."""
+    import importlib
+
+    for name in ("cti.ami.client", "cti.calls", "cti.events", "cti.registrations",
+                 "asterisk.ami", "panoramisk", "asterisk.manager"):
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            pass  # that contender reports its own error
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--events", type=int, default=200_000, help="events to send to each client")
@@ -255,6 +283,7 @@ def main() -> None:
     args = parser.parse_args()
 
     data, expected = payload(args.events)
+    _preload()
     ctx = mp.get_context("fork")
     listener = socket.create_server(("127.0.0.1", 0))
     port = listener.getsockname()[1]

@@ -29,7 +29,7 @@ from cti.ami.pool import AmiPool
 from cti.board import Board
 from cti.lease import Lease, Leases
 from cti.pipeline import Pipeline
-from cti.registrations import Registrations, read_contacts
+from cti.registrations import REGISTRATION_EVENTS, Registrations, read_contacts
 from cti.stream import Stream
 from storage.db import Database
 from storage.queries import agents as agent_q
@@ -234,7 +234,7 @@ class Ownership:
 
     def contact_status(self, stream: Stream, msg: AmiMessage) -> None:
         """A phone registered, left, or stopped answering (ContactStatus)."""
-        if msg.event != "ContactStatus":
+        if msg.event not in REGISTRATION_EVENTS:
             return
         name = stream.name
         if not self.registrations.apply(name, msg):

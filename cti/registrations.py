@@ -28,6 +28,10 @@ from cti.ami.framing import AmiMessage
 
 log = logging.getLogger(__name__)
 
+#: The events read here, untyped (cti.events has no class for them): with
+#: cti.events.EVENT_NAMES, the events the CTI subscribes to.
+REGISTRATION_EVENTS = frozenset({"ContactStatus"})
+
 GONE = {"removed", "unreachable", "unavailable"}
 DEVICE_GONE = {"unavailable", "invalid"}
 DEVICE_CONTACT = "device:"  # the contact of an endpoint known from its device state only

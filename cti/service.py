@@ -22,6 +22,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from cti import agents as ag
+from cti import events as ev
 from cti import calls as cl
 from cti import screen_pop as sp
 from cti.ami.client import AmiClient
@@ -33,6 +34,7 @@ from cti.lookups import CallerLookups
 from cti.ownership import BOOT_WAIT_S, Ownership, queue_add_headers
 from cti.pbx_clock import PbxClock
 from cti.pipeline import Pipeline
+from cti.registrations import REGISTRATION_EVENTS
 from cti.rows import MAX_PENDING_ROWS, RowWriter
 from cti.stream import MAX_MISSED, Stream, call_row, utc
 from cti.wrapup import Wrapup
@@ -80,7 +82,9 @@ class CtiService:
         self.ownership = Ownership(db, pool, self.servers, self.pipeline, self.board, clock=clock,
                                    spawn=self._spawn, lease=lease, lease_interval=lease_interval)
         self.pipeline.on_untyped = self.ownership.contact_status
-        pool.subscribe(self.pipeline.on_event)
+        # Only the events the trackers type and the untyped ones ownership reads: the rest
+        # (Newexten of every dialplan step, RTCP, DTMFBegin…) is dropped on its first line.
+        pool.subscribe(self.pipeline.on_event, events=ev.EVENT_NAMES | REGISTRATION_EVENTS)
         pool.on_connect(self.ownership.on_connect)
         pool.on_state_change(lambda client, up: self.board.changed())
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Protocol
@@ -30,7 +30,8 @@ log = logging.getLogger(__name__)
 class Ami(Protocol):
     """What the runner needs of cti.ami.AmiPool."""
 
-    def subscribe(self, callback: Callable[[Any, Any], None]) -> None: ...
+    def subscribe(self, callback: Callable[[Any, Any], None],
+                  events: Iterable[str] | None = None) -> None: ...
     def pick(self) -> Any: ...
     @property
     def any_connected(self) -> bool: ...
@@ -74,7 +75,7 @@ class Calls:
         self.config = config
         self.listening = False
         self._live: dict[str, _Live] = {}
-        ami.subscribe(self._on_event)
+        ami.subscribe(self._on_event, events=WATCHED)
 
     def forget(self, channel_id: str) -> None:
         self._live.pop(channel_id, None)

@@ -69,7 +69,8 @@ class AmiClient:
         self.connects = 0
         self.messages_received = 0
         self.last_error: str | None = None
-        self._subscribers: tuple[EventCallback, ...] = ()
+        # (callback, the event names it wants or None for every event)
+        self._subscribers: tuple[tuple[EventCallback, frozenset[str] | None], ...] = ()
         self._failures: dict[EventCallback, tuple[float | None, int]] = {}
         self._on_connect: list[ConnectCallback] = []
         self._on_state: list[StateCallback] = []
@@ -100,17 +101,22 @@ class AmiClient:
 
     # -- hooks -------------------------------------------------------------------------
 
-    def subscribe(self, callback: EventCallback) -> Callable[[], None]:
-        """Call `callback(msg)` for every event; returns a function that unsubscribes.
+    def subscribe(self, callback: EventCallback,
+                  events: Iterable[str] | None = None) -> Callable[[], None]:
+        """Call `callback(msg)` for every event, or only for those named in `events`;
+        returns a function that unsubscribes.
 
-        Callbacks run in the reader: keep them quick and non-blocking. One that raises is
-        logged; the reader and the other subscribers carry on.
+        The names are matched on the event's first line, before any header is split: the
+        events a subscriber does not use (Newexten, RTCPSent…) cost it nothing. Callbacks run
+        in the reader: keep them quick and non-blocking. One that raises is logged; the
+        reader and the other subscribers carry on.
         """
-        self._subscribers = (*self._subscribers, callback)
+        names = None if events is None else frozenset(events)
+        self._subscribers = (*self._subscribers, (callback, names))
         return lambda: self.unsubscribe(callback)
 
     def unsubscribe(self, callback: EventCallback) -> None:
-        self._subscribers = tuple(cb for cb in self._subscribers if cb is not callback)
+        self._subscribers = tuple(s for s in self._subscribers if s[0] is not callback)
 
     def on_connect(self, callback: ConnectCallback) -> None:
         """Run `callback(client)` (sync or async) after every successful login, in order."""
@@ -327,11 +333,18 @@ class AmiClient:
         subscribers = self._subscribers
         pending = self._pending
         for msg in messages:
-            raw = msg._raw  # the framer's text: testing its first line is the fast path
-            if (raw is not None and raw.startswith("Event: ")) or msg.event is not None:
+            raw = msg._raw  # the framer's text: its first line names the event (msg.event)
+            if raw is not None and raw.startswith("Event: "):
+                end = raw.find("\r\n")
+                name: str | None = raw[7:end] if end >= 0 else raw[7:]
+            else:
+                name = msg.event
+            if name is not None:
                 if pending.lists and pending.collect(msg):
                     continue
-                for callback in subscribers:
+                for callback, names in subscribers:
+                    if names is not None and name not in names:
+                        continue
                     try:
                         callback(msg)
                     except Exception:

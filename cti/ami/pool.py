@@ -38,10 +38,13 @@ class AmiPool:
     def __len__(self) -> int:
         return len(self.clients)
 
-    def subscribe(self, callback: Callable[[AmiClient, AmiMessage], None]) -> None:
-        """Call `callback(client, msg)` for every event of every server."""
+    def subscribe(self, callback: Callable[[AmiClient, AmiMessage], None],
+                  events: Iterable[str] | None = None) -> None:
+        """Call `callback(client, msg)` for every event of every server (only those named in
+        `events` when given: see AmiClient.subscribe)."""
+        names = None if events is None else frozenset(events)
         for client in self.clients:
-            client.subscribe(lambda msg, client=client: callback(client, msg))
+            client.subscribe(lambda msg, client=client: callback(client, msg), names)
 
     def on_connect(self, callback: ConnectCallback) -> None:
         """Run `callback(client)` after every login on any server."""

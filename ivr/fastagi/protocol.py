@@ -26,9 +26,9 @@ _CODE_LINE = re.compile(rb"([0-9]{3})([ -])")
 _RESULT = re.compile(r"result=(\S*)(?: \((.*)\))?(?: endpos=(-?[0-9]+))?", re.S)
 _VERB = re.compile(r"[A-Z]+(?: [A-Z]+)*\Z")
 _BARE = re.compile(r"[^\s\"\\\x00]+\Z")
-# A whole environment (no CR) in one match, then its pairs in one findall.
-_ENV_TEXT = re.compile(r"(?:agi_[A-Za-z0-9_]+:[^\n]*\n)*agi_[A-Za-z0-9_]+:[^\n]*\Z")
-_ENV_PAIRS = re.compile(r"(agi_[A-Za-z0-9_]+): ?([^\n]*)")
+# A whole environment (no CR) in one findall: each match is a whole line (anchored at its
+# start, running to its end), so as many matches as lines means every line is a pair.
+_ENV_LINES = re.compile(r"^(agi_[A-Za-z0-9_]+): ?([^\n]*)$", re.M)
 # Replies are few and repeat (`200 result=1`, `200 result=0 endpos=…`): Reply is immutable, so
 # short `200` lines map to one shared Reply each (bounded; cleared when full).
 _REPLY_CACHE: dict[bytes, Reply] = {}
@@ -114,9 +114,24 @@ class AgiParser:
         if self._eof:
             raise self._fail(ProtocolError("data after end of stream"))
         buf = self._buffer
+        limit = self._max_line
+        if not buf:
+            # The usual reads, nothing buffered: the whole environment, or one whole reply
+            # line. Parsed from `data` itself, without the buffer's copies.
+            try:
+                if self._env is None:
+                    if data.find(b"\n") == len(data) - 1 and 0 < len(data) <= limit + 1:
+                        self._line(data[:-1])
+                        return
+                elif not self._env_lines and not data.startswith(b"\n"):
+                    end = data.find(b"\n\n")
+                    if 0 < end == len(data) - 2 and data.find(b"\r", 0, end) < 0:
+                        self._env_block(data[:end])
+                        return
+            except ProtocolError as exc:
+                raise self._fail(exc) from None
         buf += data
         start = 0
-        limit = self._max_line
         try:
             if self._env is not None and not self._env_lines and not buf.startswith(b"\n"):
                 end = buf.find(b"\n\n")
@@ -220,13 +235,14 @@ class AgiParser:
         text = raw.decode("utf-8", "replace")
         if text.count("\n") >= self._max_env_lines:
             raise ProtocolError("environment too large")
-        if _ENV_TEXT.match(text):
+        pairs = _ENV_LINES.findall(text)
+        if len(pairs) == text.count("\n") + 1:  # every line is one `agi_name: value` match
             assert self._env is not None
-            self._env.update(_ENV_PAIRS.findall(text))
+            self._env.update(pairs)
         else:
             for line in text.split("\n"):
                 self._env_pair(line)  # raises for the first bad line
-        self._env_done()
+        self._env_done(args="agi_arg_" in text)
 
     def _env_pair(self, line: str) -> None:
         key, sep, value = line.partition(":")
@@ -235,12 +251,13 @@ class AgiParser:
         assert self._env is not None
         self._env[key] = value[1:] if value.startswith(" ") else value
 
-    def _env_done(self) -> None:
+    def _env_done(self, args: bool = True) -> None:
+        """The environment is complete; `args=False`: no `agi_arg_` anywhere in it."""
         env = self._env
         if not env:
             raise ProtocolError("empty environment")
         self._env = None
-        self._events.append(Environment(env, _args(env)))
+        self._events.append(Environment(env, _args(env) if args else []))
 
     def _block_line(self, raw: bytes) -> None:
         block = self._block

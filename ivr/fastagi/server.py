@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from types import TracebackType
 
 from ivr.fastagi.channel import COMMAND_TIMEOUT, HANGUP_GRACE, AgiChannel
-from ivr.fastagi.connection import CLOSE_TIMEOUT, AgiConnection
+from ivr.fastagi.connection import CLOSE_TIMEOUT, READ_SIZE, AgiConnection
 from ivr.fastagi.errors import AgiError, AgiHangup, ProtocolError
 from ivr.fastagi.protocol import MAX_LINE, AgiParser, Environment
 
@@ -50,7 +50,10 @@ class FastAgiServer:
         self.hangup_grace = hangup_grace
         self.max_line = max_line
         self._server: asyncio.Server | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._tasks: set[asyncio.Task[None]] = set()
+        # Every connection reads into this one buffer (see AgiConnection).
+        self._read_buffer = memoryview(bytearray(READ_SIZE))
         self.connections = 0
         self.sessions = 0
         self.hangups = 0
@@ -71,7 +74,7 @@ class FastAgiServer:
 
     async def start(self) -> None:
         if self._server is None:
-            loop = asyncio.get_running_loop()
+            loop = self._loop = asyncio.get_running_loop()
             self._server = await loop.create_server(self._protocol, self.host, self._port)
             logger.info("FastAGI listening on %s:%d (%d scripts)", self.host, self.port,
                         len(self.routes))
@@ -96,6 +99,8 @@ class FastAgiServer:
                 task.cancel()
             if pending:
                 await asyncio.wait(pending)
+            # A task cancelled before its first step never ran the `finally` that leaves the set.
+            self._tasks.difference_update([task for task in self._tasks if task.done()])
         await server.wait_closed()
 
     async def __aenter__(self) -> FastAgiServer:
@@ -111,19 +116,20 @@ class FastAgiServer:
         await self.close()
 
     def _protocol(self) -> AgiConnection:
-        return AgiConnection(AgiParser(max_line=self.max_line), self._accept)
+        return AgiConnection(AgiParser(max_line=self.max_line), self._accept, self._read_buffer,
+                             self._loop)
 
     def _accept(self, conn: AgiConnection) -> None:
         self.connections += 1
-        task = asyncio.get_running_loop().create_task(self._run(conn))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._tasks.add(self._loop.create_task(self._run(conn)))
 
     async def _run(self, conn: AgiConnection) -> None:
         try:
             await self._session(conn)
         finally:
             conn.close()
+            # Its own last step (no done-callback to schedule): `active` counts it no more.
+            self._tasks.discard(asyncio.current_task(self._loop))  # type: ignore[arg-type]
 
     async def _session(self, conn: AgiConnection) -> None:
         try:

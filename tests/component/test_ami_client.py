@@ -147,6 +147,31 @@ async def test_list_actions_collect_until_complete(server: FakeAmiServer) -> Non
     assert [m.event for m in seen].count("QueueMemberAdded") == 2
 
 
+async def test_a_subscriber_gets_only_the_events_it_names(server: FakeAmiServer) -> None:
+    # The abandoned call's capture: Newexten and VarSet of every dialplan step among the rest.
+    events = [m for m in capture("inbound-abandoned")
+              if m.event and m.event not in ("FullyBooted", "SuccessfulAuth")]
+    wanted = {"Newchannel", "QueueCallerJoin", "Hangup"}
+    assert wanted <= {m.event for m in events} and len({m.event for m in events}) > len(wanted)
+    every: list[str] = []
+    named: list[str] = []
+    client = make_client(server)
+    client.subscribe(lambda m: every.append(m.event))
+    stop = client.subscribe(lambda m: named.append(m.event), events=wanted)
+    async with running(client):
+        await until(lambda: "SuccessfulAuth" in every)
+        every.clear()
+        for msg in events:
+            server.emit(msg)
+        await until(lambda: len(every) == len(events))
+        stop()
+        server.emit(events[0])
+        await until(lambda: len(every) == len(events) + 1)
+    assert every[:len(events)] == [m.event for m in events]
+    assert named == [m.event for m in events if m.event in wanted]
+
+
+
 @pytest.mark.parametrize(("action", "headers", "message"), [
     ("QueueAdd", {"Queue": "no-such-queue", "Interface": "PJSIP/agent1001", "MemberName": "Agent 1001"},
      "Unable to add interface to queue: No such queue"),
