@@ -34,7 +34,7 @@ async def test_the_agents_invite_carries_the_pops_call_id_and_digits_cross_both_
                 new_page(browser, permissions=["microphone"]) as page:
             await login(page, lab.server.url, "idagent", PASSWORD)
             await page.click("#btn-login")
-            await expect(page.locator("#sp-state")).to_have_attribute("data-state", "registered", timeout=20000)
+            await expect(page.locator("#sp-state")).to_have_attribute("data-state", "registered", timeout=60000)
             lab.logged_in.append(agent)
             # Hindi, 1 = register a complaint (an agent), then the caller keeps pressing 7 every 1.5 s:
             # digits that reach the agent once bridged (7 means nothing to the queue while waiting)

@@ -39,7 +39,7 @@ async def test_the_softphone_takes_a_queue_call_with_audio_both_ways(lab: Lab) -
         await login(page, lab.server.url, "webagent", PASSWORD)
         await expect(page.locator("#softphone")).to_be_visible()
         await page.click("#btn-login")
-        await expect(page.locator("#sp-state")).to_have_attribute("data-state", "registered", timeout=20000)
+        await expect(page.locator("#sp-state")).to_have_attribute("data-state", "registered", timeout=60000)
         lab.logged_in.append(agent)
         assert "agent3001" in lab.pbx.rx("pjsip show contacts")
         steps: list[tuple[str, object]] = [

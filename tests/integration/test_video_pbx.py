@@ -89,7 +89,7 @@ async def test_a_citizen_on_the_video_page_reaches_a_sign_language_agent(lab: La
             new_page(browser, permissions=["microphone", "camera"]) as citizen:
         await login(agent_page, lab.server.url, "signagent", PASSWORD)
         await agent_page.click("#btn-login")
-        await expect(agent_page.locator("#sp-state")).to_have_attribute("data-state", "registered", timeout=20000)
+        await expect(agent_page.locator("#sp-state")).to_have_attribute("data-state", "registered", timeout=60000)
         lab.logged_in.append(agent)
         tries, failures = 0, []
         result = None

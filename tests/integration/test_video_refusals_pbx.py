@@ -105,7 +105,7 @@ async def _sign_agent(lab: Lab, page: Page) -> dict[str, str]:
         assert r.status_code == 200, r.text
     await login(page, lab.server.url, "signagent4", PASSWORD)
     await page.click("#btn-login")
-    await expect(page.locator("#sp-state")).to_have_attribute("data-state", "registered", timeout=20000)
+    await expect(page.locator("#sp-state")).to_have_attribute("data-state", "registered", timeout=60000)
     lab.logged_in.append(agent)
     return agent
 
