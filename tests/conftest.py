@@ -139,3 +139,32 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if lab:
         config.hook.pytest_deselected(items=lab)
         items[:] = [item for item in items if not item.get_closest_marker("asterisk")]
+
+
+# The real-Asterisk tests of the session lab share one worker (one throwaway Asterisk and one
+# `helpline serve`, their media not competing with two more labs); the two-pod tests, which start
+# their own two Asterisks, form a second group that may run beside them. The groups are made here,
+# by nodeid, in xdist's scheduler: pytest 9.2 ignores the nodeid suffix that xdist's own
+# `xdist_group` marker relies on (it sets `item._nodeid`), so that marker grouped nothing and every
+# worker started its own lab.
+LAB_GROUPS = (("tests/integration/test_two_pods.py", "asterisk-pods"), ("tests/integration/", "asterisk"))
+
+
+def lab_group(nodeid: str) -> str | None:
+    for prefix, group in LAB_GROUPS:
+        if nodeid.startswith(prefix):
+            return group
+    return None
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadGroupScheduling
+
+    class LabGroups(LoadGroupScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return lab_group(nodeid) or super()._split_scope(nodeid)
+
+    return LabGroups(config, log)

@@ -26,20 +26,12 @@ SERVE_ENV = {
 }
 
 
-# Test files that start their own Asterisk servers rather than use the session's lab.
-OWN_LAB = {"test_two_pods.py"}
-
-
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     here = Path(__file__).parent
     for item in items:
         if Path(str(item.fspath)).is_relative_to(here):
+            # the worker each runs on: tests/conftest.py (lab_group)
             item.add_marker(pytest.mark.asterisk)
-            # one worker runs those of the session's lab, so one throwaway Asterisk serves them
-            # (./test.sh runs pytest-xdist with --dist loadgroup); the two-pod tests start their
-            # own Asterisks and may run beside them on another worker
-            own_lab = Path(str(item.fspath)).name in OWN_LAB
-            item.add_marker(pytest.mark.xdist_group("asterisk-pods" if own_lab else "asterisk"))
 
 
 def _missing() -> list[str]:
