@@ -135,12 +135,19 @@ async def measure(lab: Lab, args: argparse.Namespace, extensions: tuple[str, ...
     scenario = Caller(caller="9876543[call_number]", steps=steps, wait_bye=True)
     pid = lab.server.proc.pid  # type: ignore[union-attr]
     async with lab.observer() as ami:
+        # when the bench's own AMI connection got each AgentCalled: Asterisk's delivery, apart from Helpline
+        delivered: dict[tuple[str, str], float] = {}
+        ami.client.subscribe(lambda m: delivered.setdefault(
+            (m.get("Linkedid"), m.get("Interface", "").removeprefix("PJSIP/")), time.time())
+            if m.event == "AgentCalled" else None)
+        before = await server_histogram(lab)
         load0, cpu0, wall0 = os.getloadavg(), cpu_seconds(pid), time.monotonic()
         callers = Sipp(lab.workdir, lab.pbx.sip_port, scenario, calls=args.calls, rate=args.rate, name="callers")
         await callers.start()
         lab.sipps.append(callers)
         code = await callers.finished(args.calls / args.rate + 300)
         cpu1, wall1, load1 = cpu_seconds(pid), time.monotonic(), os.getloadavg()
+        after = await server_histogram(lab)
         joined = {e.get("Linkedid") for e in ami.named("QueueCallerJoin")}
         connected = {e.get("Linkedid") for e in ami.named("AgentConnect")}
         ended = sum(len(d.ended) for d in desks.values())
@@ -151,7 +158,7 @@ async def measure(lab: Lab, args: argparse.Namespace, extensions: tuple[str, ...
     for ws in sockets:
         await ws.close()
 
-    latencies, missing = [], 0
+    latencies, delivery, missing = [], [], 0
     seen: set[tuple[str, str]] = set()
     for e in called:
         key = (e.get("Linkedid"), e.get("Interface").removeprefix("PJSIP/"))
@@ -163,6 +170,7 @@ async def measure(lab: Lab, args: argparse.Namespace, extensions: tuple[str, ...
             missing += 1
         else:
             latencies.append((arrived - float(e.get("Timestamp"))) * 1000)
+            delivery.append((delivered[key] - float(e.get("Timestamp"))) * 1000)
 
     async def rows() -> dict[str, int]:
         async with lab.db() as db, db.sessions() as session:
@@ -179,6 +187,15 @@ async def measure(lab: Lab, args: argparse.Namespace, extensions: tuple[str, ...
     if latencies:
         print(f"pop latency ms: p50 {statistics.median(latencies):.1f}  p95 {pct(latencies, .95):.1f}  "
               f"p99 {pct(latencies, .99):.1f}  max {max(latencies):.1f}  (target p99 <= 50)")
+    if delivery:
+        print(f"  of which Asterisk's delivery (Timestamp -> the bench's own AMI connection has the event): "
+              f"p50 {statistics.median(delivery):.1f}  p95 {pct(delivery, .95):.1f}  p99 {pct(delivery, .99):.1f}  "
+              f"max {max(delivery):.1f}")
+    window = {le: after.get(le, 0) - before.get(le, 0) for le in after}
+    if window:
+        total = window.get("+Inf", 0)
+        print("  helpline serve's own histogram (Asterisk's Timestamp -> pop published), pops <= bound: "
+              + ", ".join(f"{le} s: {n}" for le, n in window.items()) + f" (of {total})")
     if counts:
         print(f"calls rows per call {sum(counts.values()) / len(counts):.2f} "
               f"({sum(counts.values())} rows for {len(counts)} calls; {sum(1 for v in counts.values() if v != 1)} not 1)")
@@ -190,6 +207,18 @@ async def measure(lab: Lab, args: argparse.Namespace, extensions: tuple[str, ...
         print(f"desk errors ({len(errors)}): " + "; ".join(errors[:5]))
     if code != 0:
         print(callers.errors()[-2000:])
+
+
+async def server_histogram(lab: Lab) -> dict[str, float]:
+    """helpline_pop_latency_seconds from /metrics (cumulative counts by bucket bound)."""
+    async with lab.http() as http:
+        text = (await http.get("/metrics")).text
+    out = {}
+    for line in text.splitlines():
+        if line.startswith("helpline_pop_latency_seconds_bucket"):
+            le = line.split('le="', 1)[1].split('"', 1)[0]
+            out[le] = float(line.rsplit(" ", 1)[1])
+    return out
 
 
 async def _all_written(rows: Any) -> dict[str, int] | None:
