@@ -1,7 +1,7 @@
 """Screen pop at the helpline's peak on the REAL Asterisk: AgentCalled stamped by Asterisk ->
 `call.ringing` on that agent's /ws/agent, with calls arriving at 1 a second through the IVR.
 
-    python -m bench.pbx_peak [--calls 120] [--rate 1] [--agents 30] [--talk-ms 3000] [--keep]
+    python -m bench.pbx_peak [--calls 120] [--rate 1] [--agents 30] [--talk-ms 3000] [--keep] [--no-rt]
 
 What runs (the integration lab, tests/integration/harness, assembled as tests/integration/conftest.py
 does; needs ../shared/asterisk, `sipp` and the Asterisk runtime packages of .ci/run):
@@ -31,12 +31,16 @@ import time
 from pathlib import Path
 from typing import Any
 
+from config.settings import AmiServer
+from cti.ami.client import AmiClient
+from cti.ami.framing import AmiMessage
 from storage.queries import calls as call_q
 from storage.seed import migrate_and_seed
 from tests.conftest import ASTERISK_DIR
 from tests.integration.conftest import SERVE_ENV, require_lab_parts
 from tests.integration.harness.lab import Lab, until
 from tests.integration.harness.pbx import AGENTS, Pbx
+from tests.integration.harness.priority import SIPP_PRIORITY, realtime
 from tests.integration.harness.serve import HelplineServer, build_prompts
 from tests.integration.harness.sip import Answerer, Caller, Sipp
 
@@ -134,12 +138,25 @@ async def measure(lab: Lab, args: argparse.Namespace, extensions: tuple[str, ...
                                        ("pause", lab.prompt_ms("hi", "queue-connecting"))]
     scenario = Caller(caller="9876543[call_number]", steps=steps, wait_bye=True)
     pid = lab.server.proc.pid  # type: ignore[union-attr]
-    async with lab.observer() as ami:
-        # when the bench's own AMI connection got each AgentCalled: Asterisk's delivery, apart from Helpline
-        delivered: dict[tuple[str, str], float] = {}
-        ami.client.subscribe(lambda m: delivered.setdefault(
-            (m.get("Linkedid"), m.get("Interface", "").removeprefix("PJSIP/")), time.time())
-            if m.event == "AgentCalled" else None)
+    # The bench's own AMI connection (the lab's `observer` user) subscribed to the three events it
+    # uses only: the lab's Observer parses every event (thousands a second at this rate), which
+    # lagged this process's loop and so the time it read the pops at.
+    server = AmiServer(lab.pbx.observer_url)
+    client = AmiClient(server.host, server.port, server.username, server.secret,
+                       reconnect_backoff=(0.2, 1.0), ping_interval=5.0, action_timeout=10.0)
+    events: list[AmiMessage] = []
+    delivered: dict[tuple[str, str], float] = {}  # when this process read each AgentCalled
+
+    def on_event(m: AmiMessage) -> None:
+        if m.event == "AgentCalled":
+            delivered.setdefault((m.get("Linkedid"), m.get("Interface", "").removeprefix("PJSIP/")), time.time())
+        events.append(m)
+    client.subscribe(on_event, events=("AgentCalled", "QueueCallerJoin", "AgentConnect"))
+    ami_task = asyncio.create_task(client.run())
+    lags: list[float] = []
+    probe = asyncio.create_task(loop_lag(lags))
+    try:
+        await client.wait_connected(20)
         before = await server_histogram(lab)
         load0, cpu0, wall0 = os.getloadavg(), cpu_seconds(pid), time.monotonic()
         callers = Sipp(lab.workdir, lab.pbx.sip_port, scenario, calls=args.calls, rate=args.rate, name="callers")
@@ -148,11 +165,18 @@ async def measure(lab: Lab, args: argparse.Namespace, extensions: tuple[str, ...
         code = await callers.finished(args.calls / args.rate + 300)
         cpu1, wall1, load1 = cpu_seconds(pid), time.monotonic(), os.getloadavg()
         after = await server_histogram(lab)
-        joined = {e.get("Linkedid") for e in ami.named("QueueCallerJoin")}
-        connected = {e.get("Linkedid") for e in ami.named("AgentConnect")}
+        joined = {e.get("Linkedid") for e in events if e.event == "QueueCallerJoin"}
+        connected = {e.get("Linkedid") for e in events if e.event == "AgentConnect"}
         ended = sum(len(d.ended) for d in desks.values())
         await until(lambda: sum(d.coded + len(d.errors) for d in desks.values()) >= ended, 60, "dispositions")
-        called = [e for e in ami.named("AgentCalled") if e.get("Interface", "").removeprefix("PJSIP/") in desks]
+        called = [e for e in events if e.event == "AgentCalled"
+                  and e.get("Interface", "").removeprefix("PJSIP/") in desks]
+    finally:
+        probe.cancel()
+        async with asyncio.timeout(10):
+            await client.close()
+        ami_task.cancel()
+        await asyncio.gather(ami_task, probe, return_exceptions=True)
     for task in readers:
         task.cancel()
     for ws in sockets:
@@ -206,11 +230,22 @@ async def measure(lab: Lab, args: argparse.Namespace, extensions: tuple[str, ...
     print(f"helpline serve CPU {100 * (cpu1 - cpu0) / (wall1 - wall0):.1f} % of one core over {wall1 - wall0:.0f} s")
     print("load average start {:.2f} {:.2f} {:.2f}, end {:.2f} {:.2f} {:.2f} (cores: {})".format(
         *load0, *load1, os.cpu_count()))
+    if lags:
+        print(f"bench's own loop lag ms (error in its read times): p50 {statistics.median(lags):.1f}  "
+              f"p99 {pct(lags, .99):.1f}  max {max(lags):.1f}")
     errors = [e for d in desks.values() for e in d.errors]
     if errors:
         print(f"desk errors ({len(errors)}): " + "; ".join(errors[:5]))
     if code != 0:
         print(callers.errors()[-2000:])
+
+
+async def loop_lag(lags: list[float]) -> None:
+    """How late this process's loop wakes from a 5 ms sleep (ms): the error in the times it reads."""
+    while True:
+        t = time.monotonic()
+        await asyncio.sleep(0.005)
+        lags.append((time.monotonic() - t - 0.005) * 1000)
 
 
 async def server_histogram(lab: Lab) -> dict[str, float]:
@@ -238,8 +273,13 @@ def main() -> None:
     parser.add_argument("--ring-ms", type=int, default=500, help="how long each agent's phone rings")
     parser.add_argument("--talk-ms", type=int, default=3000, help="how long the agent talks before hanging up")
     parser.add_argument("--keep", action="store_true", help="keep the lab folder (logs, configs) and print it")
+    parser.add_argument("--no-rt", action="store_true",
+                        help="leave this process at normal scheduling (by default SCHED_RR like the lab's SIPp, "
+                             "so a loaded machine delays the measuring side less; helpline serve is never changed)")
     args = parser.parse_args()
     require_lab_parts()
+    if not args.no_rt:
+        realtime(os.getpid(), SIPP_PRIORITY)
     root = Path(tempfile.mkdtemp(prefix="pbx-peak-"))
     try:
         asyncio.run(run(args, root))
