@@ -62,8 +62,9 @@ class PbxError(RuntimeError):
 class Pbx:
     def __init__(self, root: Path, asterisk_dir: Path, prompts: Path, *, agi_port: int,
                  agi2_port: int | None = None, rtp_range: tuple[int, int] | None = None,
-                 systemname: str | None = None) -> None:
+                 systemname: str | None = None, agents: tuple[str, ...] = AGENTS) -> None:
         self.root = root
+        self.agents = agents  # the SIP agent endpoints declared (bench.pbx_peak adds its own 30)
         self.asterisk_dir = asterisk_dir
         self.run_asterisk = asterisk_dir / "run-asterisk"
         self.etc = root / "etc"
@@ -149,7 +150,7 @@ class Pbx:
         agents = "".join(
             f"\n[{ext}](helpline-agent)\nauth = {ext}\naors = {ext}\ncallerid = \"{ext}\" <{ext}>\n"
             f"[{ext}](helpline-agent-aor)\n[{ext}](helpline-agent-auth)\nusername = {ext}\n"
-            f"password = {AGENT_PASSWORD.format(ext=ext)}\n" for ext in AGENTS)
+            f"password = {AGENT_PASSWORD.format(ext=ext)}\n" for ext in self.agents)
         from agent_console.softphone import password
         from tests.integration.harness.serve import SECRET_KEY
 

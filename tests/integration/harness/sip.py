@@ -353,11 +353,12 @@ class Sipp:
     exit code (0: every call went as the scenario says)."""
 
     def __init__(self, workdir: Path, sip_port: int, scenario: Caller | Answerer, *, calls: int = 1,
-                 name: str = "sipp") -> None:
+                 name: str = "sipp", rate: float | None = None) -> None:
         self.workdir = workdir
         self.asterisk_port = sip_port
         self.scenario = scenario
         self.calls = calls
+        self.rate = rate  # callers: new calls a second (SIPp's -r; its default is 10), all of them in flight at once
         self.name = f"{name}-{next(_seq)}"
         self.port = free_port()
         self.media_port = free_pair()
@@ -379,8 +380,11 @@ class Sipp:
         if self.uas:
             args += ["-m", str(self.calls)]
         else:
+            overall = 300 if self.rate is None else 300 + int(self.calls / self.rate)
             args += [f"127.0.0.1:{self.asterisk_port}", "-s", self.scenario.number, "-m", str(self.calls),
-                     "-timeout", "300"]
+                     "-timeout", str(overall)]
+            if self.rate is not None:
+                args += ["-r", str(self.rate), "-l", str(self.calls)]
         out = open(self.workdir / f"{self.name}.out", "wb")  # noqa: SIM115 - closed with the process
         self.proc = await asyncio.create_subprocess_exec(*args, stdout=out, stderr=asyncio.subprocess.STDOUT,
                                                          stdin=asyncio.subprocess.DEVNULL,
