@@ -77,13 +77,35 @@ class Wrapup:
             return  # Ready or a pause asked for since the call ended (a login just written does not count)
         interface = sp.interface_of(extension)
         own = [q for q in login.queues.split(",") if q]
+        paused: list[str] = []
         for q in own + sorted(set(also) - set(own)):
             try:
                 await client.send("QueuePause", Queue=q, Interface=interface, Paused=True, Reason=WRAPUP_REASON)
+                paused.append(q)
             except ActionFailed as exc:
                 log.warning("wrap-up pause of %s in %s refused: %s", extension, q, exc.message)
             except AmiError as exc:
                 log.warning("wrap-up pause of %s in %s not sent: %s", extension, q, exc)
                 return
         async with self.db.session_scope() as session:
-            await agent_q.set_paused(session, extension, True, WRAPUP_REASON, datetime.now(timezone.utc))
+            if await agent_q.pause_if_unchanged(session, extension, login.updated_at, WRAPUP_REASON,
+                                                datetime.now(timezone.utc)):
+                return
+        await self._give_back(client, extension, paused)
+
+    async def _give_back(self, client: AmiClient, extension: str, queues: list[str]) -> None:
+        """The agent asked for Ready or a pause (or logged out) while the wrap-up pause was on its
+        way: its own choice wins, so the queues just paused get the state its row now holds."""
+        async with self.db.sessions() as session:
+            login = await agent_q.login_of(session, extension)
+        if login is None or not queues:
+            return  # logged out: the logout took it out of the queues
+        log.info("wrap-up of %s overtaken by its own %s; restoring it in %s", extension,
+                 login.pause_reason or "pause" if login.paused else "Ready", ", ".join(queues))
+        interface = sp.interface_of(extension)
+        for q in queues:
+            try:
+                await client.send("QueuePause", Queue=q, Interface=interface, Paused=login.paused,
+                                  Reason=login.pause_reason if login.paused else None)
+            except AmiError as exc:
+                log.warning("restoring %s in %s after an overtaken wrap-up failed: %s", extension, q, exc)

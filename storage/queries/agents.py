@@ -5,7 +5,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import AgentLogin, AgentStateChange, User
@@ -65,6 +65,20 @@ async def set_paused(session: AsyncSession, extension: str, paused: bool, reason
     if row is not None:
         row.paused, row.pause_reason, row.updated_at = paused, reason, at
         await session.flush()
+
+
+async def pause_if_unchanged(session: AsyncSession, extension: str, seen_at: datetime, reason: str,
+                             at: datetime) -> bool:
+    """Pause `extension` with `reason` only if its row is still ready and unchanged since `seen_at`
+    (its updated_at when read): one statement, so an agent's own Ready or pause written meanwhile,
+    by any process, is never overwritten. True if the row was paused."""
+    stmt = (update(AgentLogin)
+            .where(AgentLogin.extension == extension, AgentLogin.updated_at == seen_at,
+                   AgentLogin.paused.is_(False))
+            .values(paused=True, pause_reason=reason, updated_at=at)
+            .execution_options(synchronize_session=False))
+    result = await session.execute(stmt)
+    return bool(result.rowcount)
 
 
 async def remove_login(session: AsyncSession, extension: str) -> None:

@@ -216,8 +216,12 @@ async def test_status_call_handled_end_to_end(sqlite_url: str) -> None:
 
 async def test_call_control_reaches_the_pbx(sqlite_url: str) -> None:
     """Hang up ends the call; hold, attended transfer (and back), blind transfer to a queue send the
-    actions Asterisk documents and the call leaves the desk; the supervisor can listen in."""
-    async with FakeAmiServer(auth_fail_delay=0.05) as ami, CtiStack(sqlite_url, ami) as stack, \
+    actions Asterisk documents and the call leaves the desk; the supervisor can listen in.
+    The fake has the captures' `support` queue (lab_ami): without it the wrap-up pause there is
+    refused, the tracker does not see the agent paused in all its queues, and the wrap-up shown
+    after the transfer would only be the 5 s window after the captured AgentComplete, which a
+    loaded machine spends before the test looks."""
+    async with lab_ami() as ami, CtiStack(sqlite_url, ami) as stack, \
             chromium() as browser:
         base = stack.url("")
         await stack.user("agent1001", extension="agent1001")

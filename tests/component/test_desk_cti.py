@@ -18,7 +18,7 @@ from storage.queries import desk_settings
 from storage.queries import reference
 from tests.fakes.ami_server import FakeAmiServer, replaced
 from tests.fakes.cti_stack import CtiStack, receive_until
-from tests.fakes.desk import cut_after, events
+from tests.fakes.desk import cut_after, events, variant
 
 
 @pytest.fixture
@@ -171,3 +171,77 @@ async def test_call_control_actions_and_refusals(sqlite_url: str, ami: FakeAmiSe
             assert [o["code"] for o in targets["officers"]] == ["ELE-LKO-L1"]
             assert {a["extension"] for a in targets["agents"]} == {"agent1001", "agent1002"}
         await ws.close()
+
+
+async def test_ready_while_the_wrapup_pause_is_on_its_way_wins(db_url: str, ami: FakeAmiServer) -> None:
+    """The agent clicks Ready while the wrap-up pause of its last call is still on its way to the PBX
+    (a loaded machine): the agent stays Ready, and its next call still gets its wrap-up."""
+    gate, held = asyncio.Event(), asyncio.Event()
+    answer = ami._answer
+
+    async def slow_wrapup(session, action):  # type: ignore[no-untyped-def]
+        if action.get("Action") == "QueuePause" and action.get("Reason") == WRAPUP_REASON and not gate.is_set():
+            held.set()  # answered once the gate opens; the session goes on with the agent's own actions
+
+            async def later() -> None:
+                await gate.wait()
+                await answer(session, action)
+            asyncio.get_running_loop().create_task(later())
+            return
+        await answer(session, action)
+    ami._answer = slow_wrapup  # type: ignore[method-assign]
+    member = ("helpline-hi", "PJSIP/agent1001")
+    async with CtiStack(db_url, ami) as stack:
+        token = await stack.user("agent1", extension="agent1001")
+        async with httpx.AsyncClient(base_url=stack.url("")) as http:
+            assert (await http.post("/api/v1/agents/me/login", headers=_auth(token))).status_code == 200
+            for msg in events("inbound-answered", time.time()):
+                ami.emit(msg)
+            async with asyncio.timeout(20):
+                await held.wait()
+
+            async def call_row():  # type: ignore[no-untyped-def]
+                async with stack.db.sessions() as session:
+                    from datetime import datetime, timezone
+                    return await call_stats.last_answered(session, "agent1001", datetime(2020, 1, 1, tzinfo=timezone.utc))
+            call = await _until(call_row, 20)
+            r = await http.post(f"/api/v1/calls/{call.linkedid}/disposition", json={"disposition": "status_enquiry"},
+                                headers=_auth(token))
+            assert r.status_code == 200, r.text
+            r = await http.post("/api/v1/agents/me/ready", headers=_auth(token))
+            assert r.status_code == 200, r.text
+            gate.set()  # the late wrap-up pause reaches the PBX now
+
+            async def login_row():  # type: ignore[no-untyped-def]
+                async with stack.db.sessions() as session:
+                    return await agent_q.login_of(session, "agent1001")
+
+            async def settled():  # type: ignore[no-untyped-def]
+                row = await login_row()
+                unpaused = [a for a in ami.actions_named("QueuePause") if a.get("Paused") == "false"]
+                return row.paused or len(unpaused) >= 2  # the late pause written, or given back
+            await _until(settled, 20)
+            row = await login_row()
+            assert not row.paused, row.pause_reason  # the agent's own Ready was not overwritten
+            await _until(lambda: _value(ami.members[member[0]][member[1]]["Paused"] == "0"), 20)
+            assert await _until(lambda: _me_state(http, token, "ready"), 20) == "ready"  # the tracker follows
+
+            # the next call ends: its wrap-up pause lands
+            for msg in events(variant("inbound-answered", "919800000003", 3), time.time()):
+                ami.emit(msg)
+
+            async def wrapped():  # type: ignore[no-untyped-def]
+                row = await login_row()
+                return row.paused and ami.members[member[0]][member[1]]["Paused"] == "1"
+            await _until(wrapped, 20)
+            assert (await login_row()).pause_reason == WRAPUP_REASON
+            assert await _until(lambda: _me_state(http, token, "wrap_up"), 20) == "wrap_up"
+
+
+async def _value(value):  # type: ignore[no-untyped-def]
+    return value
+
+
+async def _me_state(http: httpx.AsyncClient, token: str, wanted: str) -> str | None:
+    state = (await http.get("/api/v1/agents/me", headers=_auth(token))).json()["state"]
+    return state if state == wanted else None
