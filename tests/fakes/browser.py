@@ -89,3 +89,25 @@ async def shot(page: Page, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     await page.screenshot(path=str(path), full_page=True)
     return path
+
+
+_DESK_SHOWN = """() => {
+  const text = (id) => (document.getElementById(id) || {}).textContent || "";
+  const state = (id) => ((document.getElementById(id) || {}).dataset || {}).state || "";
+  return {agent_state: state("agent-state"), softphone: state("sp-state"), state_msg: text("state-msg"),
+          sp_msg: text("sp-msg"), login_disabled: document.getElementById("btn-login").disabled};
+}"""
+
+
+async def join_with_softphone(page: Page, timeout_ms: int = 60000) -> None:
+    """On the desk: "Join queues" once the softphone has loaded (its card shown), then wait until
+    it is registered. A failure says what the desk showed (state, messages, console problems)."""
+    await expect(page.locator("#softphone")).to_be_visible()
+    await page.click("#btn-login")
+    try:
+        await expect(page.locator("#sp-state")).to_have_attribute("data-state", "registered", timeout=timeout_ms)
+    except AssertionError as exc:
+        shown = await page.evaluate(_DESK_SHOWN)
+        problems = getattr(page, "problems", [])
+        raise AssertionError(f"softphone not registered within {timeout_ms / 1000:.0f} s; the desk showed {shown}; "
+                             f"page problems: {problems}") from exc

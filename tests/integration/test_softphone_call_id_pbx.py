@@ -10,7 +10,7 @@ import re
 
 from playwright.async_api import expect
 
-from tests.fakes.browser import chromium, login, new_page, shot
+from tests.fakes.browser import chromium, login, new_page, shot, join_with_softphone
 from tests.integration.harness.lab import PASSWORD, Lab, receive_until, until
 from tests.integration.harness.sip import Caller
 
@@ -33,8 +33,7 @@ async def test_the_agents_invite_carries_the_pops_call_id_and_digits_cross_both_
         async with lab.observer() as ami, chromium(*FAKE_MEDIA) as browser, \
                 new_page(browser, permissions=["microphone"]) as page:
             await login(page, lab.server.url, "idagent", PASSWORD)
-            await page.click("#btn-login")
-            await expect(page.locator("#sp-state")).to_have_attribute("data-state", "registered", timeout=60000)
+            await join_with_softphone(page)
             lab.logged_in.append(agent)
             # Hindi, 1 = register a complaint (an agent), then the caller keeps pressing 7 every 1.5 s:
             # digits that reach the agent once bridged (7 means nothing to the queue while waiting)

@@ -10,7 +10,7 @@ import re
 import pytest
 from playwright.async_api import expect
 
-from tests.fakes.browser import chromium, login, new_page, shot
+from tests.fakes.browser import chromium, login, new_page, shot, join_with_softphone
 from tests.integration.harness.lab import PASSWORD, Lab, until
 from tests.integration.test_recording import TalkingCaller, tone
 
@@ -38,8 +38,7 @@ async def test_the_softphone_takes_a_queue_call_with_audio_both_ways(lab: Lab) -
     async with chromium(*FAKE_MEDIA) as browser, new_page(browser, permissions=["microphone"]) as page:
         await login(page, lab.server.url, "webagent", PASSWORD)
         await expect(page.locator("#softphone")).to_be_visible()
-        await page.click("#btn-login")
-        await expect(page.locator("#sp-state")).to_have_attribute("data-state", "registered", timeout=60000)
+        await join_with_softphone(page)
         lab.logged_in.append(agent)
         assert "agent3001" in lab.pbx.rx("pjsip show contacts")
         steps: list[tuple[str, object]] = [

@@ -13,7 +13,7 @@ import pytest
 from playwright.async_api import Page, expect
 
 from storage.queries import rate_counters
-from tests.fakes.browser import chromium, login, new_page, shot
+from tests.fakes.browser import chromium, login, new_page, shot, join_with_softphone
 from tests.integration.harness.lab import PASSWORD, Lab, Observer, until
 
 FAKE_MEDIA = ("--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
@@ -88,8 +88,7 @@ async def test_a_citizen_on_the_video_page_reaches_a_sign_language_agent(lab: La
             new_page(browser, permissions=["microphone", "camera"]) as agent_page, \
             new_page(browser, permissions=["microphone", "camera"]) as citizen:
         await login(agent_page, lab.server.url, "signagent", PASSWORD)
-        await agent_page.click("#btn-login")
-        await expect(agent_page.locator("#sp-state")).to_have_attribute("data-state", "registered", timeout=60000)
+        await join_with_softphone(agent_page)
         lab.logged_in.append(agent)
         tries, failures = 0, []
         result = None

@@ -27,7 +27,7 @@ from ivr import scripts
 from ivr.fastagi import AgiChannel
 from ivr.fastagi.server import FastAgiServer
 from storage.queries import rate_counters
-from tests.fakes.browser import chromium, login, new_page, shot
+from tests.fakes.browser import chromium, login, new_page, shot, join_with_softphone
 from tests.integration.harness.lab import PASSWORD, Lab, Observer, until
 from tests.integration.harness.serve import SECRET_KEY
 from tests.integration.harness.sip import free_port
@@ -104,8 +104,7 @@ async def _sign_agent(lab: Lab, page: Page) -> dict[str, str]:
         r = await http.put("/api/v1/admin/users/signagent4/media", json={"sign_language": True}, headers=admin)
         assert r.status_code == 200, r.text
     await login(page, lab.server.url, "signagent4", PASSWORD)
-    await page.click("#btn-login")
-    await expect(page.locator("#sp-state")).to_have_attribute("data-state", "registered", timeout=60000)
+    await join_with_softphone(page)
     lab.logged_in.append(agent)
     return agent
 
