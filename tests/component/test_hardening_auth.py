@@ -41,6 +41,7 @@ async def _token(client: httpx.AsyncClient, username: str, password: str = PASSW
 
 async def test_a_spray_of_unknown_usernames_is_throttled_for_the_address(ctx: AppContext, db: Database) -> None:
     ctx.settings.login_rate = 1000  # the global rate is another test's subject
+    _inside_one_window(ctx)
     await make_user(db, "s1", "supervisor")
     async with _client(ctx, "10.1.1.1") as sprayer, _client(ctx, "10.2.2.2") as office:
         limit = ThrottleLimits().unknown_per_address
@@ -53,11 +54,20 @@ async def test_a_spray_of_unknown_usernames_is_throttled_for_the_address(ctx: Ap
         assert (await _token(office, "s1")).status_code == 200
 
 
+def _inside_one_window(*contexts: AppContext) -> None:
+    """The processes' throttles read one fixed moment in the middle of a 5-minute window: on the
+    wall clock, a slow run could straddle a window's end and find only the later failures."""
+    for ctx in contexts:
+        throttle_module.throttle(ctx).clock = lambda: 1_800_000_150.0
+
+
 async def test_the_throttle_holds_across_processes_sharing_the_database(settings: Settings, db_url: str) -> None:
     one, two = Database(db_url), Database(db_url)
     try:
         await make_user(one, "s1", "supervisor")
-        async with _client(AppContext.build(settings, one)) as a, _client(AppContext.build(settings, two)) as b:
+        a_ctx, b_ctx = AppContext.build(settings, one), AppContext.build(settings, two)
+        _inside_one_window(a_ctx, b_ctx)
+        async with _client(a_ctx) as a, _client(b_ctx) as b:
             for i in range(5):
                 assert (await _token(a if i % 2 else b, "s1", "wrong-wrong")).status_code == 401
             assert (await _token(a, "s1")).status_code == 429
@@ -74,6 +84,7 @@ async def test_the_throttle_holds_across_processes_through_redis(sqlite_url: str
     try:
         await make_user(db, "s1", "supervisor")
         a_ctx, b_ctx = AppContext.build(settings, db), AppContext.build(settings, db)
+        _inside_one_window(a_ctx, b_ctx)
         name = f"user-{uuid.uuid4().hex[:8]}"  # Redis outlives the test: a fresh username
         await make_user(db, name, "supervisor")
         async with _client(a_ctx) as a, _client(b_ctx) as b:
