@@ -9,6 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 
 
+#: set by [helpline-from-pods] on a call transferred from another pod (ivr.variables.FROM_POD)
+FROM_POD = "HELPLINE_FROM_POD"
+
 INBOUND = "inbound"
 OUTBOUND = "outbound"
 
@@ -187,6 +190,8 @@ def _outcome(call: _Call) -> str:
         if by_dial is not None:
             return by_dial
         return _CAUSE_OUTCOMES.get(call.hangup_cause or 0, FAILED)
+    if call.variables.get(FROM_POD):  # a transfer from another pod that no agent answered
+        return _DIAL_OUTCOMES.get(call.dial_status or "", ABANDONED)
     if call.variables.get("HELPLINE_CALLBACK"):
         return CALLBACK  # the caller chose a callback that keeps their place: served, not abandoned
     exit_status = QUEUE_EXITS.get(call.queue_status or "")
