@@ -11,6 +11,8 @@ from dataclasses import dataclass, field, fields
 
 #: set by [helpline-from-pods] on a call transferred from another pod (ivr.variables.FROM_POD)
 FROM_POD = "HELPLINE_FROM_POD"
+#: set by the desk (AMI Setvar) on a caller it transfers to another pod (ivr.variables.POD_TRUNK)
+POD_TRUNK = "HELPLINE_POD_TRUNK"
 
 INBOUND = "inbound"
 OUTBOUND = "outbound"

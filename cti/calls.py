@@ -22,6 +22,7 @@ from cti.call_records import (  # noqa: F401 - re-exported: cti.calls is the tra
     ENDED,
     FROM_POD,
     OUTBOUND,
+    POD_TRUNK,
     QUEUED,
     RESYNCED,
     RINGING,
@@ -137,6 +138,10 @@ class CallTracker:
                 call.language = value or None
             elif name == "HELPLINE_COMPLAINT_NO":
                 call.complaint_no = value or None
+            elif name == POD_TRUNK and value and e.uniqueid == call.uniqueid:
+                # the desk moves the caller to an agent on another pod (cti.call_control): the
+                # agent whose leg ends next leaves a call that goes on, as in a transfer
+                call.complete_reason = "transfer"
             elif name == "HELPLINE_ATTEMPT" and value:
                 call.attempt = value
                 call.direction = OUTBOUND
