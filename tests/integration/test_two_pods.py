@@ -200,6 +200,46 @@ async def test_a_call_on_each_pod_is_one_row_and_pops_on_that_pods_agent(pods: P
     assert total == 3
 
 
+async def test_a_transfer_the_other_pods_agent_cannot_take_brings_the_caller_back_to_the_queue(pods: Pods) -> None:
+    """The agent on pod B is busy (486): pod B's leg ends as `busy`, and pod A's [helpline-to-pod]
+    puts the caller back in pod A's queue (a second QueueCallerJoin; agent1007 is in wrap-up)."""
+    a, b = pods.labs
+    agent_a = await a.user("podagent7", extension="agent1007")
+    await b.user("podagent8", extension="agent1008")
+    await a.phone("agent1007", Answerer(ring_ms=300))
+    await b.phone("agent1008", Answerer(mode="busy"))
+    await _login(a, agent_a)
+    ws = await a.socket("/ws/agent", agent_a)
+    async with a.observer() as ami_a, b.observer() as ami_b:
+        await a.call(Caller(caller="9876500107", steps=TO_AGENT))
+        answered = await receive_until(ws, "call.answered", 60)
+        call_id = answered["call"]["id"]
+        caller = _caller_channel(ami_a, "9876500107")
+
+        async def transfer() -> bool:  # once serve 1 has seen agent1008's phone register on pod B
+            async with a.http() as http:
+                r = await http.post(f"/api/v1/calls/{call_id}/transfer", json={"extension": "agent1008"},
+                                    headers=agent_a)
+            assert r.status_code == 200, r.text
+            return True
+        await until(transfer, 15, "the transfer accepted")
+        busy = await ami_b.wait(lambda e: e.event == "DialEnd" and e.get("DialStatus") == "BUSY"
+                                and e.get("DestChannel", "").startswith("PJSIP/agent1008-"), 30, "agent1008 busy")
+        rejoined = await ami_a.wait(lambda e: e.event == "QueueCallerJoin" and e.get("Channel") == caller, 30,
+                                    "the caller back in pod A's queue",
+                                    start=next(i for i, e in enumerate(ami_a.events) if e.event == "DialBegin"
+                                               and e.get("DestChannel", "").startswith("PJSIP/pod-b-")))
+        assert rejoined.get("Queue") == "helpline-hi"
+        await ami_a.send("Hangup", Channel=caller)
+        left = await receive_until(ws, "call.ended", 30)
+    await ws.close()
+    assert (left["call"]["id"], left["call"]["outcome"]) == (call_id, "transferred")
+    row_t = await _ended_row(b, busy.get("Linkedid"))
+    assert (row_t.server, row_t.agent, row_t.outcome) == (Pods.server_name(b.pbx), None, "busy")
+    row = await _ended_row(a, call_id)
+    assert (row.server, row.agent) == (Pods.server_name(a.pbx), "agent1007")
+
+
 async def test_click_to_call_goes_to_the_pod_where_the_phone_is_registered(pods: Pods) -> None:
     a, b = pods.labs
     agent_a = await a.user("podagent3", extension="agent1003")
