@@ -20,12 +20,13 @@ attended transfer needs an `atxfer` feature code in features.conf (dialplans/REA
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 from dataclasses import dataclass
 from typing import Any
 
 from cti import screen_pop as sp
-from cti.agent_actions import AGENT_CONTEXT, Actor, AgentActions
+from cti.agent_actions import AGENT_CONTEXT, Actor, AgentActions, PbxRefused
 from grievance import numbers
 from grievance.errors import Conflict, DomainError, InvalidInput, NotFound
 from grievance.phones import dial_digits, normalise_phone
@@ -145,8 +146,13 @@ class CallControl(AgentActions):
             # over the trunk: the caller's channel dials the agent on the other pod, where the
             # transferred leg is a new call ([helpline-to-pod] -> [helpline-from-pods])
             await self._send(client, "Setvar", Channel=record.channel, Variable=POD_TRUNK, Value=trunk)
-            await self._send(client, "Redirect", Channel=record.channel, Context=TO_POD_CONTEXT,
-                             Exten=target.exten, Priority=1)
+            try:
+                await self._send(client, "Redirect", Channel=record.channel, Context=TO_POD_CONTEXT,
+                                 Exten=target.exten, Priority=1)
+            except PbxRefused:  # the caller stays with the agent: not a transfer after all (cti.calls)
+                with contextlib.suppress(DomainError):
+                    await self._send(client, "Setvar", Channel=record.channel, Variable=POD_TRUNK, Value="")
+                raise
         elif attended:
             leg = self._agent_leg(client.name, record)
             await self._send(client, "Atxfer", Channel=leg, Exten=target.exten, Context=target.context)

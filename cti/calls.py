@@ -138,10 +138,14 @@ class CallTracker:
                 call.language = value or None
             elif name == "HELPLINE_COMPLAINT_NO":
                 call.complaint_no = value or None
-            elif name == POD_TRUNK and value and e.uniqueid == call.uniqueid:
+            elif name == POD_TRUNK and e.uniqueid == call.uniqueid:
                 # the desk moves the caller to an agent on another pod (cti.call_control): the
-                # agent whose leg ends next leaves a call that goes on, as in a transfer
-                call.complete_reason = "transfer"
+                # agent whose leg ends next leaves a call that goes on, as in a transfer; cleared
+                # when the PBX refused the move
+                if value:
+                    call.complete_reason = "transfer"
+                elif call.complete_reason == "transfer":
+                    call.complete_reason = None
             elif name == "HELPLINE_ATTEMPT" and value:
                 call.attempt = value
                 call.direction = OUTBOUND

@@ -144,6 +144,17 @@ async def test_a_blind_transfer_to_an_agent_on_another_pod_goes_over_the_trunk(s
                     for a in pod_a.actions_named("Redirect")] == [(caller, "helpline-to-pod", "agent1002", "1")]
             assert not any(pod_b.actions_named(n) for n in ("Setvar", "Redirect", "Atxfer", "Originate"))
 
+            # the PBX refuses the Redirect (the caller just hung up): the variable is cleared again
+            # so that agent1001's call is not taken for a transfer, and the desk hears why
+            pod_a._action_redirect = lambda session, action, aid: pod_a._error(  # type: ignore[method-assign]
+                session, aid, "Redirect failed")
+            async with httpx.AsyncClient(base_url=stack.url(""), timeout=10) as http:
+                r = await http.post(f"/api/v1/calls/{call_id}/transfer", headers=_auth(token),
+                                    json={"extension": "agent1002"})
+            assert r.status_code == 502 and "Redirect failed" in r.text, r.text
+            assert [(a.get("Variable"), a.get("Value")) for a in pod_a.actions_named("Setvar")][1:] == [
+                ("HELPLINE_POD_TRUNK", "pod-b"), ("HELPLINE_POD_TRUNK", "")]
+
 
 def _from_pod_a(linkedid: str, caller: str, agent_leg: str, dial_status: str) -> list[AmiMessage]:
     """What pod B's AMI says of a call that pod A's trunk brings to agent1002 ([helpline-from-pods])."""

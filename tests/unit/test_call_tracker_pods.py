@@ -69,6 +69,9 @@ def test_the_desk_moving_a_caller_to_another_pod_marks_the_agent_as_leaving_a_tr
     tracker, _ = replay(data[:talking])
     (live,) = tracker.live()
     assert live.complete_reason is None
-    replay(_events({"Event": "VarSet", "Channel": live.channel, "Uniqueid": live.uniqueid,
-                    "Linkedid": live.id, "Variable": "HELPLINE_POD_TRUNK", "Value": "pod-b"}), tracker)
+    leg = {"Channel": live.channel, "Uniqueid": live.uniqueid, "Linkedid": live.id}
+    replay(_events({"Event": "VarSet", **leg, "Variable": "HELPLINE_POD_TRUNK", "Value": "pod-b"}), tracker)
     assert tracker.get(live.id).complete_reason == "transfer"  # type: ignore[union-attr]
+    # the PBX refused the Redirect: the desk clears the variable, the agent stays on a plain call
+    replay(_events({"Event": "VarSet", **leg, "Variable": "HELPLINE_POD_TRUNK", "Value": ""}), tracker)
+    assert tracker.get(live.id).complete_reason is None  # type: ignore[union-attr]
