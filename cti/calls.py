@@ -20,7 +20,6 @@ from cti.call_records import (  # noqa: F401 - re-exported: cti.calls is the tra
     CallChange,
     CallRecord,
     ENDED,
-    FROM_POD,
     OUTBOUND,
     POD_TRUNK,
     QUEUED,
@@ -32,6 +31,9 @@ from cti.call_records import (  # noqa: F401 - re-exported: cti.calls is the tra
     _lost,
     _outcome,
     dialed_number,
+    from_pod,
+    pod_dial_end,
+    pod_ringing,
 )
 
 
@@ -254,11 +256,8 @@ class CallTracker:
 
     def _dial_begin(self, e: ev.DialBegin) -> list[CallChange]:
         call = self._calls.get(e.linkedid)
-        if call is not None and _pod_transfer(call, e) and call.agent is None:
-            # a transfer from another pod rings the agent ([helpline-from-pods]): its pop
-            call.last_seen = e.ts
-            call.ringing_agent, call.ringing_at = e.dest_channel.rsplit("-", 1)[0], e.ts
-            return [CallChange(RINGING, call.record(), e.ts, call.ringing_agent, None, 0)]
+        if call is not None and from_pod(call, e.uniqueid):
+            return pod_ringing(call, e.ts, e.dest_channel)
         # An Originate dials the call's own first channel, with no calling channel.
         if call is not None and e.channel is None and e.dest_uniqueid == call.uniqueid:
             call.last_seen = e.ts
@@ -269,15 +268,8 @@ class CallTracker:
 
     def _dial_end(self, e: ev.DialEnd) -> list[CallChange]:
         call = self._calls.get(e.linkedid)
-        if call is not None and _pod_transfer(call, e) and call.ringing_agent is not None and call.agent is None:
-            interface, call.ringing_agent, call.last_seen = call.ringing_agent, None, e.ts
-            if e.dial_status == "ANSWER":
-                call.agent, call.answered_at = interface, e.ts
-                call.wait_s = max(0, int(e.ts - call.started_at))
-                return [CallChange(ANSWERED_CHANGE, call.record(), e.ts, interface, None, call.wait_s)]
-            ring_ms = int((e.ts - (call.ringing_at or e.ts)) * 1000)
-            call.ring_attempts += (RingAttempt(interface, None, e.ts, ring_ms, "no_answer"),)
-            return []
+        if call is not None and from_pod(call, e.uniqueid):
+            return pod_dial_end(call, e.ts, e.dial_status)
         if (call is not None and e.dest_uniqueid == call.uniqueid and e.dial_status
                 and call.dial_status is None):
             call.last_seen = e.ts
@@ -397,8 +389,3 @@ def _agent_legs(call: _Call, items: list[ev.CoreShowChannel]) -> None:
                     call.agent = interface
             elif call.agent != interface:
                 call.ringing_agent = interface
-
-
-def _pod_transfer(call: _Call, e: ev.DialEvent) -> bool:
-    """A Dial by the call's own channel of a call that came in from another pod (HELPLINE_FROM_POD)."""
-    return e.uniqueid == call.uniqueid and bool(call.variables.get(FROM_POD))
