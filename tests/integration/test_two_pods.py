@@ -202,7 +202,8 @@ async def test_a_call_on_each_pod_is_one_row_and_pops_on_that_pods_agent(pods: P
 
 async def test_a_transfer_the_other_pods_agent_cannot_take_brings_the_caller_back_to_the_queue(pods: Pods) -> None:
     """The agent on pod B is busy (486): pod B's leg ends as `busy`, and pod A's [helpline-to-pod]
-    puts the caller back in pod A's queue (a second QueueCallerJoin; agent1007 is in wrap-up)."""
+    puts the caller back in pod A's queue (a second QueueCallerJoin; agent1007 is in wrap-up). And a
+    peer pod cannot reach the carrier trunk through [helpline-from-pods]."""
     a, b = pods.labs
     agent_a = await a.user("podagent7", extension="agent1007")
     await b.user("podagent8", extension="agent1008")
@@ -232,6 +233,14 @@ async def test_a_transfer_the_other_pods_agent_cannot_take_brings_the_caller_bac
         assert rejoined.get("Queue") == "helpline-hi"
         await ami_a.send("Hangup", Channel=caller)
         left = await receive_until(ws, "call.ended", 30)
+
+        # a peer pod may ring this pod's agents only: the carrier trunk's endpoint named over the
+        # inter-pod trunk is refused ([helpline-from-pods] `i`, cause 1), nothing is dialled
+        await ami_a.send("Originate", Channel="PJSIP/trunk@pod-b", Application="Wait", Data="1", Async="true")
+        refused = await ami_b.wait(lambda e: e.event == "Hangup" and e.get("Channel", "").startswith("PJSIP/pod-a-")
+                                   and e.get("Exten") != "agent1008", 30, "pod B refusing the call for 'trunk'")
+        assert (refused.get("Context"), refused.get("Exten"), refused.get("Cause")) == ("helpline-from-pods", "i", "1"), refused
+        assert not [e for e in ami_b.events if e.event == "DialBegin" and e.get("DestChannel", "").startswith("PJSIP/trunk")]
     await ws.close()
     assert (left["call"]["id"], left["call"]["outcome"]) == (call_id, "transferred")
     row_t = await _ended_row(b, busy.get("Linkedid"))
