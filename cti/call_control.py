@@ -10,7 +10,9 @@ attended transfer needs an `atxfer` feature code in features.conf (dialplans/REA
   agent whose phone is registered on another pod (cti.registrations): `Setvar HELPLINE_POD_TRUNK`
   (the trunk to that pod, HELPLINE_POD_TRUNKS), then `Redirect` to [helpline-to-pod], which dials
   the agent over the trunk; without a trunk to that pod it is refused (409 agent_on_other_pod).
-- Attended transfer: `Atxfer` on the agent's leg: the agent talks to the target first, then hangs
+- Attended transfer: `Atxfer` on the agent's leg (to an agent named by letters, agent1002: `Setvar
+  HELPLINE_ATXFER_TO` on that leg and `Atxfer` to [helpline-atxfer] extension 1, since Atxfer sends
+  its extension as DTMF digits): the agent talks to the target first, then hangs
   up its own leg to complete it (`Hangup` of the agent's leg), or `CancelAtxfer` goes back to the caller.
   Within the call's pod only: to an agent on another pod it is refused (409), a blind one goes.
 - Hold: `Redirect` of both legs (caller to music on hold, the agent's phone to a quiet wait);
@@ -32,7 +34,7 @@ from grievance.errors import Conflict, DomainError, InvalidInput, NotFound
 from grievance.phones import dial_digits, normalise_phone
 from common.privacy import mask_phone
 from ivr.scripts import AGENT_EXTENSION
-from ivr.variables import POD_TRUNK
+from ivr.variables import ATXFER_TO, POD_TRUNK
 from storage.queries import reference
 from storage.queries import users as user_q
 
@@ -42,6 +44,7 @@ QUEUE_CONTEXT = "helpline-transfer-queue"
 HOLD_CONTEXT = "helpline-hold"
 FEEDBACK_CONTEXT = "helpline-desk-feedback"
 TO_POD_CONTEXT = "helpline-to-pod"
+ATXFER_CONTEXT = "helpline-atxfer"
 QUEUES = {"helpline-hi": "hi", "helpline-en": "en", "helpline-video": "video"}
 TARGET_KINDS = ("agent", "queue", "officer", "number")
 
@@ -155,7 +158,13 @@ class CallControl(AgentActions):
                 raise
         elif attended:
             leg = self._agent_leg(client.name, record)
-            await self._send(client, "Atxfer", Channel=leg, Exten=target.exten, Context=target.context)
+            context, exten = target.context, target.exten
+            if not exten.isdigit():
+                # Atxfer plays its extension as DTMF digits: an endpoint name (agent1002) travels
+                # as a variable on the agent's leg, and [helpline-atxfer] extension 1 reads it
+                await self._send(client, "Setvar", Channel=leg, Variable=ATXFER_TO, Value=exten)
+                context, exten = ATXFER_CONTEXT, "1"
+            await self._send(client, "Atxfer", Channel=leg, Exten=exten, Context=context)
         else:
             await self._send(client, "Redirect", Channel=record.channel, Context=target.context,
                              Exten=target.exten, Priority=1)
