@@ -13,12 +13,17 @@ of one class into:
   its first `: ` is right after it). Any other shape (`X:value`, `X:y: z`) raises `Slow`
   and `from_ami` builds from the dict instead. Values are read before any conversion, and
   conversions run in field order, so a bad value raises the same error as the dict path.
+
+Both make the event with `common.frozen.maker(cls)` (plain slot stores instead of the frozen
+`__init__`'s `object.__setattr__` per field).
 """
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
 from typing import Any
+
+from common.frozen import maker
 
 Getter = Callable[[dict[str, str]], object]
 Builder = Callable[[dict[str, str], float], object]
@@ -71,7 +76,7 @@ def dict_builder(cls: type, getters: Sequence[Getter]) -> Builder:
     source = ("def build(h, now):\n"
               "    stamp = h.get('Timestamp')\n"
               f"    return cls(float(stamp) if stamp else now, {', '.join(args)})\n")
-    names: dict[str, object] = {"cls": cls, "hms": hms}
+    names: dict[str, object] = {"cls": maker(cls), "hms": hms}
     exec(compile(source, f"<cti.events builder of {cls.__name__}>", "exec"), names)
     return names["build"]  # type: ignore[return-value]
 
@@ -122,7 +127,7 @@ def raw_builder(cls: type, getters: Sequence[Getter]) -> RawBuilder:
     args = [_ACCESS.sub(value, expr).replace("{v}", f"v{i}") for i, expr in enumerate(exprs[1:])]
     stamp = _ACCESS.sub(value, exprs[0])
     lines.append(f"    return cls(float({stamp}) if {stamp} else now, {', '.join(args)})")
-    names: dict[str, object] = {"cls": cls, "hms": hms, "Slow": Slow, "_peek": _peek,
+    names: dict[str, object] = {"cls": maker(cls), "hms": hms, "Slow": Slow, "_peek": _peek,
                                 "_missing": _missing}
     exec(compile("\n".join(lines) + "\n", f"<cti.events raw builder of {cls.__name__}>", "exec"), names)
     return names["build_raw"]  # type: ignore[return-value]
