@@ -109,7 +109,7 @@ def run_ours(port: int, expected: int, budget: float, mode: str = "count") -> di
             on_event(msg)
 
         from cti.calls import CallTracker
-        from cti.events import EVENT_NAMES, from_ami
+        from cti.events import EVENT_NAMES, KEPT_VALUES, from_ami
         from cti.registrations import REGISTRATION_EVENTS
 
         tracker = CallTracker()
@@ -124,7 +124,8 @@ def run_ours(port: int, expected: int, budget: float, mode: str = "count") -> di
         if mode == "tracker":
             # As cti.service subscribes: only the events the CTI reads reach its callback, so
             # the count is the client's (every message framed and dispatched), polled.
-            client.subscribe(on_event_tracked, events=EVENT_NAMES | REGISTRATION_EVENTS)
+            client.subscribe(on_event_tracked, events=EVENT_NAMES | REGISTRATION_EVENTS,
+                             where=KEPT_VALUES)
         else:
             client.subscribe({"count": on_event, "event": on_event_name,
                               "headers": on_event_headers}[mode])

@@ -435,6 +435,13 @@ _KEPT = {"VarSet": ("HELPLINE_", *(v + "\r\n" for v in sorted(VARIABLES))),
          "Newexten": tuple(a + "\r\n" for a in sorted(APPLICATIONS))}
 
 
+#: For `AmiClient.subscribe(where=…)`: the VarSet and Newexten events the client may drop
+#: before calling us, read in place (a value starting with none of these is never kept;
+#: from_ami still decides exactly for those that pass).
+KEPT_VALUES = {name: (key, tuple(sorted(v.rstrip("\r\n") for v in _KEPT[name])))
+               for name, key in _FILTERED.items()}
+
+
 def _wanted(name: str, value: str) -> bool:
     if name == "VarSet":
         return value.startswith("HELPLINE_") or value in VARIABLES
