@@ -13,6 +13,11 @@ from typing import Any
 from common.frozen import maker
 
 
+#: set by [helpline-from-pods] on a call transferred from another pod (ivr.variables.FROM_POD)
+FROM_POD = "HELPLINE_FROM_POD"
+#: set by the desk (AMI Setvar) on a caller it transfers to another pod (ivr.variables.POD_TRUNK)
+POD_TRUNK = "HELPLINE_POD_TRUNK"
+
 INBOUND = "inbound"
 OUTBOUND = "outbound"
 
@@ -192,6 +197,35 @@ def dialed_number(dial_string: str) -> str:
     return dial_string.rsplit("/", 1)[-1].split("@", 1)[0]
 
 
+def from_pod(call: _Call, dialling: str | None) -> bool:
+    """A Dial by the call's own channel (Uniqueid `dialling`) of a call that came in from another
+    pod's trunk ([helpline-from-pods] sets HELPLINE_FROM_POD): the Dial of the agent it names."""
+    return dialling == call.uniqueid and bool(call.variables.get(FROM_POD))
+
+
+def pod_ringing(call: _Call, at: float, dest_channel: str) -> list[CallChange]:
+    """The Dial of a call from another pod rings its agent: the pop, as a queue's AgentCalled."""
+    if call.agent is not None:
+        return []
+    call.last_seen = at
+    call.ringing_agent, call.ringing_at = dest_channel.rsplit("-", 1)[0], at  # PJSIP/agent1002-0000000a
+    return [CallChange(RINGING, call.record(), at, call.ringing_agent, None, 0)]
+
+
+def pod_dial_end(call: _Call, at: float, dial_status: str) -> list[CallChange]:
+    """That Dial ended: answered (the pop's call.answered, as AgentConnect) or a ring missed."""
+    if call.ringing_agent is None or call.agent is not None:
+        return []
+    interface, call.ringing_agent, call.last_seen = call.ringing_agent, None, at
+    if dial_status == "ANSWER":
+        call.agent, call.answered_at = interface, at
+        call.wait_s = max(0, int(at - call.started_at))
+        return [CallChange(ANSWERED_CHANGE, call.record(), at, interface, None, call.wait_s)]
+    ring_ms = int((at - (call.ringing_at or at)) * 1000)
+    call.ring_attempts += (RingAttempt(interface, None, at, ring_ms, "no_answer"),)
+    return []
+
+
 def _outcome(call: _Call) -> str:
     if call.agent is not None:
         return ANSWERED
@@ -202,6 +236,8 @@ def _outcome(call: _Call) -> str:
         if by_dial is not None:
             return by_dial
         return _CAUSE_OUTCOMES.get(call.hangup_cause or 0, FAILED)
+    if call.variables.get(FROM_POD):  # a transfer from another pod that no agent answered
+        return _DIAL_OUTCOMES.get(call.dial_status or "", ABANDONED)
     if call.variables.get("HELPLINE_CALLBACK"):
         return CALLBACK  # the caller chose a callback that keeps their place: served, not abandoned
     exit_status = QUEUE_EXITS.get(call.queue_status or "")

@@ -61,8 +61,11 @@ class CtiService:
                  call_max_age: float = 4 * 3600.0,
                  outbound_contexts: tuple[str, ...] = OUTBOUND_CONTEXTS,
                  lease: Callable[[str], Lease] | None = None, lease_interval: float = 1.0,
-                 replay_s: float = 60.0) -> None:
+                 replay_s: float = 60.0, pod_trunks: dict[str, str] | None = None) -> None:
         self.db, self.hub, self.pool, self.tz, self.clock = db, hub, pool, tz, clock
+        # pod (server name) -> the PJSIP endpoint of the trunk other pods dial to reach it
+        # (HELPLINE_POD_TRUNKS): transfers to an agent on another pod (cti.call_control)
+        self.pod_trunks = dict(pod_trunks or {})
         self.wrapup_s = wrapup_s  # the queues' wrapuptime (dialplans/queues_helpline.conf)
         self.call_max_age = call_max_age
         self.context_timeout = context_timeout
