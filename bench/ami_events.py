@@ -18,12 +18,12 @@ the peer figure. Secondary rows: our client with a no-op subscriber or one readi
 header, and the sans-I/O framer alone (no socket). Every contender's modules are imported
 before the forks, so no one's CPU time counts imports.
 
-Measured 2026-12-06, main and the branch back to back, three pairs: the CTI's path 249k
+Measured 2026-12-06, main and the branch back to back, four pairs: the CTI's path 249k
 events per CPU-second = 1.81x asterisk-ami 0.1.7 (138k; main 1.48x) at load 4.1-4.4; 228k =
-1.78x (main 1.46x) at load 2.3-3.9; 241k = 1.80x (main 1.37x) at load 5.7-6.5; 242k = 1.82x (main 1.50x) at load 5.0-7.6. Per event, CPU:
-framer alone 1.4-1.5 us, client with a no-op subscriber 2.1 us, the CTI's path 4.0-4.4 us; a
-kept event (a quarter of them) costs about 4.3 us in from_ami and 1 us in the tracker. Target
-2x: not met.
+1.78x (main 1.46x) at load 2.3-3.9; 241k = 1.80x (main 1.37x) at load 5.7-6.5; 242k = 1.82x
+(main 1.50x) at load 5.0-7.6. Per event, CPU: framer alone 1.4-1.5 us, client with a no-op
+subscriber 2.1 us, the CTI's path 4.0-4.4 us; a kept event (a quarter of them) costs about
+4.3 us in from_ami and 1 us in the tracker. Target 2x: not met.
 """
 from __future__ import annotations
 
