@@ -87,7 +87,9 @@ class CtiService:
         self.pipeline.on_untyped = self.ownership.contact_status
         # Only the events the trackers type and the untyped ones ownership reads: the rest
         # (Newexten of every dialplan step, RTCP, DTMFBegin…) is dropped on its first line.
-        pool.subscribe(self.pipeline.on_event, events=ev.EVENT_NAMES | REGISTRATION_EVENTS)
+        # VarSet and Newexten of no interest are dropped by the client too, on one header.
+        pool.subscribe(self.pipeline.on_event, events=ev.EVENT_NAMES | REGISTRATION_EVENTS,
+                       where=ev.KEPT_VALUES)
         pool.on_connect(self.ownership.on_connect)
         pool.on_state_change(lambda client, up: self.board.changed())
 
