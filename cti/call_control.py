@@ -34,7 +34,7 @@ from grievance.errors import Conflict, DomainError, InvalidInput, NotFound
 from grievance.phones import dial_digits, normalise_phone
 from common.privacy import mask_phone
 from ivr.scripts import AGENT_EXTENSION
-from ivr.variables import ATXFER_TO, POD_TRUNK
+from ivr.variables import ATXFER_TO, POD_TRUNK, TRANSFER_TO
 from storage.queries import reference
 from storage.queries import users as user_q
 
@@ -165,6 +165,18 @@ class CallControl(AgentActions):
                 await self._send(client, "Setvar", Channel=leg, Variable=ATXFER_TO, Value=exten)
                 context, exten = ATXFER_CONTEXT, "1"
             await self._send(client, "Atxfer", Channel=leg, Exten=exten, Context=context)
+        elif target.context == AGENT_CONTEXT:
+            # within the pod, to an agent, an officer or a number: the moving agent's pop ends as
+            # `transferred` and an agent it names is popped (cti.calls); not answered, the caller
+            # goes back to the queue ([helpline-transfer-back])
+            await self._send(client, "Setvar", Channel=record.channel, Variable=TRANSFER_TO, Value=target.exten)
+            try:
+                await self._send(client, "Redirect", Channel=record.channel, Context=target.context,
+                                 Exten=target.exten, Priority=1)
+            except PbxRefused:
+                with contextlib.suppress(DomainError):
+                    await self._send(client, "Setvar", Channel=record.channel, Variable=TRANSFER_TO, Value="")
+                raise
         else:
             await self._send(client, "Redirect", Channel=record.channel, Context=target.context,
                              Exten=target.exten, Priority=1)

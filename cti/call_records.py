@@ -17,6 +17,8 @@ from common.frozen import maker
 FROM_POD = "HELPLINE_FROM_POD"
 #: set by the desk (AMI Setvar) on a caller it transfers to another pod (ivr.variables.POD_TRUNK)
 POD_TRUNK = "HELPLINE_POD_TRUNK"
+#: set by the desk (AMI Setvar) on a caller it moves blind within its pod (ivr.variables.TRANSFER_TO)
+TRANSFER_TO = "HELPLINE_TRANSFER_TO"
 
 INBOUND = "inbound"
 OUTBOUND = "outbound"
@@ -197,15 +199,24 @@ def dialed_number(dial_string: str) -> str:
     return dial_string.rsplit("/", 1)[-1].split("@", 1)[0]
 
 
-def from_pod(call: _Call, dialling: str | None) -> bool:
-    """A Dial by the call's own channel (Uniqueid `dialling`) of a call that came in from another
-    pod's trunk ([helpline-from-pods] sets HELPLINE_FROM_POD): the Dial of the agent it names."""
-    return dialling == call.uniqueid and bool(call.variables.get(FROM_POD))
+def handed_over(call: _Call, dialling: str | None, dest_channel: str | None) -> bool:
+    """A Dial by the call's own channel (Uniqueid `dialling`) that rings the desk the call was
+    handed to: the agent a call from another pod's trunk names ([helpline-from-pods] sets
+    HELPLINE_FROM_POD), or the agent a blind transfer within the pod names (HELPLINE_TRANSFER_TO,
+    while that transfer is on)."""
+    if dialling != call.uniqueid:
+        return False
+    if call.variables.get(FROM_POD):
+        return True
+    target = call.variables.get(TRANSFER_TO)
+    return (bool(target) and call.complete_reason == "transfer" and dest_channel is not None
+            and dest_channel.rsplit("-", 1)[0].partition("/")[2] == target)
 
 
 def pod_ringing(call: _Call, at: float, dest_channel: str) -> list[CallChange]:
-    """The Dial of a call from another pod rings its agent: the pop, as a queue's AgentCalled."""
-    if call.agent is not None:
+    """That Dial rings its agent: the pop, as a queue's AgentCalled (a transferred call still
+    names the agent who moved it until the new one answers)."""
+    if call.agent is not None and call.complete_reason != "transfer":
         return []
     call.last_seen = at
     call.ringing_agent, call.ringing_at = dest_channel.rsplit("-", 1)[0], at  # PJSIP/agent1002-0000000a
@@ -213,16 +224,24 @@ def pod_ringing(call: _Call, at: float, dest_channel: str) -> list[CallChange]:
 
 
 def pod_dial_end(call: _Call, at: float, dial_status: str) -> list[CallChange]:
-    """That Dial ended: answered (the pop's call.answered, as AgentConnect) or a ring missed."""
-    if call.ringing_agent is None or call.agent is not None:
+    """That Dial ended: answered (the pop's call.answered, as AgentConnect) or a ring missed.
+    A transfer answered makes the new agent the call's agent (its first answer and wait kept);
+    a transfer not answered leaves the call as the dialplan takes it back to the queue."""
+    transfer = call.complete_reason == "transfer"
+    if call.ringing_agent is None or (call.agent is not None and not transfer):
         return []
     interface, call.ringing_agent, call.last_seen = call.ringing_agent, None, at
     if dial_status == "ANSWER":
-        call.agent, call.answered_at = interface, at
-        call.wait_s = max(0, int(at - call.started_at))
+        if transfer and call.agent is not None:
+            call.agent, call.member_name, call.complete_reason = interface, None, None
+        else:
+            call.agent, call.answered_at = interface, at
+            call.wait_s = max(0, int(at - call.started_at))
         return [CallChange(ANSWERED_CHANGE, call.record(), at, interface, None, call.wait_s)]
     ring_ms = int((at - (call.ringing_at or at)) * 1000)
     call.ring_attempts += (RingAttempt(interface, None, at, ring_ms, "no_answer"),)
+    if transfer:  # the agent who moved the caller has left: the queue's next agent answers it
+        call.agent = None
     return []
 
 

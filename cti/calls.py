@@ -22,6 +22,7 @@ from cti.call_records import (  # noqa: F401 - re-exported: cti.calls is the tra
     ENDED,
     OUTBOUND,
     POD_TRUNK,
+    TRANSFER_TO,
     QUEUED,
     RESYNCED,
     RINGING,
@@ -31,7 +32,7 @@ from cti.call_records import (  # noqa: F401 - re-exported: cti.calls is the tra
     _lost,
     _outcome,
     dialed_number,
-    from_pod,
+    handed_over,
     pod_dial_end,
     pod_ringing,
 )
@@ -140,10 +141,10 @@ class CallTracker:
                 call.language = value or None
             elif name == "HELPLINE_COMPLAINT_NO":
                 call.complaint_no = value or None
-            elif name == POD_TRUNK and e.uniqueid == call.uniqueid:
-                # the desk moves the caller to an agent on another pod (cti.call_control): the
-                # agent whose leg ends next leaves a call that goes on, as in a transfer; cleared
-                # when the PBX refused the move
+            elif name in (POD_TRUNK, TRANSFER_TO) and e.uniqueid == call.uniqueid:
+                # the desk moves the caller blind, to another pod or within this one
+                # (cti.call_control): the agent whose leg ends next leaves a call that goes on, as
+                # in a transfer; cleared when the PBX refused the move or the target did not answer
                 if value:
                     call.complete_reason = "transfer"
                 elif call.complete_reason == "transfer":
@@ -256,7 +257,7 @@ class CallTracker:
 
     def _dial_begin(self, e: ev.DialBegin) -> list[CallChange]:
         call = self._calls.get(e.linkedid)
-        if call is not None and from_pod(call, e.uniqueid):
+        if call is not None and handed_over(call, e.uniqueid, e.dest_channel):
             return pod_ringing(call, e.ts, e.dest_channel)
         # An Originate dials the call's own first channel, with no calling channel.
         if call is not None and e.channel is None and e.dest_uniqueid == call.uniqueid:
@@ -268,7 +269,7 @@ class CallTracker:
 
     def _dial_end(self, e: ev.DialEnd) -> list[CallChange]:
         call = self._calls.get(e.linkedid)
-        if call is not None and from_pod(call, e.uniqueid):
+        if call is not None and handed_over(call, e.uniqueid, e.dest_channel):
             return pod_dial_end(call, e.ts, e.dial_status)
         if (call is not None and e.dest_uniqueid == call.uniqueid and e.dial_status
                 and call.dial_status is None):

@@ -155,6 +155,11 @@ POD_TRUNK = "HELPLINE_POD_TRUNK"
 # The PJSIP endpoint of the inter-pod trunk to the pod where the transfer's target agent is
 # registered (Helpline's HELPLINE_POD_TRUNKS). Set by the CTI (AMI Setvar on the caller's
 # channel) before it redirects the caller to [helpline-to-pod]; filtered there to -a-z0-9_.
+TRANSFER_TO = "HELPLINE_TRANSFER_TO"
+# The extension (agent, officer's or typed number) a blind transfer within the pod moves the
+# caller to: set by the CTI (AMI Setvar on the caller's channel) before its Redirect into
+# [helpline-agents]. The CTI ends the moving agent's pop as `transferred` and pops the agent it
+# names; not answered, [helpline-transfer-back] clears it and takes the caller back to the queue.
 ATXFER_TO = "HELPLINE_ATXFER_TO"
 # The agent endpoint (agent1002) an attended transfer rings: set by the CTI (AMI Setvar on the
 # transferring agent's leg) before its Atxfer names extension 1 of [helpline-atxfer], which reads
@@ -175,7 +180,7 @@ ALL = (
     OPEN_COMPLAINTS, CITIZEN_NAME, CITIZEN_LANG, COMPLAINT_NO, STATUS_RESULT, FEEDBACK_RESULT,
     NEXT, QUEUE, QUEUE_JOINED, CALLBACK_REASON, CALLBACK, CALLBACK_TRIES, ATTEMPT, SURVEY_DONE,
     AGI_FAILED, DIAL_NUMBER, OPEN, CLOSED_REASON, EMERGENCY, RECORDING, RECORDINGS, CALL_RECORDING,
-    CALL_RECORDING_FILE, VIDEO_OK, VIDEO_TICKET, VIDEO_WEB, ATXFER_TO, POD_TRUNK, POD_AGENT, FROM_POD, TRANSFER_OF,
+    CALL_RECORDING_FILE, VIDEO_OK, VIDEO_TICKET, VIDEO_WEB, TRANSFER_TO, ATXFER_TO, POD_TRUNK, POD_AGENT, FROM_POD, TRANSFER_OF,
 )
 
 

@@ -51,6 +51,7 @@ async def test_supervisor_listens_then_the_agent_transfers_blind(lab: Lab) -> No
     await lab.phone("sup2001", Answerer(ring_ms=300))
     await lab.login(first)
     ws = await lab.socket("/ws/agent", first)
+    ws_second = await lab.socket("/ws/agent", second)
     async with lab.observer() as ami:
         caller = await lab.call(Caller(caller="9876500062", steps=[
             ("pause", 1200), ("dtmf", "1"), ("pause", 900), ("dtmf", "1"), ("pause", 60000)]))
@@ -73,10 +74,27 @@ async def test_supervisor_listens_then_the_agent_transfers_blind(lab: Lab) -> No
         redirect = [e for e in ami.events if e.event == "Newexten" and e.get("Channel") == caller_channel
                     and e.get("Context") == "helpline-agents" and e.get("Extension") == "agent1007"]
         assert redirect, "the caller was not redirected to helpline-agents,agent1007"
+        # the first desk's pop ends as a transfer while the call goes on; the second desk pops
+        left = await receive_until(ws, "call.ended", 30)
+        assert left["call"]["id"] == call_id and left["call"]["outcome"] == "transferred", left
+        seen: list[dict[str, Any]] = []
+        popped = await receive_until(ws_second, "call.answered", 30, seen)
+        assert popped["call"]["id"] == call_id and popped["call"]["caller"] == "+919876500062", popped
+        assert [m["type"] for m in seen if m.get("call")][:2] == ["call.ringing", "call.answered"], seen
         await ami.send("Hangup", Channel=caller_channel)
+        ended = await receive_until(ws_second, "call.ended", 30)
+        assert ended["call"]["outcome"] == "answered", ended
         assert await caller.finished(30) == 0, caller.errors()
         await ami.wait(lambda e: e.event == "ChanSpyStop", 30, "ChanSpyStop")
     await ws.close()
+    await ws_second.close()
+
+    async def row() -> Any:
+        async with lab.db() as db, db.sessions() as session:
+            rows = await call_q.by_linkedid(session, call_id)
+            return rows if rows and rows[0].ended_at is not None else None
+    [call] = await until(row, 30, "the transferred call's row")
+    assert (call.agent, call.outcome) == ("agent1007", "answered")
 
 
 async def test_the_agent_transfers_attended_to_an_agent_by_name(lab: Lab) -> None:

@@ -57,8 +57,8 @@ def test_a_call_from_another_pod_nobody_answers_ends_by_its_dial_status() -> Non
 
 
 def test_a_dial_of_an_ordinary_call_pops_nobody() -> None:
-    """Without HELPLINE_FROM_POD a Dial from the caller's channel (an agent-to-agent call, a
-    same-pod blind transfer, the sending pod's trunk leg) is no pop, as before."""
+    """Without HELPLINE_FROM_POD a Dial from the caller's channel (an agent-to-agent call, the
+    sending pod's trunk leg) is no pop, as before."""
     _, changes = replay(_from_pod("ANSWER", from_pod=""))
     assert kinds(changes) == ["ended"] and _ended(changes).call.agent is None
 
@@ -75,3 +75,61 @@ def test_the_desk_moving_a_caller_to_another_pod_marks_the_agent_as_leaving_a_tr
     # the PBX refused the Redirect: the desk clears the variable, the agent stays on a plain call
     replay(_events({"Event": "VarSet", **leg, "Variable": "HELPLINE_POD_TRUNK", "Value": ""}), tracker)
     assert tracker.get(live.id).complete_reason is None  # type: ignore[union-attr]
+
+
+def _moved_within_the_pod(dial_status: str) -> tuple[CallTracker, list[CallChange], str]:
+    """The captured answered call, then the desk's blind transfer to agent1002 on the same pod
+    (HELPLINE_TRANSFER_TO, Redirect into [helpline-agents]) and the caller's Dial of agent1002."""
+    data = typed("inbound-answered")
+    talking = next(i for i, e in enumerate(data) if isinstance(e, ev.AgentConnect)) + 1
+    tracker, changes = replay(data[:talking])
+    (live,) = tracker.live()
+    leg = {"Channel": live.channel, "Uniqueid": live.uniqueid, "Linkedid": live.id}
+    dest = {"DestChannel": "PJSIP/agent1002-0000000b", "DestUniqueid": f"{live.id}9", "DestLinkedid": live.id}
+    more = [{"Event": "VarSet", **leg, "Variable": "HELPLINE_TRANSFER_TO", "Value": "agent1002"},
+            {"Event": "DialBegin", **leg, **dest, "DialString": "agent1002"},
+            {"Event": "DialEnd", **leg, **dest, "DialStatus": dial_status}]
+    if dial_status != "ANSWER":  # [helpline-transfer-back]
+        more.append({"Event": "VarSet", **leg, "Variable": "HELPLINE_TRANSFER_TO", "Value": ""})
+    _, after = replay(_events(*more), tracker)
+    return tracker, changes + after, live.id
+
+
+def test_a_blind_transfer_within_the_pod_pops_the_agent_it_names() -> None:
+    tracker, changes, call_id = _moved_within_the_pod("ANSWER")
+    first = changes[[c.kind for c in changes].index("answered")].agent
+    assert first is not None and first != "PJSIP/agent1002"
+    moved = [(c.kind, c.agent) for c in changes if c.agent == "PJSIP/agent1002"]
+    assert moved == [("ringing", "PJSIP/agent1002"), ("answered", "PJSIP/agent1002")]
+    call = tracker.get(call_id)
+    assert call is not None and call.agent == "PJSIP/agent1002" and call.complete_reason is None
+    answered = [c for c in changes if c.kind == "answered"]
+    assert answered[0].call.answered_at == answered[1].call.answered_at  # the call's first answer kept
+    _, ended = replay(_events({"Event": "Hangup", "Channel": call.channel, "Uniqueid": call.uniqueid,
+                               "Linkedid": call_id, "Cause": "16", "Cause-txt": "Normal Clearing"}), tracker)
+    assert _ended(ended).call.outcome == "answered" and _ended(ended).call.agent == "PJSIP/agent1002"
+
+
+def test_a_blind_transfer_nobody_answers_leaves_the_call_to_the_queue_again() -> None:
+    tracker, changes, call_id = _moved_within_the_pod("NOANSWER")
+    assert [(c.kind, c.agent) for c in changes if c.agent == "PJSIP/agent1002"] == [("ringing", "PJSIP/agent1002")]
+    call = tracker.get(call_id)
+    assert call is not None and call.agent is None and call.complete_reason is None
+    assert [a.interface for a in call.ring_attempts][-1] == "PJSIP/agent1002"
+
+
+def test_a_dial_of_another_endpoint_during_a_transfer_pops_nobody() -> None:
+    """HELPLINE_TRANSFER_TO names the agent: a Dial of the trunk (a transfer to an officer's phone)
+    is no agent's pop."""
+    data = typed("inbound-answered")
+    talking = next(i for i, e in enumerate(data) if isinstance(e, ev.AgentConnect)) + 1
+    tracker, _ = replay(data[:talking])
+    (live,) = tracker.live()
+    leg = {"Channel": live.channel, "Uniqueid": live.uniqueid, "Linkedid": live.id}
+    dest = {"DestChannel": "PJSIP/trunk-0000000c", "DestUniqueid": f"{live.id}8", "DestLinkedid": live.id}
+    _, changes = replay(_events(
+        {"Event": "VarSet", **leg, "Variable": "HELPLINE_TRANSFER_TO", "Value": "9450000001"},
+        {"Event": "DialBegin", **leg, **dest, "DialString": "9450000001@trunk"},
+        {"Event": "DialEnd", **leg, **dest, "DialStatus": "ANSWER"}), tracker)
+    assert changes == []
+    assert tracker.get(live.id).complete_reason == "transfer"  # type: ignore[union-attr]
