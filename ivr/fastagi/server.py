@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import logging
+import socket
 from collections.abc import Awaitable, Callable, Mapping
 from types import TracebackType
 
@@ -17,6 +19,8 @@ Route = Callable[[AgiChannel], Awaitable[None]]
 
 ENV_TIMEOUT = 5.0
 FAILED_VARIABLE = "HELPLINE_AGI_FAILED"
+BACKLOG = 100  # as asyncio's create_server
+ACCEPT_RETRY_DELAY = 1.0  # out of file descriptors or memory: stop accepting this long
 
 
 class FastAgiServer:
@@ -49,7 +53,8 @@ class FastAgiServer:
         self.env_timeout = env_timeout
         self.hangup_grace = hangup_grace
         self.max_line = max_line
-        self._server: asyncio.Server | None = None
+        self._sockets: list[socket.socket] | None = None  # listening; None when not serving
+        self._closed: asyncio.Future[None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         # Every connection reads into this one buffer (see AgiConnection).
@@ -64,8 +69,8 @@ class FastAgiServer:
     @property
     def port(self) -> int:
         """The bound port (the real one when constructed with port 0)."""
-        if self._server is not None and self._server.sockets:
-            return int(self._server.sockets[0].getsockname()[1])
+        if self._sockets:
+            return int(self._sockets[0].getsockname()[1])
         return self._port
 
     @property
@@ -73,26 +78,32 @@ class FastAgiServer:
         return len(self._tasks)
 
     async def start(self) -> None:
-        if self._server is None:
+        if self._sockets is None:
             loop = self._loop = asyncio.get_running_loop()
-            self._server = await loop.create_server(self._protocol, self.host, self._port)
+            self._sockets = await _listen(loop, self.host, self._port)
+            self._closed = loop.create_future()
+            for sock in self._sockets:
+                loop.add_reader(sock.fileno(), self._accept, sock)
             logger.info("FastAGI listening on %s:%d (%d scripts)", self.host, self.port,
                         len(self.routes))
 
     async def serve_forever(self) -> None:
         await self.start()
-        assert self._server is not None
+        assert self._closed is not None
         try:
-            await self._server.serve_forever()
+            await asyncio.shield(self._closed)
         finally:
             await self.close()
 
     async def close(self, grace: float = CLOSE_TIMEOUT) -> None:
         """Stop listening, give running sessions `grace` seconds, then cancel them."""
-        if self._server is None:
+        if self._sockets is None:
             return
-        server, self._server = self._server, None
-        server.close()
+        sockets, self._sockets = self._sockets, None
+        assert self._loop is not None and self._closed is not None
+        for sock in sockets:
+            self._loop.remove_reader(sock.fileno())
+            sock.close()
         if self._tasks:
             _, pending = await asyncio.wait(set(self._tasks), timeout=grace)
             for task in pending:
@@ -101,7 +112,8 @@ class FastAgiServer:
                 await asyncio.wait(pending)
             # A task cancelled before its first step never ran the `finally` that leaves the set.
             self._tasks.difference_update([task for task in self._tasks if task.done()])
-        await server.wait_closed()
+        if not self._closed.done():
+            self._closed.set_result(None)
 
     async def __aenter__(self) -> FastAgiServer:
         await self.start()
@@ -115,13 +127,41 @@ class FastAgiServer:
     ) -> None:
         await self.close()
 
-    def _protocol(self) -> AgiConnection:
-        return AgiConnection(AgiParser(max_line=self.max_line), self._accept, self._read_buffer,
-                             self._loop)
+    def _accept(self, listener: socket.socket) -> None:
+        """The listening socket is readable: take every connection waiting (up to BACKLOG).
 
-    def _accept(self, conn: AgiConnection) -> None:
-        self.connections += 1
-        self._tasks.add(self._loop.create_task(self._run(conn)))
+        Each gets its non-blocking socket read by its AgiConnection and a session task; no
+        asyncio transport, so no callbacks to make or lose it."""
+        loop = self._loop
+        assert loop is not None
+        for _ in range(BACKLOG):
+            try:
+                sock, peer = listener.accept()
+            except (BlockingIOError, InterruptedError, ConnectionAbortedError):
+                return
+            except OSError as exc:
+                if exc.errno not in (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM):
+                    raise  # the loop logs it and goes on
+                logger.error("FastAGI cannot accept connections for now: %s", exc)
+                loop.remove_reader(listener.fileno())
+                loop.call_later(ACCEPT_RETRY_DELAY, self._resume_accepting, listener)
+                return
+            try:
+                sock.setblocking(False)
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            except OSError:  # reset already
+                sock.close()
+                continue
+            conn = AgiConnection(AgiParser(max_line=self.max_line), sock, loop,
+                                 self._read_buffer, peer)
+            conn.start()
+            self.connections += 1
+            self._tasks.add(loop.create_task(self._run(conn)))
+
+    def _resume_accepting(self, listener: socket.socket) -> None:
+        if self._sockets is not None and listener in self._sockets:
+            assert self._loop is not None
+            self._loop.add_reader(listener.fileno(), self._accept, listener)
 
     async def _run(self, conn: AgiConnection) -> None:
         try:
@@ -172,6 +212,29 @@ class FastAgiServer:
         except AgiError as exc:
             logger.warning("FastAGI: could not send uniqueid %s to %s: %s", channel.uniqueid,
                            self.failure_context, exc)
+
+
+async def _listen(loop: asyncio.AbstractEventLoop, host: str | None,
+                  port: int) -> list[socket.socket]:
+    """Bound, listening, non-blocking sockets for `host` (every address it resolves to)."""
+    infos = await loop.getaddrinfo(host or None, port, type=socket.SOCK_STREAM,
+                                   flags=socket.AI_PASSIVE)
+    sockets: list[socket.socket] = []
+    try:
+        for family, kind, proto, _, address in dict.fromkeys(infos):
+            sock = socket.socket(family, kind, proto)
+            sockets.append(sock)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if family == socket.AF_INET6:
+                sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+            sock.bind(address)
+            sock.listen(BACKLOG)
+            sock.setblocking(False)
+    except OSError:
+        for sock in sockets:
+            sock.close()
+        raise
+    return sockets
 
 
 async def _read_environment(conn: AgiConnection, timeout: float) -> Environment:
