@@ -178,16 +178,21 @@ class AgiChannel:
         try:
             conn.write(line)
             deadline = conn.deadline(self.command_timeout if timeout is None else timeout)
-            while True:  # the reply (what the reading of it would be as a method, inline)
-                event = await conn.next_event(deadline)
-                if type(event) is Reply:
+            parser = conn.parser
+            while True:  # conn.next_event(deadline) inline: no coroutine per reply
+                event = parser.next_event()
+                if event is None:
+                    if conn.error is not None:
+                        raise conn.error
+                    if conn.closed:
+                        self._lost()
+                        raise AgiHangup("Asterisk closed the connection")
+                    await conn.wait(deadline)
+                elif type(event) is Reply:
                     if event.code != 100:  # `100 result=0 Trying...` precedes GOSUB's reply
                         break
                 elif type(event) is HangupNotice:
                     self.hung_up = True
-                elif event is None:
-                    self._lost()
-                    raise AgiHangup("Asterisk closed the connection")
                 else:
                     raise ProtocolError("a second environment on one connection")
         except TimeoutError:

@@ -109,19 +109,24 @@ class AgiConnection:
                 raise self.error
             if self.closed:
                 return None
-            waiter = self._loop.create_future()
-            self._waiter = waiter
-            self._deadline = deadline
-            timer = self._timer
-            if timer is None or self._timer_at > deadline:
-                if timer is not None:
-                    timer.cancel()
-                self._timer = self._loop.call_at(deadline, self._on_timer)
-                self._timer_at = deadline
-            try:
-                await waiter
-            finally:
-                self._waiter = None
+            await self.wait(deadline)
+
+    def wait(self, deadline: float) -> asyncio.Future[None]:
+        """A future done at the next read (events, an error or the end: look at `parser`,
+        `error` and `closed` again), or failed with TimeoutError at `deadline`.
+
+        For a caller that takes events itself (AgiChannel.command) without a coroutine per
+        wait; a new wait replaces the last one."""
+        waiter = self._loop.create_future()
+        self._waiter = waiter
+        self._deadline = deadline
+        timer = self._timer
+        if timer is None or self._timer_at > deadline:
+            if timer is not None:
+                timer.cancel()
+            self._timer = self._loop.call_at(deadline, self._on_timer)
+            self._timer_at = deadline
+        return waiter
 
     def _on_timer(self) -> None:
         self._timer = None

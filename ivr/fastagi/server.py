@@ -164,43 +164,44 @@ class FastAgiServer:
             self._loop.add_reader(listener.fileno(), self._accept, listener)
 
     async def _run(self, conn: AgiConnection) -> None:
+        """The session task: one coroutine (each level more is a frame on every wake-up)."""
         try:
-            await self._session(conn)
+            try:
+                env = await conn.next_event(conn.deadline(self.env_timeout))
+                if type(env) is not Environment:
+                    raise ProtocolError("connection closed before the environment ended"
+                                        if env is None else "reply before the environment")
+            except (ProtocolError, TimeoutError) as exc:
+                self.rejected += 1
+                reason = "no environment in time" if isinstance(exc, TimeoutError) else str(exc)
+                logger.warning("FastAGI connection from %s rejected: %s", conn.peer, reason)
+                return
+            channel = AgiChannel(conn, env, command_timeout=self.read_timeout,
+                                 hangup_grace=self.hangup_grace)
+            script = channel.script or _script_from_request(env.values.get("agi_request", ""))
+            route = self.routes.get(script)
+            if route is None:
+                self.unknown_scripts += 1
+                self.errors += 1
+                logger.error("FastAGI: no route for script %r (uniqueid %s)", script[:64],
+                             channel.uniqueid)
+                await self._fail_over(channel)
+                return
+            try:
+                await route(channel)
+            except AgiHangup:
+                self.hangups += 1
+                logger.info("FastAGI %s: caller hung up (uniqueid %s)", script, channel.uniqueid)
+            except Exception:
+                self.errors += 1
+                logger.exception("FastAGI %s failed (uniqueid %s)", script, channel.uniqueid)
+                await self._fail_over(channel)
+            else:
+                self.sessions += 1
         finally:
             conn.close()
             # Its own last step (no done-callback to schedule): `active` counts it no more.
             self._tasks.discard(asyncio.current_task(self._loop))  # type: ignore[arg-type]
-
-    async def _session(self, conn: AgiConnection) -> None:
-        try:
-            env = await _read_environment(conn, self.env_timeout)
-        except (ProtocolError, TimeoutError) as exc:
-            self.rejected += 1
-            reason = "no environment in time" if isinstance(exc, TimeoutError) else str(exc)
-            logger.warning("FastAGI connection from %s rejected: %s", conn.peer, reason)
-            return
-        channel = AgiChannel(conn, env, command_timeout=self.read_timeout,
-                             hangup_grace=self.hangup_grace)
-        script = channel.script or _script_from_request(env.values.get("agi_request", ""))
-        route = self.routes.get(script)
-        if route is None:
-            self.unknown_scripts += 1
-            self.errors += 1
-            logger.error("FastAGI: no route for script %r (uniqueid %s)", script[:64],
-                         channel.uniqueid)
-            await self._fail_over(channel)
-            return
-        try:
-            await route(channel)
-        except AgiHangup:
-            self.hangups += 1
-            logger.info("FastAGI %s: caller hung up (uniqueid %s)", script, channel.uniqueid)
-        except Exception:
-            self.errors += 1
-            logger.exception("FastAGI %s failed (uniqueid %s)", script, channel.uniqueid)
-            await self._fail_over(channel)
-        else:
-            self.sessions += 1
 
     async def _fail_over(self, channel: AgiChannel) -> None:
         """Send a live call to the failure context instead of leaving it in dead air."""
@@ -235,15 +236,6 @@ async def _listen(loop: asyncio.AbstractEventLoop, host: str | None,
             sock.close()
         raise
     return sockets
-
-
-async def _read_environment(conn: AgiConnection, timeout: float) -> Environment:
-    event = await conn.next_event(conn.deadline(timeout))
-    if isinstance(event, Environment):
-        return event
-    if event is None:
-        raise ProtocolError("connection closed before the environment ended")
-    raise ProtocolError("reply before the environment")
 
 
 def _script_from_request(request: str) -> str:
