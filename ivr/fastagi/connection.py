@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+from collections.abc import Callable
 from typing import Any
 
 from ivr.fastagi.errors import ProtocolError
@@ -43,6 +44,7 @@ class AgiConnection:
         self._peer = peer
         self._reading = False
         self._waiter: asyncio.Future[None] | None = None
+        self._watcher: Callable[[AgiConnection, bool], None] | None = None
         self._pending = b""  # bytes the kernel did not take yet (the writer is armed)
         self._closing = False
         # One timer per connection, not one per wait: it is armed for the first deadline and,
@@ -87,6 +89,13 @@ class AgiConnection:
             except ProtocolError as exc:
                 self.error = exc
                 self._stop_reading()
+        self._wake()
+
+    def _wake(self) -> None:
+        watcher = self._watcher
+        if watcher is not None:
+            watcher(self, False)
+            return
         waiter = self._waiter
         if waiter is not None and not waiter.done():
             waiter.set_result(None)
@@ -119,6 +128,20 @@ class AgiConnection:
         wait; a new wait replaces the last one."""
         waiter = self._loop.create_future()
         self._waiter = waiter
+        self._arm(deadline)
+        return waiter
+
+    def watch(self, watcher: Callable[[AgiConnection, bool], None], deadline: float) -> None:
+        """Call `watcher(self, timed_out)` after every read (events, an error or the end) and
+        once `deadline` has passed, until `unwatch`; no task needed to wait (the server
+        waits for the environment so)."""
+        self._watcher = watcher
+        self._arm(deadline)
+
+    def unwatch(self) -> None:
+        self._watcher = None
+
+    def _arm(self, deadline: float) -> None:
         self._deadline = deadline
         timer = self._timer
         if timer is None or self._timer_at > deadline:
@@ -126,10 +149,17 @@ class AgiConnection:
                 timer.cancel()
             self._timer = self._loop.call_at(deadline, self._on_timer)
             self._timer_at = deadline
-        return waiter
 
     def _on_timer(self) -> None:
         self._timer = None
+        watcher = self._watcher
+        if watcher is not None:
+            if self._deadline <= self._timer_at:
+                watcher(self, True)
+            else:
+                self._timer = self._loop.call_at(self._deadline, self._on_timer)
+                self._timer_at = self._deadline
+            return
         waiter = self._waiter
         if waiter is None or waiter.done():
             return  # nobody waits: the next wait arms a new timer
@@ -181,9 +211,7 @@ class AgiConnection:
             self._pending = b""
             self._loop.remove_writer(self._fd)
         self._release()
-        waiter = self._waiter
-        if waiter is not None and not waiter.done():
-            waiter.set_result(None)
+        self._wake()
 
     def close(self) -> None:
         """Close; a peer that does not read what is still buffered is cut off after 5 s."""

@@ -5,8 +5,10 @@ import asyncio
 import errno
 import logging
 import socket
+import sys
 from collections.abc import Awaitable, Callable, Mapping
 from types import TracebackType
+from typing import cast
 
 from ivr.fastagi.channel import COMMAND_TIMEOUT, HANGUP_GRACE, AgiChannel
 from ivr.fastagi.connection import CLOSE_TIMEOUT, READ_SIZE, AgiConnection
@@ -21,6 +23,8 @@ ENV_TIMEOUT = 5.0
 FAILED_VARIABLE = "HELPLINE_AGI_FAILED"
 BACKLOG = 100  # as asyncio's create_server
 ACCEPT_RETRY_DELAY = 1.0  # out of file descriptors or memory: stop accepting this long
+# Linux gives an accepted socket the listening socket's TCP_NODELAY: set once, not per call.
+_NODELAY_PER_SOCKET = not sys.platform.startswith("linux")
 
 
 class FastAgiServer:
@@ -57,6 +61,8 @@ class FastAgiServer:
         self._closed: asyncio.Future[None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._tasks: set[asyncio.Task[None]] = set()
+        # Accepted, environment not in yet (no task until then): each with its deadline.
+        self._connecting: dict[AgiConnection, float] = {}
         # Every connection reads into this one buffer (see AgiConnection).
         self._read_buffer = memoryview(bytearray(READ_SIZE))
         self.connections = 0
@@ -104,6 +110,11 @@ class FastAgiServer:
         for sock in sockets:
             self._loop.remove_reader(sock.fileno())
             sock.close()
+        # Connections still sending their environment get the same grace as the sessions.
+        connecting, self._connecting = self._connecting, {}
+        for conn, deadline in connecting.items():
+            conn.unwatch()
+            self._tasks.add(self._loop.create_task(self._run(conn, None, deadline)))
         if self._tasks:
             _, pending = await asyncio.wait(set(self._tasks), timeout=grace)
             for task in pending:
@@ -148,26 +159,58 @@ class FastAgiServer:
                 return
             try:
                 sock.setblocking(False)
-                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                if _NODELAY_PER_SOCKET:
+                    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             except OSError:  # reset already
                 sock.close()
                 continue
             conn = AgiConnection(AgiParser(max_line=self.max_line), sock, loop,
                                  self._read_buffer, peer)
             conn.start()
+            deadline = loop.time() + self.env_timeout
+            conn.watch(self._environment_in, deadline)
+            self._connecting[conn] = deadline
             self.connections += 1
-            self._tasks.add(loop.create_task(self._run(conn)))
+
+    def _environment_in(self, conn: AgiConnection, timed_out: bool) -> None:
+        """A connection without its environment read, got bytes, an error, the end or its
+        deadline: start its session once the environment is in, reject it on anything else."""
+        event = conn.parser.next_event()
+        if type(event) is Environment:
+            conn.unwatch()
+            del self._connecting[conn]
+            assert self._loop is not None
+            self._tasks.add(self._loop.create_task(self._run(conn, event)))
+            return
+        if event is not None:
+            reason = "reply before the environment"
+        elif conn.error is not None:
+            reason = str(conn.error)
+        elif conn.closed:
+            reason = "connection closed before the environment ended"
+        elif timed_out:
+            reason = "no environment in time"
+        else:
+            return  # the environment is not complete yet
+        conn.unwatch()
+        self._connecting.pop(conn, None)
+        self.rejected += 1
+        logger.warning("FastAGI connection from %s rejected: %s", conn.peer, reason)
+        conn.close()
 
     def _resume_accepting(self, listener: socket.socket) -> None:
         if self._sockets is not None and listener in self._sockets:
             assert self._loop is not None
             self._loop.add_reader(listener.fileno(), self._accept, listener)
 
-    async def _run(self, conn: AgiConnection) -> None:
-        """The session task: one coroutine (each level more is a frame on every wake-up)."""
+    async def _run(self, conn: AgiConnection, env: Environment | None,
+                   env_deadline: float = 0.0) -> None:
+        """The session task: one coroutine (each level more is a frame on every wake-up).
+        `env` None: the environment is still to be read, by `env_deadline` (at close)."""
         try:
             try:
-                env = await conn.next_event(conn.deadline(self.env_timeout))
+                if env is None:
+                    env = cast(Environment | None, await conn.next_event(env_deadline))
                 if type(env) is not Environment:
                     raise ProtocolError("connection closed before the environment ended"
                                         if env is None else "reply before the environment")
@@ -226,6 +269,8 @@ async def _listen(loop: asyncio.AbstractEventLoop, host: str | None,
             sock = socket.socket(family, kind, proto)
             sockets.append(sock)
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if family in (socket.AF_INET, socket.AF_INET6):
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             if family == socket.AF_INET6:
                 sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
             sock.bind(address)
