@@ -170,7 +170,8 @@ class AgiChannel:
         if not self.usable:
             raise ProtocolError("the FastAGI connection is no longer usable")
         conn = self._conn
-        if conn.parser.queued:
+        parser = conn.parser
+        if parser.queued:
             self._take_queued_notices()
         if self.hung_up and verb not in DEAD_SAFE:
             raise AgiHangup(f"{verb} not sent: the caller hung up")
@@ -178,7 +179,6 @@ class AgiChannel:
         try:
             conn.write(line)
             deadline = conn.deadline(self.command_timeout if timeout is None else timeout)
-            parser = conn.parser
             while True:  # conn.next_event(deadline) inline: no coroutine per reply
                 event = parser.next_event()
                 if event is None:

@@ -40,6 +40,7 @@ class AgiConnection:
         self._sock: socket.socket | None = sock
         self._fd = sock.fileno()
         self._loop = loop
+        self._time = loop.time
         self._view = memoryview(bytearray(READ_SIZE)) if read_buffer is None else read_buffer
         self._peer = peer
         self._reading = False
@@ -106,7 +107,7 @@ class AgiConnection:
             self._loop.remove_reader(self._fd)
 
     def deadline(self, timeout: float) -> float:
-        return self._loop.time() + timeout
+        return self._time() + timeout
 
     async def next_event(self, deadline: float) -> Event | None:
         """The next event; None once the peer has closed; TimeoutError after `deadline`."""
@@ -128,7 +129,9 @@ class AgiConnection:
         wait; a new wait replaces the last one."""
         waiter = self._loop.create_future()
         self._waiter = waiter
-        self._arm(deadline)
+        self._deadline = deadline
+        if self._timer is None or self._timer_at > deadline:
+            self._arm(deadline)
         return waiter
 
     def watch(self, watcher: Callable[[AgiConnection, bool], None], deadline: float) -> None:

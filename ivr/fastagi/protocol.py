@@ -30,7 +30,8 @@ _BARE = re.compile(r"[^\s\"\\\x00]+\Z")
 # start, running to its end), so as many matches as lines means every line is a pair.
 _ENV_LINES = re.compile(r"^(agi_[A-Za-z0-9_]+): ?([^\n]*)$", re.M)
 # Replies are few and repeat (`200 result=1`, `200 result=0 endpos=…`): Reply is immutable, so
-# short `200` lines map to one shared Reply each (bounded; cleared when full).
+# short `200` lines map to one shared Reply each (bounded; cleared when full). Keyed by the line
+# with its LF, so a read that is exactly one such line is looked up as it is.
 _REPLY_CACHE: dict[bytes, Reply] = {}
 _REPLY_CACHE_SIZE = 1024
 _REPLY_CACHE_LINE = 80
@@ -125,6 +126,11 @@ class AgiParser:
             # line. Parsed from `data` itself, without the buffer's copies.
             try:
                 if self._env is None:
+                    if self._block is None:
+                        reply = _REPLY_CACHE.get(data)  # the commonest read of all
+                        if reply is not None:
+                            self._events.append(reply)
+                            return
                     if data.find(b"\n") == len(data) - 1 and 0 < len(data) <= limit + 1:
                         self._line(data[:-1])
                         return
@@ -198,13 +204,14 @@ class AgiParser:
         elif self._block is not None:
             self._block_line(raw)
         elif raw.startswith(b"200 result="):
-            reply = _REPLY_CACHE.get(raw)
+            key = raw + b"\n"
+            reply = _REPLY_CACHE.get(key)
             if reply is None:
                 reply = _reply(200, raw.decode("utf-8", "replace"))
                 if len(raw) <= _REPLY_CACHE_LINE:
                     if len(_REPLY_CACHE) >= _REPLY_CACHE_SIZE:
                         _REPLY_CACHE.clear()
-                    _REPLY_CACHE[raw] = reply
+                    _REPLY_CACHE[key] = reply
             self._events.append(reply)
         elif raw == b"HANGUP":
             self._events.append(HANGUP)
