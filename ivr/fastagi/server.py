@@ -33,8 +33,12 @@ class FastAgiServer:
     An unknown script, or an exception escaping a route (other than AgiHangup), is logged and
     the call is sent to `failure_context`,s,1 with HELPLINE_AGI_FAILED=1 so the caller is never
     left in dead air. A connection that sends garbage, too much, or nothing in `env_timeout`
-    seconds is logged at WARNING and closed. Counters: `connections`, `active`, `sessions`,
-    `hangups`, `errors`, `unknown_scripts`, `rejected`.
+    seconds is logged at WARNING and closed. Counters: `connections`, `active` (sessions
+    running: connections whose environment is in), `sessions`, `hangups`, `errors`,
+    `unknown_scripts`, `rejected`.
+
+    Sockets are served with the loop's `add_reader`/`add_writer` directly (see AgiConnection):
+    per call, one accept in a batch, one callback per read, and a task from the environment on.
     """
 
     def __init__(
@@ -141,8 +145,9 @@ class FastAgiServer:
     def _accept(self, listener: socket.socket) -> None:
         """The listening socket is readable: take every connection waiting (up to BACKLOG).
 
-        Each gets its non-blocking socket read by its AgiConnection and a session task; no
-        asyncio transport, so no callbacks to make or lose it."""
+        Each gets its non-blocking socket read by its AgiConnection, and a session task once
+        its environment is in (`_environment_in`); no asyncio transport, so no callbacks or
+        task to make or lose it."""
         loop = self._loop
         assert loop is not None
         for _ in range(BACKLOG):
