@@ -274,7 +274,7 @@ async def run_server(args: argparse.Namespace) -> dict[str, object]:
         closer = ours
     command = [sys.executable, "-m", "bench.fastagi_sessions", "--client",
                "--port", str(port), "--sessions", str(args.sessions),
-               "--concurrency", str(args.concurrency), "--loop", args.loop]
+               "--concurrency", str(args.concurrency), "--loop", args.client_loop or args.loop]
     gc.collect()
     gc.freeze()
     before = os.times()
@@ -304,6 +304,8 @@ def one_run(kind: str, args: argparse.Namespace) -> dict[str, Any]:
     command = [sys.executable, "-m", "bench.fastagi_sessions", "--serve", kind,
                "--sessions", str(args.sessions), "--concurrency", str(args.concurrency),
                "--loop", args.loop]
+    if args.client_loop:
+        command += ["--client-loop", args.client_loop]
     out = subprocess.run(command, stdout=subprocess.PIPE, check=True).stdout
     result: dict[str, Any] = json.loads(out)
     result["rate"] = result["sessions"] / result["wall_s"]
@@ -320,6 +322,10 @@ def main() -> None:
     parser.add_argument("--ours-only", action="store_true", help="skip panoramisk")
     parser.add_argument("--loop", choices=("asyncio", "uvloop"), default="asyncio",
                         help="event loop of every process, both servers and the callers")
+    parser.add_argument("--client-loop", choices=("asyncio", "uvloop"),
+                        help="event loop of the callers only (default: --loop); uvloop callers "
+                             "keep even the floor busy, so no server's CPU per session counts "
+                             "wake-ups spent waiting on slow callers")
     parser.add_argument("--client", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--serve", choices=("ours", "panoramisk", "floor", "transport"), help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, default=0, help=argparse.SUPPRESS)
@@ -334,7 +340,8 @@ def main() -> None:
         return
     kinds = ["ours"] if args.ours_only else ["ours", "panoramisk", "floor", "transport"]
     print(f"FastAGI: {args.sessions} sessions (5 commands each) per run, {args.concurrency} "
-          f"concurrent callers, {args.rounds} rounds, {args.loop} loop; load average {_load()}")
+          f"concurrent callers, {args.rounds} rounds, {args.loop} loop (callers: "
+          f"{args.client_loop or args.loop}); load average {_load()}")
     print(f"{'server':<11} {'sessions/s':>10} {'p50 ms':>7} {'p99 ms':>7} {'CPU ms/session':>15}"
           f" {'(user+sys)':>12}")
     results: dict[str, list[dict[str, Any]]] = {kind: [] for kind in kinds}
