@@ -6,10 +6,20 @@ the end-of-session HANGUP) keep `--concurrency` sessions open at once over loopb
 Prints sessions/s, p50/p99 session time seen by the callers, and the server's CPU time per
 session. Target (DESIGN §8): ≥ 2,000 sessions/s with 50 concurrent callers.
 
-Alongside (default): panoramisk 1.4's FastAGI server running the same five commands, and the
-floor, a bare BufferedProtocol sending them with no task and no parsing: what any server on
-the same loop pays at least (accept, reads, writes, close), so panoramisk's CPU over the
-floor's is the most any server can beat panoramisk by.
+Alongside (default): panoramisk 1.4's FastAGI server running the same five commands; the
+floor, raw sockets on the loop's `add_reader` sending them with no task and no parsing: what
+any server on the same loop pays at least (accept, reads, writes, close), so panoramisk's CPU
+over the floor's is the most any server can beat panoramisk by; and the transport floor, the
+same from a bare BufferedProtocol on asyncio's own transports (create_server).
+
+Measured (2-core machine, other work running; CPU per session, ranges over 3 rounds):
+stdlib asyncio, load 4.0-4.7: ours 0.087-0.091 ms, panoramisk 0.196-0.215 (2.25x), floor
+0.056-0.066, transport floor 0.075-0.079 (the server before issue 10, same run: 0.117-0.125).
+With MALLOC_MMAP_THRESHOLD_=1048576 for every process: ours 0.113-0.123, panoramisk
+0.188-0.200 (1.66x): the stdlib callers then shrink and regrow their heap (brk) on every
+256 KiB read, become the bottleneck, and a fast server pays a loop wake-up for nearly every
+event. `--client-loop uvloop` keeps every server busy: with the same setting ours 0.092-0.094,
+panoramisk 0.188-0.194 (2.04x), floor 0.041-0.049.
 """
 from __future__ import annotations
 
