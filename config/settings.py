@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -62,6 +62,11 @@ class Settings(BaseSettings):
     agi_host: str = "127.0.0.1"
     agi_port: int = 4573
     ami_urls: str = ""
+    # Trunks between Asterisk pods (issue 10, docs/scale-out.md): "pod=endpoint" pairs, the pod
+    # as host:port of its HELPLINE_AMI_URLS entry, the endpoint the PJSIP endpoint every other
+    # pod dials to reach it (pjsip_helpline.conf.sample [helpline-pod]). Empty: no trunk, a
+    # transfer to an agent on another pod is refused (409 agent_on_other_pod).
+    pod_trunks: str = ""
     redis_url: str = ""
     # The Redis pub/sub channel of pops and wallboard updates (several helplines on one Redis).
     redis_channel: str = "helpline:cti"
@@ -204,6 +209,21 @@ class Settings(BaseSettings):
         parse_pairs(value)
         return value
 
+    @field_validator("pod_trunks")
+    @classmethod
+    def _check_pod_trunks(cls, value: str) -> str:
+        parse_pod_trunks(value)
+        return value
+
+    @model_validator(mode="after")
+    def _check_trunk_pods(self) -> Settings:
+        pods = {f"{server.host}:{server.port}" for server in self.ami_servers}
+        unknown = sorted(set(parse_pod_trunks(self.pod_trunks)) - pods)
+        if unknown:
+            raise ValueError(f"HELPLINE_POD_TRUNKS names {', '.join(unknown)}, not the host:port of any "
+                             f"HELPLINE_AMI_URLS entry ({', '.join(sorted(pods)) or 'none'})")
+        return self
+
     @field_validator("ami_urls")
     @classmethod
     def _check_ami(cls, value: str) -> str:
@@ -225,6 +245,11 @@ class Settings(BaseSettings):
     @property
     def ami_servers(self) -> list[AmiServer]:
         return [AmiServer(url) for url in split_urls(self.ami_urls)]
+
+    @property
+    def pod_trunk_map(self) -> dict[str, str]:
+        """Pod (host:port of its AMI) -> the PJSIP endpoint other pods dial to reach it."""
+        return parse_pod_trunks(self.pod_trunks)
 
     @property
     def window(self) -> tuple[time, time]:
@@ -307,3 +332,18 @@ def parse_pairs(value: str) -> dict[str, str]:
             raise ValueError(f"expected name=value pairs separated by commas, got {part.strip()!r}")
         out[key.strip()] = val.strip()
     return out
+
+
+POD_ENDPOINT = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")
+
+
+def parse_pod_trunks(value: str) -> dict[str, str]:
+    """`10.0.0.11:5038=pod-a,10.0.0.12:5038=pod-b` → {"10.0.0.11:5038": "pod-a", …}: endpoint names
+    in lowercase letters, digits, - and _ (what the dialplan's FILTER lets through)."""
+    pairs = parse_pairs(value)
+    for pod, endpoint in pairs.items():
+        if ":" not in pod:
+            raise ValueError(f"a pod is named host:port, as in HELPLINE_AMI_URLS: {pod!r}")
+        if not POD_ENDPOINT.fullmatch(endpoint):
+            raise ValueError(f"trunk endpoint of {pod}: lowercase letters, digits, - and _, got {endpoint!r}")
+    return pairs

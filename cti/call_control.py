@@ -6,9 +6,15 @@ the agent on the call, or to a supervisor. The dialplan side is in dialplans/ext
 ([helpline-agents], [helpline-transfer-queue], [helpline-hold], [helpline-desk-feedback]); an
 attended transfer needs an `atxfer` feature code in features.conf (dialplans/README.md).
 
-- Blind transfer: `Redirect` of the caller's channel. The agent's leg ends; the call moves.
-- Attended transfer: `Atxfer` on the agent's leg: the agent talks to the target first, then hangs
+- Blind transfer: `Redirect` of the caller's channel. The agent's leg ends; the call moves. To an
+  agent whose phone is registered on another pod (cti.registrations): `Setvar HELPLINE_POD_TRUNK`
+  (the trunk to that pod, HELPLINE_POD_TRUNKS), then `Redirect` to [helpline-to-pod], which dials
+  the agent over the trunk; without a trunk to that pod it is refused (409 agent_on_other_pod).
+- Attended transfer: `Atxfer` on the agent's leg (to an agent named by letters, agent1002: `Setvar
+  HELPLINE_ATXFER_TO` on that leg and `Atxfer` to [helpline-atxfer] extension 1, since Atxfer sends
+  its extension as DTMF digits): the agent talks to the target first, then hangs
   up its own leg to complete it (`Hangup` of the agent's leg), or `CancelAtxfer` goes back to the caller.
+  Within the call's pod only: to an agent on another pod it is refused (409), a blind one goes.
 - Hold: `Redirect` of both legs (caller to music on hold, the agent's phone to a quiet wait);
   resume: `Bridge` of the two channels again.
 - Feedback: `Setvar HELPLINE_COMPLAINT_NO` then `Redirect` of the caller to the feedback flow,
@@ -16,17 +22,19 @@ attended transfer needs an `atxfer` feature code in features.conf (dialplans/REA
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 from dataclasses import dataclass
 from typing import Any
 
 from cti import screen_pop as sp
-from cti.agent_actions import AGENT_CONTEXT, Actor, AgentActions
+from cti.agent_actions import AGENT_CONTEXT, Actor, AgentActions, PbxRefused
 from grievance import numbers
 from grievance.errors import Conflict, DomainError, InvalidInput, NotFound
 from grievance.phones import dial_digits, normalise_phone
 from common.privacy import mask_phone
 from ivr.scripts import AGENT_EXTENSION
+from ivr.variables import ATXFER_TO, POD_TRUNK
 from storage.queries import reference
 from storage.queries import users as user_q
 
@@ -35,13 +43,16 @@ log = logging.getLogger(__name__)
 QUEUE_CONTEXT = "helpline-transfer-queue"
 HOLD_CONTEXT = "helpline-hold"
 FEEDBACK_CONTEXT = "helpline-desk-feedback"
+TO_POD_CONTEXT = "helpline-to-pod"
+ATXFER_CONTEXT = "helpline-atxfer"
 QUEUES = {"helpline-hi": "hi", "helpline-en": "en", "helpline-video": "video"}
 TARGET_KINDS = ("agent", "queue", "officer", "number")
 
 
 class OtherPod(DomainError):
-    """The target agent's phone is registered on another Asterisk pod than the call (issue 10):
-    a Redirect there would ring an endpoint with no contact on this pod and drop the caller."""
+    """The target agent's phone is registered on another Asterisk pod than the call (issue 10) and
+    no trunk leads there (HELPLINE_POD_TRUNKS), or the transfer is attended: a Redirect within this
+    pod would ring an endpoint with no contact here and drop the caller."""
     error_id = "agent_on_other_pod"
     status = 409
 
@@ -100,18 +111,29 @@ class CallControl(AgentActions):
             raise Conflict("the agent's leg of this call is not known (yet); try again in a moment")
         return channel
 
-    def _same_pod(self, server: str, target: Target) -> None:
-        """Refuse a transfer to an agent whose phone is registered only on other pods: a call moves
-        within the Asterisk that holds it (there is no trunk between pods, docs/scale-out.md)."""
+    def _pod_trunk(self, server: str, target: Target, attended: bool) -> str | None:
+        """None when the call moves within the Asterisk that holds it (the phone is there, or its
+        contacts are not known, or it is registered nowhere: as before). For an agent whose phone
+        is registered only on other pods: the PJSIP endpoint of the trunk to that pod
+        (HELPLINE_POD_TRUNKS, docs/scale-out.md), or OtherPod when no trunk leads there or the
+        transfer is attended."""
         assert self.cti is not None
         registrations = self.cti.registrations
         where = registrations.servers_of(target.exten)
         if server not in registrations.known or server in where or not where:
-            return  # contacts unknown here, the phone is here, or registered nowhere: as before
-        raise OtherPod(f"{target.label}'s phone is registered on another Asterisk pod ({', '.join(where)}) "
-                       f"than this call ({server}); a call cannot be moved between pods: transfer it to a "
-                       "queue or to an agent of this pod, or ask the agent to register the phone here",
-                       field="target")
+            return None
+        trunks = [(pod, self.cti.pod_trunks[pod]) for pod in where if pod in self.cti.pod_trunks]
+        if not trunks:
+            raise OtherPod(f"{target.label}'s phone is registered on another Asterisk pod ({', '.join(where)}) "
+                           f"than this call ({server}); a call cannot be moved between pods: transfer it to a "
+                           "queue or to an agent of this pod, or ask the agent to register the phone here",
+                           field="target")
+        pod, trunk = trunks[0]
+        if attended:
+            raise OtherPod(f"{target.label}'s phone is registered on another Asterisk pod ({pod}) than this call "
+                           f"({server}); an attended transfer cannot cross pods: use a blind transfer, which "
+                           "goes over the trunk between the pods", field="target")
+        return trunk
 
     async def transfer(self, actor: Actor, call_id: str, extension: str) -> dict[str, Any]:
         """The first-round API (`POST /calls/{id}/transfer {"extension"}`): blind, to an agent."""
@@ -122,11 +144,27 @@ class CallControl(AgentActions):
         if record.agent is None:
             raise Conflict("the call is not answered yet; only an answered call can be transferred")
         target = await self.target(kind, value, sp.extension_of(record.agent))
-        if kind == "agent":
-            self._same_pod(client.name, target)
-        if attended:
+        trunk = self._pod_trunk(client.name, target, attended) if kind == "agent" else None
+        if trunk is not None:
+            # over the trunk: the caller's channel dials the agent on the other pod, where the
+            # transferred leg is a new call ([helpline-to-pod] -> [helpline-from-pods])
+            await self._send(client, "Setvar", Channel=record.channel, Variable=POD_TRUNK, Value=trunk)
+            try:
+                await self._send(client, "Redirect", Channel=record.channel, Context=TO_POD_CONTEXT,
+                                 Exten=target.exten, Priority=1)
+            except PbxRefused:  # the caller stays with the agent: not a transfer after all (cti.calls)
+                with contextlib.suppress(DomainError):
+                    await self._send(client, "Setvar", Channel=record.channel, Variable=POD_TRUNK, Value="")
+                raise
+        elif attended:
             leg = self._agent_leg(client.name, record)
-            await self._send(client, "Atxfer", Channel=leg, Exten=target.exten, Context=target.context)
+            context, exten = target.context, target.exten
+            if not exten.isdigit():
+                # Atxfer plays its extension as DTMF digits: an endpoint name (agent1002) travels
+                # as a variable on the agent's leg, and [helpline-atxfer] extension 1 reads it
+                await self._send(client, "Setvar", Channel=leg, Variable=ATXFER_TO, Value=exten)
+                context, exten = ATXFER_CONTEXT, "1"
+            await self._send(client, "Atxfer", Channel=leg, Exten=exten, Context=context)
         else:
             await self._send(client, "Redirect", Channel=record.channel, Context=target.context,
                              Exten=target.exten, Priority=1)

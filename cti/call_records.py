@@ -6,8 +6,17 @@ sent on a queue timeout (then `QUEUESTATUS=TIMEOUT` follows on the still live ch
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
+from typing import Any
 
+from common.frozen import maker
+
+
+#: set by [helpline-from-pods] on a call transferred from another pod (ivr.variables.FROM_POD)
+FROM_POD = "HELPLINE_FROM_POD"
+#: set by the desk (AMI Setvar) on a caller it transfers to another pod (ivr.variables.POD_TRUNK)
+POD_TRUNK = "HELPLINE_POD_TRUNK"
 
 INBOUND = "inbound"
 OUTBOUND = "outbound"
@@ -91,6 +100,7 @@ class CallRecord:
 
 
 _RECORD_FIELDS = tuple(f.name for f in fields(CallRecord))
+_make_record = maker(CallRecord)
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,14 +177,53 @@ class _Call:
         return " > ".join(parts)
 
     def record(self) -> CallRecord:
-        values = {name: getattr(self, name) for name in _RECORD_FIELDS}
-        values["variables"] = dict(self.variables)
-        return CallRecord(**values)
+        return _record(self)
+
+
+def _record_function() -> Callable[[_Call], CallRecord]:
+    """`record(call)`: the CallRecord of a call in one generated call (its own copy of the
+    variables dict); the tracker makes one per change it reports."""
+    args = ", ".join("dict(c.variables)" if name == "variables" else f"c.{name}" for name in _RECORD_FIELDS)
+    namespace: dict[str, Any] = {"make": _make_record}
+    exec(compile(f"def record(c):\n    return make({args})\n", "<cti.call_records record>", "exec"), namespace)
+    return namespace["record"]  # type: ignore[no-any-return]
+
+
+_record = _record_function()
 
 
 def dialed_number(dial_string: str) -> str:
     """The number part of a dial string: `919812345678@trunk` -> `919812345678`."""
     return dial_string.rsplit("/", 1)[-1].split("@", 1)[0]
+
+
+def from_pod(call: _Call, dialling: str | None) -> bool:
+    """A Dial by the call's own channel (Uniqueid `dialling`) of a call that came in from another
+    pod's trunk ([helpline-from-pods] sets HELPLINE_FROM_POD): the Dial of the agent it names."""
+    return dialling == call.uniqueid and bool(call.variables.get(FROM_POD))
+
+
+def pod_ringing(call: _Call, at: float, dest_channel: str) -> list[CallChange]:
+    """The Dial of a call from another pod rings its agent: the pop, as a queue's AgentCalled."""
+    if call.agent is not None:
+        return []
+    call.last_seen = at
+    call.ringing_agent, call.ringing_at = dest_channel.rsplit("-", 1)[0], at  # PJSIP/agent1002-0000000a
+    return [CallChange(RINGING, call.record(), at, call.ringing_agent, None, 0)]
+
+
+def pod_dial_end(call: _Call, at: float, dial_status: str) -> list[CallChange]:
+    """That Dial ended: answered (the pop's call.answered, as AgentConnect) or a ring missed."""
+    if call.ringing_agent is None or call.agent is not None:
+        return []
+    interface, call.ringing_agent, call.last_seen = call.ringing_agent, None, at
+    if dial_status == "ANSWER":
+        call.agent, call.answered_at = interface, at
+        call.wait_s = max(0, int(at - call.started_at))
+        return [CallChange(ANSWERED_CHANGE, call.record(), at, interface, None, call.wait_s)]
+    ring_ms = int((at - (call.ringing_at or at)) * 1000)
+    call.ring_attempts += (RingAttempt(interface, None, at, ring_ms, "no_answer"),)
+    return []
 
 
 def _outcome(call: _Call) -> str:
@@ -187,6 +236,8 @@ def _outcome(call: _Call) -> str:
         if by_dial is not None:
             return by_dial
         return _CAUSE_OUTCOMES.get(call.hangup_cause or 0, FAILED)
+    if call.variables.get(FROM_POD):  # a transfer from another pod that no agent answered
+        return _DIAL_OUTCOMES.get(call.dial_status or "", ABANDONED)
     if call.variables.get("HELPLINE_CALLBACK"):
         return CALLBACK  # the caller chose a callback that keeps their place: served, not abandoned
     exit_status = QUEUE_EXITS.get(call.queue_status or "")

@@ -21,6 +21,7 @@ from cti.call_records import (  # noqa: F401 - re-exported: cti.calls is the tra
     CallRecord,
     ENDED,
     OUTBOUND,
+    POD_TRUNK,
     QUEUED,
     RESYNCED,
     RINGING,
@@ -30,6 +31,9 @@ from cti.call_records import (  # noqa: F401 - re-exported: cti.calls is the tra
     _lost,
     _outcome,
     dialed_number,
+    from_pod,
+    pod_dial_end,
+    pod_ringing,
 )
 
 
@@ -136,6 +140,14 @@ class CallTracker:
                 call.language = value or None
             elif name == "HELPLINE_COMPLAINT_NO":
                 call.complaint_no = value or None
+            elif name == POD_TRUNK and e.uniqueid == call.uniqueid:
+                # the desk moves the caller to an agent on another pod (cti.call_control): the
+                # agent whose leg ends next leaves a call that goes on, as in a transfer; cleared
+                # when the PBX refused the move
+                if value:
+                    call.complete_reason = "transfer"
+                elif call.complete_reason == "transfer":
+                    call.complete_reason = None
             elif name == "HELPLINE_ATTEMPT" and value:
                 call.attempt = value
                 call.direction = OUTBOUND
@@ -244,6 +256,8 @@ class CallTracker:
 
     def _dial_begin(self, e: ev.DialBegin) -> list[CallChange]:
         call = self._calls.get(e.linkedid)
+        if call is not None and from_pod(call, e.uniqueid):
+            return pod_ringing(call, e.ts, e.dest_channel)
         # An Originate dials the call's own first channel, with no calling channel.
         if call is not None and e.channel is None and e.dest_uniqueid == call.uniqueid:
             call.last_seen = e.ts
@@ -254,6 +268,8 @@ class CallTracker:
 
     def _dial_end(self, e: ev.DialEnd) -> list[CallChange]:
         call = self._calls.get(e.linkedid)
+        if call is not None and from_pod(call, e.uniqueid):
+            return pod_dial_end(call, e.ts, e.dial_status)
         if (call is not None and e.dest_uniqueid == call.uniqueid and e.dial_status
                 and call.dial_status is None):
             call.last_seen = e.ts

@@ -8,29 +8,31 @@ Units follow Asterisk and are named: `AgentRingNoAnswer.ring_time_ms` is millise
 the other hold/ring/talk times are seconds.
 
 Each class is declared with `@_event(NAME, *getters)`: one getter per field after `ts`, in
-field order, each reading its header from the message's headers dict.
+field order, each an expression reading headers by name (see cti.event_builders, which turns
+them into one builder reading a headers dict and one reading the framer's text in place).
 """
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Union
+from typing import TYPE_CHECKING, Union
+
+from cti.event_builders import Builder, Getter, RawBuilder, Slow, dict_builder, getter, named, raw_builder
 
 if TYPE_CHECKING:
     from cti.ami.framing import AmiMessage
 
 log = logging.getLogger(__name__)
 
-Items = Sequence[tuple[str, str]]
-Getter = Callable[[dict[str, str]], object]
 
 #: VarSet variables kept besides every `HELPLINE_*` one.
 VARIABLES = frozenset({"QUEUESTATUS", "AGISTATUS", "DIALSTATUS"})
 #: Dialplan applications whose Newexten is kept (IVR path, requested queue).
 APPLICATIONS = frozenset({"AGI", "Queue"})
 
-_BUILDERS: dict[str, Callable[[dict[str, str], float], object]] = {}
+_BUILDERS: dict[str, Builder] = {}
+_RAW_BUILDERS: dict[str, RawBuilder] = {}
 _frozen = dataclass(frozen=True, slots=True)
 
 
@@ -38,82 +40,48 @@ def _event(name: str, *getters: Getter) -> Callable[[type], type]:
     """Make `cls` a frozen slotted dataclass, the typed form of AMI event `name`."""
     def register(cls: type) -> type:
         cls = _frozen(cls)
-        _BUILDERS[name] = _builder(cls, getters)
+        _BUILDERS[name] = dict_builder(cls, getters)
+        _RAW_BUILDERS[name] = raw_builder(cls, getters)
         return cls
     return register
-
-
-def _builder(cls: type, getters: Sequence[Getter]) -> Callable[[dict[str, str], float], object]:
-    """`build(h, now)`: `cls(ts, *[get(h) for get in getters])` as one function.
-
-    A getter made by the helpers below carries its expression (`expr`, reading `h`), written
-    into the call in place of a call to the getter: same values, same exceptions, in the same
-    order, without a call per field (the events kept are built on the AMI reader's path).
-    """
-    names: dict[str, object] = {"cls": cls}
-    args = []
-    for i, get in enumerate(getters):
-        expr = getattr(get, "expr", None)
-        if expr is None:
-            names[f"g{i}"] = get
-            expr = f"g{i}(h)"
-        args.append(expr.replace("{v}", f"v{i}"))
-    source = ("def build(h, now):\n"
-              "    stamp = h.get('Timestamp')\n"
-              f"    return cls(float(stamp) if stamp else now, {', '.join(args)})\n")
-    exec(compile(source, f"<cti.events builder of {cls.__name__}>", "exec"), names)
-    return names["build"]  # type: ignore[return-value]
-
-
-def _getter(expr: str, name: str) -> Getter:
-    """The getter `lambda h: <expr>` for header `name`; `{v}` in `expr` is a local name."""
-    code = expr.replace("NAME", repr(name))
-    get: Any = eval(f"lambda h: {code.replace('{v}', 'v')}")  # noqa: S307 - our own text
-    get.expr = code
-    return get  # type: ignore[no-any-return]
 
 
 # Getters. A missing required header raises KeyError, a bad number ValueError: from_ami
 # turns both into "skip this message".
 def _req(name: str) -> Getter:
-    return _getter("h[NAME]", name)
+    return named("h[NAME]", name)
 
 
 def _str(name: str) -> Getter:
-    return _getter("h.get(NAME, '')", name)
+    return named("h.get(NAME, '')", name)
 
 
 def _opt(name: str) -> Getter:
-    return _getter("(h.get(NAME) or None)", name)
+    return named("(h.get(NAME) or None)", name)
 
 
 def _int(name: str) -> Getter:
-    return _getter("int(h.get(NAME) or 0)", name)
+    return named("int(h.get(NAME) or 0)", name)
 
 
 def _oint(name: str) -> Getter:
-    return _getter("(int({v}) if ({v} := h.get(NAME)) else None)", name)
+    return named("(int({v}) if ({v} := h.get(NAME)) else None)", name)
 
 
 def _flag(name: str) -> Getter:
-    return _getter("(h.get(NAME) == '1')", name)
+    return named("(h.get(NAME) == '1')", name)
 
 
 def _known(name: str) -> Getter:
     """A value that Asterisk writes as `<unknown>` when it has none."""
-    return _getter("(None if ({v} := h.get(NAME)) in (None, '', '<unknown>') else {v})", name)
+    return named("(None if ({v} := h.get(NAME)) in (None, '', '<unknown>') else {v})", name)
 
 
 def _hms(name: str) -> Getter:
-    def get(h: dict[str, str]) -> int:
-        total = 0
-        for part in (h.get(name) or "0").split(":"):
-            total = total * 60 + int(part)
-        return total
-    return get
+    return named("hms(h.get(NAME))", name)
 
 
-_CHANNEL = (_req("Channel"), _req("Uniqueid"), lambda h: h.get("Linkedid") or h["Uniqueid"],
+_CHANNEL = (_req("Channel"), _req("Uniqueid"), getter("(h.get('Linkedid') or h['Uniqueid'])"),
             _known("CallerIDNum"))
 
 
@@ -154,7 +122,7 @@ class VarSet(ChannelEvent):
     value: str
 
 
-@_event("Newexten", *_CHANNEL, _str("Context"), lambda h: h.get("Extension") or h.get("Exten", ""),
+@_event("Newexten", *_CHANNEL, _str("Context"), getter("(h.get('Extension') or h.get('Exten', ''))"),
         _req("Application"), _str("AppData"))
 class Newexten(ChannelEvent):
     """Only for the applications in `APPLICATIONS`."""
@@ -263,7 +231,7 @@ class AgentConnect(AgentEvent):
 # A caller who hangs up within a second of AgentConnect: Asterisk 22 sends AgentComplete with
 # `Interface`, `TalkTime: 0`, `Reason: caller` and no Channel/Uniqueid/Linkedid (seen under load,
 # 720 SIPp calls). Those fields are then "" and the trackers fall back on the interface.
-_AGENT_LOOSE = (_str("Channel"), _str("Uniqueid"), lambda h: h.get("Linkedid") or h.get("Uniqueid") or "",
+_AGENT_LOOSE = (_str("Channel"), _str("Uniqueid"), getter("(h.get('Linkedid') or h.get('Uniqueid') or '')"),
                 _known("CallerIDNum"), _str("Queue"), _req("Interface"), _opt("MemberName"),
                 _opt("DestChannel"), _opt("DestUniqueid"))
 
@@ -288,7 +256,7 @@ class AgentDump(AgentEvent):
 
 # ---------------------------------------------------------------- dial events
 
-_DIAL = (lambda h: h.get("Linkedid") or h.get("DestLinkedid") or h["DestUniqueid"],
+_DIAL = (getter("(h.get('Linkedid') or h.get('DestLinkedid') or h['DestUniqueid'])"),
          _opt("Channel"), _opt("Uniqueid"), _req("DestChannel"), _req("DestUniqueid"))
 
 
@@ -367,7 +335,7 @@ class QueueMember(MemberEvent):
 
 @_event("QueueParams", _req("Queue"), _str("Strategy"), _int("Calls"), _int("Holdtime"),
         _int("TalkTime"), _int("Completed"), _int("Abandoned"),
-        lambda h: float(h.get("ServicelevelPerf") or 0.0), _opt("ActionID"))
+        getter("float(h.get('ServicelevelPerf') or 0.0)"), _opt("ActionID"))
 class QueueParams:
     ts: float
     queue: str
@@ -381,11 +349,10 @@ class QueueParams:
     action_id: str | None
 
 
-_CALLER_NUM, _CALLER_ID = _known("CallerIDNum"), _known("CallerID")
-
-
 @_event("QueueEntry", _req("Queue"), _int("Position"), _req("Channel"), _opt("Uniqueid"),
-        lambda h: _CALLER_NUM(h) or _CALLER_ID(h), _int("Wait"), _opt("ActionID"))
+        getter("((None if ({v} := h.get('CallerIDNum')) in (None, '', '<unknown>') else {v})"
+               " or (None if ({v} := h.get('CallerID')) in (None, '', '<unknown>') else {v}))"),
+        _int("Wait"), _opt("ActionID"))
 class QueueEntry:
     """A caller waiting in a queue (QueueStatus list item); `wait_s` so far."""
     ts: float
@@ -434,8 +401,7 @@ class OriginateResponse:
         return self.response == "Success"
 
 
-@_event("Shutdown", _str("Shutdown"),
-        lambda h: h.get("Restart", "").lower() in ("true", "yes", "1"))
+@_event("Shutdown", _str("Shutdown"), getter("(h.get('Restart', '').lower() in ('true', 'yes', '1'))"))
 class Shutdown:
     ts: float
     shutdown: str
@@ -469,6 +435,13 @@ _KEPT = {"VarSet": ("HELPLINE_", *(v + "\r\n" for v in sorted(VARIABLES))),
          "Newexten": tuple(a + "\r\n" for a in sorted(APPLICATIONS))}
 
 
+#: For `AmiClient.subscribe(where=…)`: the VarSet and Newexten events the client may drop
+#: before calling us, read in place (a value starting with none of these is never kept;
+#: from_ami still decides exactly for those that pass).
+KEPT_VALUES = {name: (key, tuple(sorted(v.rstrip("\r\n") for v in _KEPT[name])))
+               for name, key in _FILTERED.items()}
+
+
 def _wanted(name: str, value: str) -> bool:
     if name == "VarSet":
         return value.startswith("HELPLINE_") or value in VARIABLES
@@ -480,7 +453,9 @@ def from_ami(msg: AmiMessage, now: float = 0.0) -> Event | None:
 
     `now` is used as `ts` when the message has no `Timestamp:` header (list items, or
     `timestampevents = no`). An event the CTI ignores is recognised by its first line, and a
-    VarSet or Newexten by one header read in place: only the events kept are split.
+    VarSet or Newexten by one header read in place. A kept event from the framer is read
+    in place too (cti.event_builders), its headers split into a dict only if one of the lines
+    it reads has an unusual shape.
     """
     raw = msg._raw  # the framer's text: its first line names the event (AmiMessage.event)
     if raw is not None and raw.startswith("Event: "):
@@ -507,6 +482,11 @@ def from_ami(msg: AmiMessage, now: float = 0.0) -> Event | None:
         elif not _wanted(name, msg.get(_FILTERED[name]) or ""):  # type: ignore[arg-type, index]
             return None
     try:
+        if raw is not None:
+            try:
+                return _RAW_BUILDERS[name](raw, now)  # type: ignore[index, return-value]
+            except Slow:
+                pass
         return build(msg.headers(), now)  # type: ignore[return-value]
     except (KeyError, ValueError) as exc:
         log.warning("AMI %s event skipped: bad or missing %s", name, exc)

@@ -28,6 +28,7 @@ def build(ctx: AppContext, *, pool_options: dict[str, Any] | None = None,
     hub_options = {"channel": ctx.settings.redis_channel, **(hub_options or {})}
     hub = Hub(redis_url=ctx.settings.redis_url, **hub_options)
     service_options.setdefault("outbound_contexts", (ctx.settings.outbound_context, SURVEY_CONTEXT))
+    service_options.setdefault("pod_trunks", ctx.settings.pod_trunk_map)
     database_url = ctx.settings.database_url
     service_options.setdefault("lease", lambda name: make_lease(name, database_url))
     service = CtiService(ctx.db, hub, pool, tz=ctx.tz, **service_options)

@@ -61,8 +61,11 @@ class CtiService:
                  call_max_age: float = 4 * 3600.0,
                  outbound_contexts: tuple[str, ...] = OUTBOUND_CONTEXTS,
                  lease: Callable[[str], Lease] | None = None, lease_interval: float = 1.0,
-                 replay_s: float = 60.0) -> None:
+                 replay_s: float = 60.0, pod_trunks: dict[str, str] | None = None) -> None:
         self.db, self.hub, self.pool, self.tz, self.clock = db, hub, pool, tz, clock
+        # pod (server name) -> the PJSIP endpoint of the trunk other pods dial to reach it
+        # (HELPLINE_POD_TRUNKS): transfers to an agent on another pod (cti.call_control)
+        self.pod_trunks = dict(pod_trunks or {})
         self.wrapup_s = wrapup_s  # the queues' wrapuptime (dialplans/queues_helpline.conf)
         self.call_max_age = call_max_age
         self.context_timeout = context_timeout
@@ -84,7 +87,9 @@ class CtiService:
         self.pipeline.on_untyped = self.ownership.contact_status
         # Only the events the trackers type and the untyped ones ownership reads: the rest
         # (Newexten of every dialplan step, RTCP, DTMFBegin…) is dropped on its first line.
-        pool.subscribe(self.pipeline.on_event, events=ev.EVENT_NAMES | REGISTRATION_EVENTS)
+        # VarSet and Newexten of no interest are dropped by the client too, on one header.
+        pool.subscribe(self.pipeline.on_event, events=ev.EVENT_NAMES | REGISTRATION_EVENTS,
+                       where=ev.KEPT_VALUES)
         pool.on_connect(self.ownership.on_connect)
         pool.on_state_change(lambda client, up: self.board.changed())
 

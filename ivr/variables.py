@@ -149,6 +149,25 @@ AGI_FAILED = "HELPLINE_AGI_FAILED"
 # ([helpline-agi] on AGISTATUS=FAILURE, [helpline-queue-exit] i). Read by [helpline-failure]
 # and the CTI.
 
+# --- transfers between pods (issue 10, docs/scale-out.md) -----------------------------------
+
+POD_TRUNK = "HELPLINE_POD_TRUNK"
+# The PJSIP endpoint of the inter-pod trunk to the pod where the transfer's target agent is
+# registered (Helpline's HELPLINE_POD_TRUNKS). Set by the CTI (AMI Setvar on the caller's
+# channel) before it redirects the caller to [helpline-to-pod]; filtered there to -a-z0-9_.
+ATXFER_TO = "HELPLINE_ATXFER_TO"
+# The agent endpoint (agent1002) an attended transfer rings: set by the CTI (AMI Setvar on the
+# transferring agent's leg) before its Atxfer names extension 1 of [helpline-atxfer], which reads
+# it back from that leg (AMI Atxfer plays its extension as DTMF: letters cannot pass).
+POD_AGENT = "HELPLINE_POD_AGENT"        # dialplan only: the filtered agent endpoint a pod transfer rings
+FROM_POD = "HELPLINE_FROM_POD"
+# On the receiving pod: the peer pod's endpoint a transferred call came in on, set by
+# [helpline-from-pods]. Read by the CTI: the call is a transfer, its Dial to the agent pops the
+# agent's desk (call.ringing / call.answered) as a queue call does.
+TRANSFER_OF = "HELPLINE_TRANSFER_OF"
+# On the receiving pod: the call's id on the pod it came from (the X-Helpline-Call header the
+# sending pod adds, filtered to -a-z0-9_.), set by [helpline-from-pods]. Read by the CTI.
+
 DIAL_NUMBER = "HELPLINE_DIAL_NUMBER"    # dialplan only: the filtered number an agent dials out to
 
 ALL = (
@@ -156,7 +175,7 @@ ALL = (
     OPEN_COMPLAINTS, CITIZEN_NAME, CITIZEN_LANG, COMPLAINT_NO, STATUS_RESULT, FEEDBACK_RESULT,
     NEXT, QUEUE, QUEUE_JOINED, CALLBACK_REASON, CALLBACK, CALLBACK_TRIES, ATTEMPT, SURVEY_DONE,
     AGI_FAILED, DIAL_NUMBER, OPEN, CLOSED_REASON, EMERGENCY, RECORDING, RECORDINGS, CALL_RECORDING,
-    CALL_RECORDING_FILE, VIDEO_OK, VIDEO_TICKET, VIDEO_WEB,
+    CALL_RECORDING_FILE, VIDEO_OK, VIDEO_TICKET, VIDEO_WEB, ATXFER_TO, POD_TRUNK, POD_AGENT, FROM_POD, TRANSFER_OF,
 )
 
 

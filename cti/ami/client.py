@@ -30,6 +30,8 @@ from cti.ami.reconnect import Backoff
 log = logging.getLogger(__name__)
 
 EventCallback = Callable[[AmiMessage], None]
+# (the start of the header line "\r\nName:", where its value starts from there, the value prefixes)
+_Rule = tuple[str, int, tuple[str, ...]]
 ConnectCallback = Callable[["AmiClient"], "Awaitable[None] | None"]
 StateCallback = Callable[["AmiClient", bool], None]
 
@@ -69,8 +71,8 @@ class AmiClient:
         self.connects = 0
         self.messages_received = 0
         self.last_error: str | None = None
-        # (callback, the event names it wants or None for every event)
-        self._subscribers: tuple[tuple[EventCallback, frozenset[str] | None], ...] = ()
+        # (callback, the event names it wants or None for every event, its value rules or None)
+        self._subscribers: tuple[tuple[EventCallback, frozenset[str] | None, dict[str, _Rule] | None], ...] = ()
         self._failures: dict[EventCallback, tuple[float | None, int]] = {}
         self._on_connect: list[ConnectCallback] = []
         self._on_state: list[StateCallback] = []
@@ -101,18 +103,24 @@ class AmiClient:
 
     # -- hooks -------------------------------------------------------------------------
 
-    def subscribe(self, callback: EventCallback,
-                  events: Iterable[str] | None = None) -> Callable[[], None]:
+    def subscribe(self, callback: EventCallback, events: Iterable[str] | None = None,
+                  where: Mapping[str, tuple[str, Iterable[str]]] | None = None) -> Callable[[], None]:
         """Call `callback(msg)` for every event, or only for those named in `events`;
         returns a function that unsubscribes.
 
         The names are matched on the event's first line, before any header is split: the
-        events a subscriber does not use (Newexten, RTCPSent…) cost it nothing. Callbacks run
-        in the reader: keep them quick and non-blocking. One that raises is logged; the
-        reader and the other subscribers carry on.
+        events a subscriber does not use (Newexten, RTCPSent…) cost it nothing. `where` maps
+        an event name to (header, value prefixes): such an event is also left out when its
+        first `header` line reads `header: value` with a value starting with none of the
+        prefixes (read in place; any other shape of that line reaches the callback).
+        Callbacks run in the reader: keep them quick and non-blocking. One that raises is
+        logged; the reader and the other subscribers carry on.
         """
         names = None if events is None else frozenset(events)
-        self._subscribers = (*self._subscribers, (callback, names))
+        rules = None if not where else {
+            event: ("\r\n" + header + ":", len(header) + 4, tuple(prefixes))
+            for event, (header, prefixes) in where.items()}
+        self._subscribers = (*self._subscribers, (callback, names, rules))
         return lambda: self.unsubscribe(callback)
 
     def unsubscribe(self, callback: EventCallback) -> None:
@@ -342,9 +350,16 @@ class AmiClient:
             if name is not None:
                 if pending.lists and pending.collect(msg):
                     continue
-                for callback, names in subscribers:
+                for callback, names, rules in subscribers:
                     if names is not None and name not in names:
                         continue
+                    if rules is not None and raw is not None:
+                        rule = rules.get(name)
+                        if rule is not None:
+                            at = raw.find(rule[0])
+                            if (at >= 0 and raw.startswith(" ", at + rule[1] - 1)
+                                    and not raw.startswith(rule[2], at + rule[1])):
+                                continue
                     try:
                         callback(msg)
                     except Exception:

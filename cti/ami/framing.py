@@ -355,7 +355,14 @@ class AmiFramer:
             blocks = [_strip_blank_text(b) for b in blocks]
         if suspect:
             blocks = [b for b in blocks if self._well_formed(b)]
-        out = [AmiMessage(None, block) for block in blocks if block]
+        # AmiMessage(None, block) without the Python-level __init__ call (a fifth of the cost).
+        out = []
+        add, new = out.append, object.__new__
+        for block in blocks:
+            if block:
+                msg = new(AmiMessage)
+                msg._raw, msg._items, msg._first = block, None, None
+                add(msg)
         self.messages += len(out)
         return out
 

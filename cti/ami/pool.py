@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Protocol
 
 from cti.ami.client import AmiClient, ConnectCallback, StateCallback
@@ -39,12 +39,13 @@ class AmiPool:
         return len(self.clients)
 
     def subscribe(self, callback: Callable[[AmiClient, AmiMessage], None],
-                  events: Iterable[str] | None = None) -> None:
+                  events: Iterable[str] | None = None,
+                  where: Mapping[str, tuple[str, Iterable[str]]] | None = None) -> None:
         """Call `callback(client, msg)` for every event of every server (only those named in
-        `events` when given: see AmiClient.subscribe)."""
+        `events` and passing `where` when given: see AmiClient.subscribe)."""
         names = None if events is None else frozenset(events)
         for client in self.clients:
-            client.subscribe(lambda msg, client=client: callback(client, msg), names)
+            client.subscribe(lambda msg, client=client: callback(client, msg), names, where)
 
     def on_connect(self, callback: ConnectCallback) -> None:
         """Run `callback(client)` after every login on any server."""

@@ -87,7 +87,7 @@ class Notifier:
             decided = [(e, c, rules.decide(*facts(e, c))) for e, c in pairs]
             phones = {c.phone for _, c, notices in decided if notices}
             codes = {n.officer_code for _, _, ns in decided for n in ns if n.officer_code}
-            officers = await notifier_q.officers(session, list(codes))
+            officers = await reference.officers_by_code(session, codes)
             phones |= {o.phone for o in officers.values() if o.phone}
             contacts = await chat_q.contacts(session, list(phones))
             citizens = await citizen_q.by_ids(session, list({c.citizen_id for _, c, ns in decided if ns}))

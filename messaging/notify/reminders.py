@@ -22,6 +22,7 @@ from storage.db import Database
 from storage.models import Complaint
 from storage.queries import chat as chat_q
 from storage.queries import notifier as notifier_q
+from storage.queries import reference
 
 log = logging.getLogger(__name__)
 LISTED = 20
@@ -76,7 +77,7 @@ class Reminders:
         by_officer: dict[str, list[Complaint]] = defaultdict(list)
         for complaint in complaints:
             by_officer[complaint.officer_code or ""].append(complaint)
-        officers = await notifier_q.officers(session, [c for c in by_officer if c])
+        officers = await reference.officers_by_code(session, by_officer)
         contacts = await chat_q.contacts(session, [o.phone for o in officers.values() if o.phone])
         names = await load_names(session)
         added = 0

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Complaint, ComplaintEvent, NotifierCursor, Officer, ScheduledRun
+from storage.models import Complaint, ComplaintEvent, NotifierCursor, ScheduledRun
 from storage.queries.dialects import insert
 
 
@@ -32,13 +32,6 @@ async def claim_run(session: AsyncSession, job: str, day: str, owner: str, now: 
     stmt = (insert(session, ScheduledRun).values(job=job, day=day, owner=owner, at=now)
             .on_conflict_do_nothing(index_elements=["job", "day"]).returning(ScheduledRun.job))
     return (await session.execute(stmt)).scalar_one_or_none() is not None
-
-
-async def officers(session: AsyncSession, codes: Sequence[str]) -> dict[str, Officer]:
-    if not codes:
-        return {}
-    rows = await session.scalars(select(Officer).where(Officer.code.in_(set(codes))))
-    return {o.code: o for o in rows}
 
 
 async def pending_due_between(session: AsyncSession, start: datetime, end: datetime) -> Sequence[Complaint]:

@@ -1,14 +1,18 @@
 """Two Asterisk pods (issue 10): an agent's queue login, pause and click-to-call go to the pod its
 phone is registered on (PJSIPShowContacts at connect, ContactStatus as phones move); a phone
-that registers on the other pod is put in that pod's queues; the wallboard counts both pods."""
+that registers on the other pod is put in that pod's queues; the wallboard counts both pods; a
+blind transfer to an agent on the other pod goes over the inter-pod trunk (HELPLINE_POD_TRUNKS)
+and pops the agent's desk there."""
 from __future__ import annotations
 
 import asyncio
 
 import httpx
 
+from cti.ami.framing import AmiMessage
+from storage.queries import calls as call_q
 from tests.fakes.ami_server import FakeAmiServer
-from tests.fakes.cti_stack import CtiStack
+from tests.fakes.cti_stack import CtiStack, receive_until
 from tests.traces import ami as capture_bytes
 
 
@@ -98,6 +102,118 @@ async def test_a_transfer_to_an_agent_on_another_pod_is_refused_with_the_reason(
                 assert r.status_code == 200, r.text
                 assert [(a.get("Context"), a.get("Exten")) for a in pod_a.actions_named("Redirect")] == [
                     ("helpline-agents", "agent1003")] and pod_b.actions_named("Redirect") == []
+
+
+async def _talking_on_pod_a(stack: CtiStack, pod_a: FakeAmiServer) -> tuple[str, str]:
+    """agent1001 and the caller of the inbound-answered capture talking on pod A: (call id, caller's channel)."""
+    data = capture_bytes("inbound-answered")
+    await pod_a.replay(data[:data.index(b"Event: HangupRequest\r\n")])
+    name = f"{pod_a.host}:{pod_a.port}"
+    async with asyncio.timeout(30):
+        while not (live := [r for r in stack.cti.servers[name].calls.live() if r.agent]):
+            await asyncio.sleep(0.02)
+    return live[0].id, live[0].channel
+
+
+async def test_a_blind_transfer_to_an_agent_on_another_pod_goes_over_the_trunk(sqlite_url: str) -> None:
+    """With a trunk to pod B named (HELPLINE_POD_TRUNKS), the caller's channel is told which trunk
+    (Setvar HELPLINE_POD_TRUNK) and redirected to [helpline-to-pod], extension = the agent: pod A's
+    dialplan dials the agent over that trunk. An attended transfer still cannot cross pods."""
+    async with FakeAmiServer(auth_fail_delay=0.05) as pod_a, FakeAmiServer(auth_fail_delay=0.05) as pod_b:
+        pod_a.register("agent1001")
+        pod_b.register("agent1002")
+        name_b = f"{pod_b.host}:{pod_b.port}"
+        async with CtiStack(sqlite_url, pod_a, more_amis=(pod_b,), pod_trunks={name_b: "pod-b"}) as stack:
+            token = await stack.user("agent1", extension="agent1001")
+            await stack.user("agent2", extension="agent1002")
+            call_id, caller = await _talking_on_pod_a(stack, pod_a)
+            async with httpx.AsyncClient(base_url=stack.url(""), timeout=10) as http:
+                r = await http.post(f"/api/v1/calls/{call_id}/transfers", headers=_auth(token),
+                                    json={"kind": "agent", "target": "agent1002", "attended": True})
+                assert r.status_code == 409, r.text
+                error = r.json()["error"]
+                assert error["id"] == "agent_on_other_pod" and "attended transfer cannot cross pods" in error["message"]
+                assert pod_a.actions_named("Atxfer") == [] and pod_a.actions_named("Setvar") == []
+
+                r = await http.post(f"/api/v1/calls/{call_id}/transfer", headers=_auth(token),
+                                    json={"extension": "agent1002"})
+                assert r.status_code == 200, r.text
+            assert [(a.get("Channel"), a.get("Variable"), a.get("Value")) for a in pod_a.actions_named("Setvar")] == [
+                (caller, "HELPLINE_POD_TRUNK", "pod-b")]
+            assert [(a.get("Channel"), a.get("Context"), a.get("Exten"), a.get("Priority"))
+                    for a in pod_a.actions_named("Redirect")] == [(caller, "helpline-to-pod", "agent1002", "1")]
+            assert not any(pod_b.actions_named(n) for n in ("Setvar", "Redirect", "Atxfer", "Originate"))
+
+            # the PBX refuses the Redirect (the caller just hung up): the variable is cleared again
+            # so that agent1001's call is not taken for a transfer, and the desk hears why
+            pod_a._action_redirect = lambda session, action, aid: pod_a._error(  # type: ignore[method-assign]
+                session, aid, "Redirect failed")
+            async with httpx.AsyncClient(base_url=stack.url(""), timeout=10) as http:
+                r = await http.post(f"/api/v1/calls/{call_id}/transfer", headers=_auth(token),
+                                    json={"extension": "agent1002"})
+            assert r.status_code == 502 and "Redirect failed" in r.text, r.text
+            assert [(a.get("Variable"), a.get("Value")) for a in pod_a.actions_named("Setvar")][1:] == [
+                ("HELPLINE_POD_TRUNK", "pod-b"), ("HELPLINE_POD_TRUNK", "")]
+
+
+def _from_pod_a(linkedid: str, caller: str, agent_leg: str, dial_status: str) -> list[AmiMessage]:
+    """What pod B's AMI says of a call that pod A's trunk brings to agent1002 ([helpline-from-pods])."""
+    channel = "PJSIP/pod-a-00000007"
+    leg = {"Channel": channel, "Uniqueid": linkedid, "Linkedid": linkedid, "CallerIDNum": caller}
+    dest = {"DestChannel": agent_leg, "DestUniqueid": f"{linkedid}1", "DestLinkedid": linkedid}
+    return [
+        AmiMessage.build(Event="Newchannel", **leg, Context="helpline-from-pods", Exten="agent1002",
+                         ChannelState="4"),
+        AmiMessage.build(Event="VarSet", **leg, Variable="HELPLINE_TRANSFER_OF", Value="pod-a-1796442673.4"),
+        AmiMessage.build(Event="VarSet", **leg, Variable="HELPLINE_FROM_POD", Value="pod-a"),
+        AmiMessage.build(Event="DialBegin", **leg, **dest, DialString="agent1002"),
+        AmiMessage.build(Event="DialEnd", **leg, **dest, DialStatus=dial_status),
+        AmiMessage.build(Event="VarSet", **leg, Variable="DIALSTATUS", Value=dial_status),
+        AmiMessage.build(Event="Hangup", **leg, Cause="16", **{"Cause-txt": "Normal Clearing"}),
+    ]
+
+
+async def test_a_call_from_another_pods_trunk_pops_the_agent_it_rings(sqlite_url: str) -> None:
+    """On the receiving pod the transferred leg is a call of its own: the Dial of [helpline-from-pods]
+    pops the agent (ringing, answered, ended) with the caller's number, and ends as one row of that
+    pod; one that rings unanswered ends as no_answer."""
+    async with FakeAmiServer(auth_fail_delay=0.05) as pod_a, FakeAmiServer(auth_fail_delay=0.05) as pod_b:
+        pod_b.register("agent1002")
+        name_b = f"{pod_b.host}:{pod_b.port}"
+        async with CtiStack(sqlite_url, pod_a, more_amis=(pod_b,), pod_trunks={name_b: "pod-b"}) as stack:
+            token = await stack.user("agent2", extension="agent1002")
+            ws = await stack.socket("/ws/agent", token)
+            try:
+                await receive_until(ws, "agent.state")  # the snapshot: the socket is subscribed
+                for event in _from_pod_a("pod-b-1796442680.9", "919812345678", "PJSIP/agent1002-0000000a", "ANSWER"):
+                    pod_b.emit(event)
+                ringing = await receive_until(ws, "call.ringing")
+                answered = await receive_until(ws, "call.answered")
+                ended = await receive_until(ws, "call.ended")
+                for event in _from_pod_a("pod-b-1796442690.12", "919812345679", "PJSIP/agent1002-0000000c",
+                                         "NOANSWER"):
+                    pod_b.emit(event)
+                missed_ring = await receive_until(ws, "call.ringing")
+                missed = await receive_until(ws, "call.ended")
+            finally:
+                await ws.close()
+            assert ringing["call"]["id"] == answered["call"]["id"] == ended["call"]["id"] == "pod-b-1796442680.9"
+            assert answered["agent"] == "agent1002" and answered["call"]["caller"] == "+919812345678"
+            assert ended["call"]["outcome"] == "answered"
+            assert missed_ring["call"]["id"] == missed["call"]["id"] == "pod-b-1796442690.12"
+            assert missed["call"]["outcome"] == "no_answer", missed
+            async with asyncio.timeout(30):
+                while True:
+                    async with stack.db.sessions() as session:
+                        rows = [*await call_q.by_linkedid(session, "pod-b-1796442680.9"),
+                                *await call_q.by_linkedid(session, "pod-b-1796442690.12")]
+                    if len(rows) == 2:
+                        break
+                    await asyncio.sleep(0.05)
+            answered_row, missed_row = rows
+            assert (answered_row.server, answered_row.agent, answered_row.outcome, answered_row.caller) == (
+                name_b, "agent1002", "answered", "+919812345678")
+            assert (missed_row.server, missed_row.agent, missed_row.outcome) == (name_b, None, "no_answer")
 
 
 async def test_a_call_id_live_on_two_pods_means_the_actors_own_call_or_is_refused(sqlite_url: str) -> None:

@@ -171,6 +171,47 @@ async def test_a_subscriber_gets_only_the_events_it_names(server: FakeAmiServer)
     assert named == [m.event for m in events if m.event in wanted]
 
 
+async def test_a_subscriber_where_gets_only_events_whose_header_starts_as_asked(server: FakeAmiServer) -> None:
+    """`where=`: a VarSet reaches the subscriber only when its Variable starts with a prefix
+    given; an unusual Variable line (no space) still reaches it; other events are untouched."""
+    from cti.events import KEPT_VALUES, from_ami
+
+    events = [m for m in capture("inbound-abandoned")
+              if m.event and m.event not in ("FullyBooted", "SuccessfulAuth")]
+    odd = AmiMessage.build(("Event", "VarSet"), ("Channel", "PJSIP/x"), ("Uniqueid", "1"))
+    odd_line = AmiMessage(None, odd.raw + "\r\nVariable:SIPDOMAIN\r\nValue: x")
+    every: list[AmiMessage] = []
+    passed: list[AmiMessage] = []
+    client = make_client(server)
+    client.subscribe(every.append)
+    client.subscribe(passed.append, where={"VarSet": ("Variable", ("HELPLINE_", "QUEUESTATUS"))})
+    async with running(client):
+        await until(lambda: any(m.event == "SuccessfulAuth" for m in every))
+        every.clear()
+        passed.clear()
+        for msg in [*events, odd_line]:
+            server.emit(msg)
+        await until(lambda: len(every) == len(events) + 1)
+    variables = [m.get("Variable") for m in passed if m.event == "VarSet"]
+    assert variables and all(v.startswith(("HELPLINE_", "QUEUESTATUS")) for v in variables[:-1])
+    assert variables[-1] == "SIPDOMAIN"  # the unusual line: not judged in place
+    assert [m.raw for m in passed if m.event != "VarSet"] == [m.raw for m in every if m.event != "VarSet"]
+    assert len([m for m in every if m.event == "VarSet"]) > len(variables)
+    # The CTI's rules never drop an event from_ami keeps.
+    kept_before = [m.raw for m in every if from_ami(m) is not None]
+    seen: list[AmiMessage] = []
+    client2 = make_client(server)
+    client2.subscribe(seen.append, where=KEPT_VALUES)
+    async with running(client2):
+        await until(lambda: any(m.event == "SuccessfulAuth" for m in seen))
+        seen.clear()
+        for msg in [*events, AmiMessage.build(("Event", "Sentinel"))]:
+            server.emit(msg)
+        await until(lambda: any(m.event == "Sentinel" for m in seen))
+    assert [m.raw for m in seen if from_ami(m) is not None] == kept_before
+    assert len(seen) < len(events)
+
+
 
 @pytest.mark.parametrize(("action", "headers", "message"), [
     ("QueueAdd", {"Queue": "no-such-queue", "Interface": "PJSIP/agent1001", "MemberName": "Agent 1001"},

@@ -151,6 +151,14 @@ async def test_call_control_actions_and_refusals(sqlite_url: str, ami: FakeAmiSe
             assert r.status_code == 200
             atxfer = ami.actions_named("Atxfer")[-1]
             assert (atxfer.get("Channel"), atxfer.get("Exten")) == ("PJSIP/agent1001-00000001", "5222612345")
+            # an agent named by letters: Atxfer would play only its digits, so the name rides on the leg
+            r = await move({"kind": "agent", "target": "agent1002", "attended": True})
+            assert r.status_code == 200, r.text
+            setvar, atxfer = ami.actions_named("Setvar")[-1], ami.actions_named("Atxfer")[-1]
+            assert (setvar.get("Channel"), setvar.get("Variable"), setvar.get("Value")) == (
+                "PJSIP/agent1001-00000001", "HELPLINE_ATXFER_TO", "agent1002")
+            assert (atxfer.get("Channel"), atxfer.get("Context"), atxfer.get("Exten")) == (
+                "PJSIP/agent1001-00000001", "helpline-atxfer", "1")
             r = await http.post(f"/api/v1/calls/{call_id}/transfers/complete", headers=_auth(mine))
             assert r.status_code == 200  # the agent's own leg leaves; the caller stays with the target
             assert ami.actions_named("Hangup")[-1].get("Channel") == "PJSIP/agent1001-00000001"

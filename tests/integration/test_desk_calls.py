@@ -77,3 +77,47 @@ async def test_supervisor_listens_then_the_agent_transfers_blind(lab: Lab) -> No
         assert await caller.finished(30) == 0, caller.errors()
         await ami.wait(lambda e: e.event == "ChanSpyStop", 30, "ChanSpyStop")
     await ws.close()
+
+
+async def test_the_agent_transfers_attended_to_an_agent_by_name(lab: Lab) -> None:
+    """AMI Atxfer plays its extension as DTMF, so `agent1007` cannot be named there: the desk puts
+    the name on the agent's leg and Atxfer names [helpline-atxfer] extension 1, which rings that
+    agent; the agent talks to it first, then leaves, and the caller stays with the second agent."""
+    first = await lab.user("dagent6", extension="agent1006")
+    second = await lab.user("dagent7", extension="agent1007")
+    await lab.phone("agent1006", Answerer(ring_ms=300))
+    await lab.phone("agent1007", Answerer(ring_ms=300))
+    await lab.login(first)
+    ws = await lab.socket("/ws/agent", first)
+    async with lab.observer() as ami:
+        caller = await lab.call(Caller(caller="9876500063", steps=[
+            ("pause", 1200), ("dtmf", "1"), ("pause", 900), ("dtmf", "1"), ("pause", 60000)]))
+        answered = await receive_until(ws, "call.answered", 60)
+        call_id = answered["call"]["id"]
+        async with lab.http() as http:
+            r = await http.post(f"/api/v1/calls/{call_id}/transfers",
+                                json={"kind": "agent", "target": "agent1007", "attended": True}, headers=first)
+            assert r.status_code == 200, r.text
+            assert (await http.post(f"/api/v1/calls/{call_id}/transfers", json={"kind": "agent", "target": "agent1007"},
+                                    headers=second)).status_code in (403, 404)  # not the second agent's call
+            ringing = await ami.wait(lambda e: e.event == "DialBegin"
+                                     and e.get("DestChannel", "").startswith("PJSIP/agent1007-"), 30,
+                                     "the attended transfer ringing agent1007")
+            assert ringing.get("DialString") == "agent1007" and ringing.get("Context") == "helpline-atxfer"
+            await ami.wait(lambda e: e.event == "DialEnd" and e.get("DestChannel", "").startswith("PJSIP/agent1007-")
+                           and e.get("DialStatus") == "ANSWER", 30, "agent1007 answering the first agent")
+            r = await http.post(f"/api/v1/calls/{call_id}/transfers/complete", headers=first)
+            assert r.status_code == 200, r.text
+        done = await ami.wait(lambda e: e.event == "AttendedTransfer", 30, "the attended transfer completing")
+        assert done.get("Result") == "Success", done
+        assert done.get("OrigTransfererChannel", "").startswith("PJSIP/agent1006-")
+        caller_channel = next(e.get("Channel") for e in ami.events if e.event == "Newchannel"
+                              and e.get("CallerIDNum") == "9876500063")
+        second_leg = ringing.get("DestChannel")
+        assert not [e for e in ami.events if e.event == "Hangup" and e.get("Channel") in (caller_channel, second_leg)]
+        await ami.send("Hangup", Channel=caller_channel)
+        # the caller and the second agent were one call: the caller's hang-up ends agent1007's leg
+        await ami.wait(lambda e: e.event == "Hangup" and e.get("Channel") == second_leg, 30,
+                       "agent1007's leg ending with the caller")
+        assert await caller.finished(30) == 0, caller.errors()
+    await ws.close()

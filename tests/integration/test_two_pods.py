@@ -7,8 +7,10 @@ one pod; its desk may be on either process.
   that pod's agent only, through Redis when the desk is on the process that does not own it;
 - queue login and click-to-call go only to the pod where the agent's phone is registered
   (each Asterisk's AMI events and full log);
-- across pods, listen-in and a transfer to an agent are refused with the reason (409), and the
-  caller stays with the agent;
+- across pods, listen-in and an attended transfer are refused with the reason (409); a blind
+  transfer to the other pod's agent goes over the inter-pod trunk (pjsip_helpline.conf.sample
+  [helpline-pod]): the caller talks to agent1002 on pod B, whose desk pops with the caller's
+  number; on pod B that leg is a call of its own (a second row, server = pod B);
 - SIGKILL of the process owning a pod's event stream mid-call: the other process owns it within
   10 s, the call still ends as one `answered` row and the agent's `call.ended` pop arrives; started
   again, it sends a login only to the pod where that phone registered while it was down.
@@ -127,44 +129,124 @@ async def test_a_call_on_each_pod_is_one_row_and_pops_on_that_pods_agent(pods: P
         assert connect_a.get("Interface") == "PJSIP/agent1001" and connect_b.get("Interface") == "PJSIP/agent1002"
         assert answered_a["call"]["caller"] == "+919876500101" and answered_b["call"]["caller"] == "+919876500102"
 
-        # across pods: the supervisor's phone (pod B) cannot listen to pod A's call, and agent1001
-        # cannot hand its caller to agent1002, whose phone is on pod B; both say why
+        # across pods: the supervisor's phone (pod B) cannot listen to pod A's call; on its own pod
+        # the supervisor listens
         async with a.http() as http:
             r = await http.post(f"/api/v1/calls/{call_a}/spy", json={"mode": "listen"}, headers=supervisor)
             assert r.status_code == 409 and "not registered on the Asterisk server that holds this call" in r.text, r.text
-            r = await http.post(f"/api/v1/calls/{call_a}/transfer", json={"extension": "agent1002"}, headers=agent_a)
-            assert r.status_code == 409, r.text
-            assert r.json()["error"]["id"] == "agent_on_other_pod" and "another Asterisk pod" in r.text, r.text
-            # on its own pod the supervisor listens
             r = await http.post(f"/api/v1/calls/{call_b}/spy", json={"mode": "listen"}, headers=supervisor)
             assert r.status_code == 200, r.text
         spy = await ami_b.wait(lambda e: e.event == "ChanSpyStart", 30, "ChanSpyStart on pod B")
         assert spy.get("SpyeeChannel", "").startswith("PJSIP/agent1002-")
         assert not ami_a.named("ChanSpyStart") and not ami_a.named("OriginateResponse")
         caller_a, caller_b = _caller_channel(ami_a, "9876500101"), _caller_channel(ami_b, "9876500102")
-        assert not [e for e in ami_a.events if e.event == "Newexten" and e.get("Channel") == caller_a
-                    and e.get("Context") == "helpline-agents"], "the refused transfer moved the caller"
-
-        await ami_a.send("Hangup", Channel=caller_a)
         await ami_b.send("Hangup", Channel=caller_b)
-        ended_a = await receive_until(ws_a, "call.ended", 30, seen_a)
         ended_b = await receive_until(ws_b, "call.ended", 30, seen_b)
+
+        # agent1001 (pod A) hands its caller to agent1002, whose phone is on pod B: an attended
+        # transfer cannot cross pods (409, with the reason); a blind one goes over the inter-pod
+        # trunk, and on pod B the transferred leg is a new call that pops agent1002's desk
+        async with a.http() as http:
+            r = await http.post(f"/api/v1/calls/{call_a}/transfers", headers=agent_a,
+                                json={"kind": "agent", "target": "agent1002", "attended": True})
+            assert r.status_code == 409 and "attended transfer cannot cross pods" in r.text, r.text
+            assert r.json()["error"]["id"] == "agent_on_other_pod", r.text
+            r = await http.post(f"/api/v1/calls/{call_a}/transfer", json={"extension": "agent1002"}, headers=agent_a)
+            assert r.status_code == 200, r.text
+        dial = await ami_a.wait(lambda e: e.event == "DialBegin" and e.get("Channel") == caller_a
+                                and e.get("DestChannel", "").startswith("PJSIP/pod-b-"), 30,
+                                "the caller dialling pod B's trunk")
+        assert dial.get("DialString") == "agent1002@pod-b", dial
+        ringing = await receive_until(ws_b, "call.ringing", 30, seen_b)
+        answered = await receive_until(ws_b, "call.answered", 30, seen_b)
+        call_t = answered["call"]["id"]
+        assert ringing["call"]["id"] == call_t and call_t.startswith("pod-b-") and call_t != call_b, (ringing, answered)
+        assert answered["call"]["caller"] == "+919876500101", answered  # the caller's number, from pod A
+        connected = await ami_b.wait(lambda e: e.event == "DialEnd" and e.get("Linkedid") == call_t
+                                     and e.get("DialStatus") == "ANSWER", 30, "agent1002 answering on pod B")
+        assert connected.get("Channel", "").startswith("PJSIP/pod-a-")
+        assert connected.get("DestChannel", "").startswith("PJSIP/agent1002-")
+        variables = {e.get("Variable"): e.get("Value") for e in ami_b.events
+                     if e.event == "VarSet" and e.get("Linkedid") == call_t}
+        assert variables.get("HELPLINE_FROM_POD") == "pod-a" and variables.get("HELPLINE_TRANSFER_OF") == call_a, variables
+        # agent1001's leg ended: its pop ends as transferred while the caller talks on pod B
+        ended_a = await receive_until(ws_a, "call.ended", 30, seen_a)
+        await ami_a.wait(lambda e: e.event == "DialEnd" and e.get("Channel") == caller_a
+                         and e.get("DestChannel", "").startswith("PJSIP/pod-b-") and e.get("DialStatus") == "ANSWER",
+                         30, "pod A's side of the trunk answered")
+
+        await ami_a.send("Hangup", Channel=caller_a)  # the caller hangs up: both pods' legs end
+        ended_t = await receive_until(ws_b, "call.ended", 30, seen_b)
     await ws_a.close()
     await ws_b.close()
 
-    # each desk got its own pod's call only
+    # each desk got its own pod's calls only
     assert {m["call"]["id"] for m in seen_a if m.get("call") and m["type"].startswith("call.")} == {call_a}
-    assert {m["call"]["id"] for m in seen_b if m.get("call") and m["type"].startswith("call.")} == {call_b}
-    assert ended_a["call"]["outcome"] == ended_b["call"]["outcome"] == "answered"
-    row_a, row_b = await _ended_row(a, call_a), await _ended_row(b, call_b)
+    assert {m["call"]["id"] for m in seen_b if m.get("call") and m["type"].startswith("call.")} == {call_b, call_t}
+    assert ended_a["call"]["id"] == call_a and ended_a["call"]["outcome"] == "transferred", ended_a
+    assert ended_b["call"]["outcome"] == ended_t["call"]["outcome"] == "answered"
+    assert ended_t["call"]["id"] == call_t
+    row_a, row_b, row_t = await _ended_row(a, call_a), await _ended_row(b, call_b), await _ended_row(b, call_t)
     assert (row_a.server, row_a.agent, row_a.outcome, row_a.queue) == (
         Pods.server_name(a.pbx), "agent1001", "answered", "helpline-hi")
     assert (row_b.server, row_b.agent, row_b.outcome, row_b.queue) == (
         Pods.server_name(b.pbx), "agent1002", "answered", "helpline-hi")
-    async with a.db() as db, db.sessions() as session:  # one row per call, no row in the other pod's name
+    # the transferred leg: a call of pod B, from the caller's number, answered by agent1002
+    assert (row_t.server, row_t.agent, row_t.outcome, row_t.caller) == (
+        Pods.server_name(b.pbx), "agent1002", "answered", row_a.caller), row_t
+    async with a.db() as db, db.sessions() as session:  # one row per call per pod
         total = await session.scalar(select(func.count()).select_from(Call).where(
             Call.caller.in_([row_a.caller, row_b.caller])))
-    assert total == 2
+    assert total == 3
+
+
+async def test_a_transfer_the_other_pods_agent_cannot_take_brings_the_caller_back_to_the_queue(pods: Pods) -> None:
+    """The agent on pod B is busy (486): pod B's leg ends as `busy`, and pod A's [helpline-to-pod]
+    puts the caller back in pod A's queue (a second QueueCallerJoin; agent1007 is in wrap-up). And a
+    peer pod cannot reach the carrier trunk through [helpline-from-pods]."""
+    a, b = pods.labs
+    agent_a = await a.user("podagent7", extension="agent1007")
+    await b.user("podagent8", extension="agent1008")
+    await a.phone("agent1007", Answerer(ring_ms=300))
+    await b.phone("agent1008", Answerer(mode="busy"))
+    await _login(a, agent_a)
+    ws = await a.socket("/ws/agent", agent_a)
+    async with a.observer() as ami_a, b.observer() as ami_b:
+        await a.call(Caller(caller="9876500107", steps=TO_AGENT))
+        answered = await receive_until(ws, "call.answered", 60)
+        call_id = answered["call"]["id"]
+        caller = _caller_channel(ami_a, "9876500107")
+
+        async def transfer() -> bool:  # once serve 1 has seen agent1008's phone register on pod B
+            async with a.http() as http:
+                r = await http.post(f"/api/v1/calls/{call_id}/transfer", json={"extension": "agent1008"},
+                                    headers=agent_a)
+            assert r.status_code == 200, r.text
+            return True
+        await until(transfer, 15, "the transfer accepted")
+        busy = await ami_b.wait(lambda e: e.event == "DialEnd" and e.get("DialStatus") == "BUSY"
+                                and e.get("DestChannel", "").startswith("PJSIP/agent1008-"), 30, "agent1008 busy")
+        rejoined = await ami_a.wait(lambda e: e.event == "QueueCallerJoin" and e.get("Channel") == caller, 30,
+                                    "the caller back in pod A's queue",
+                                    start=next(i for i, e in enumerate(ami_a.events) if e.event == "DialBegin"
+                                               and e.get("DestChannel", "").startswith("PJSIP/pod-b-")))
+        assert rejoined.get("Queue") == "helpline-hi"
+        await ami_a.send("Hangup", Channel=caller)
+        left = await receive_until(ws, "call.ended", 30)
+
+        # a peer pod may ring this pod's agents only: the carrier trunk's endpoint named over the
+        # inter-pod trunk is refused ([helpline-from-pods] `i`, cause 1), nothing is dialled
+        await ami_a.send("Originate", Channel="PJSIP/trunk@pod-b", Application="Wait", Data="1", Async="true")
+        refused = await ami_b.wait(lambda e: e.event == "Hangup" and e.get("Channel", "").startswith("PJSIP/pod-a-")
+                                   and e.get("Exten") != "agent1008", 30, "pod B refusing the call for 'trunk'")
+        assert (refused.get("Context"), refused.get("Exten"), refused.get("Cause")) == ("helpline-from-pods", "i", "1"), refused
+        assert not [e for e in ami_b.events if e.event == "DialBegin" and e.get("DestChannel", "").startswith("PJSIP/trunk")]
+    await ws.close()
+    assert (left["call"]["id"], left["call"]["outcome"]) == (call_id, "transferred")
+    row_t = await _ended_row(b, busy.get("Linkedid"))
+    assert (row_t.server, row_t.agent, row_t.outcome) == (Pods.server_name(b.pbx), None, "busy")
+    row = await _ended_row(a, call_id)
+    assert (row.server, row.agent) == (Pods.server_name(a.pbx), "agent1007")
 
 
 async def test_click_to_call_goes_to_the_pod_where_the_phone_is_registered(pods: Pods) -> None:

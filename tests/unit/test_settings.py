@@ -43,3 +43,23 @@ def test_ami_url_escapes_and_masking() -> None:
     server = Settings(ami_urls="ami://hl%40pbx:p%40ss%3Aword@pbx1:5039").ami_servers[0]
     assert (server.username, server.secret, server.port) == ("hl@pbx", "p@ss:word", 5039)
     assert mask_url("ami://u:s3cr@t@host:5038") == "ami://u:***@host:5038"
+
+
+def test_pod_trunks_name_each_pod_of_the_ami_urls(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HELPLINE_AMI_URLS", "ami://hl:x@10.0.0.11:5038,ami://hl:x@10.0.0.12")
+    monkeypatch.setenv("HELPLINE_POD_TRUNKS", "10.0.0.11:5038=pod-a, 10.0.0.12:5038=pod_b")
+    assert Settings().pod_trunk_map == {"10.0.0.11:5038": "pod-a", "10.0.0.12:5038": "pod_b"}
+    assert Settings(pod_trunks="").pod_trunk_map == {}
+
+
+@pytest.mark.parametrize(("value", "says"), [
+    ("10.0.0.13:5038=pod-c", "not the host:port of any HELPLINE_AMI_URLS entry"),
+    ("10.0.0.11=pod-a", "host:port"),
+    ("10.0.0.11:5038=Pod A", "lowercase letters, digits"),
+    ("10.0.0.11:5038=pod-a;dial", "lowercase letters, digits"),
+    ("10.0.0.11:5038", "name=value pairs"),
+])
+def test_bad_pod_trunks_are_refused_at_start(monkeypatch: pytest.MonkeyPatch, value: str, says: str) -> None:
+    monkeypatch.setenv("HELPLINE_AMI_URLS", "ami://hl:x@10.0.0.11:5038")
+    with pytest.raises(ValidationError, match=says):
+        Settings(pod_trunks=value)

@@ -46,6 +46,7 @@ AGENTS = ("agent1001", "agent1002", "agent1003", "agent1004", "agent1005", "agen
           "agent1009", "agent1010",
           "sup2001", "sup2002")
 TRUNK = "trunk"
+POD_TRUNK_PASSWORD = "pod-trunk-secret"
 # Desk softphones (WebRTC over the ws transport): endpoints from the sample's helpline-agent-webrtc
 # template, with the password Helpline derives for them (agent_console.softphone).
 WEBRTC_AGENTS = ("agent3001", "agent3002", "agent3003", "agent3004")
@@ -80,6 +81,9 @@ class Pbx:
         # asterisk.conf `systemname`: Asterisk prefixes every Uniqueid/Linkedid with it, so call ids
         # stay unique across pods (docs/scale-out.md); run-asterisk writes asterisk.conf without it
         self.systemname = systemname
+        # trunks to peer pods (pjsip_helpline.conf.sample [helpline-pod]): peer name -> its SIP
+        # port on 127.0.0.1; set before start() (tests/integration/harness/pods.py)
+        self.peers: dict[str, int] = {}
         self.running = False
 
     # ---------------------------------------------------------------------------- config
@@ -168,6 +172,7 @@ class Pbx:
         guest = guest.replace("context = helpline-video-web\n", "context = helpline-video-web\n"
                               "media_address = 127.0.0.1\nbind_rtp_to_media_address = yes\n")
         webrtc += "\n" + guest
+        pods = self._pod_trunks(sample)
         trunk = _section(sample, "trunk]\ntype = endpoint")
         trunk = "\n".join(line for line in trunk.splitlines() if not line.startswith("outbound_auth"))
         trunk = _set_line(trunk, "rewrite_contact", "no", sep=" = ")
@@ -212,7 +217,30 @@ bind = 127.0.0.1
 
 {webrtc_tpl}
 {webrtc}
+{pods}
 """
+
+    def _pod_trunks(self, sample: str) -> str:
+        """The sample's inter-pod trunk, one endpoint per peer, as an administrator copies it: the
+        sample's pod-a/pod-b pair renamed to this pod and the peer. No identify section: the pods
+        share 127.0.0.1 with the carrier trunk's identify, so a peer is known by its From user
+        (endpoint_identifier_order = username,ip, as the sample says for a lab)."""
+        if not self.peers:
+            return ""
+        template = _section(sample, "helpline-pod](!)")
+        template = _set_line(template, "transport", "transport-udp", sep=" = ")
+        template += "\nmedia_address = 127.0.0.1\nbind_rtp_to_media_address = yes"
+        start = sample.index("[pod-b](helpline-pod)")
+        end = sample.index("\n\n", sample.index("[pod-b-out]"))
+        block = "\n\n".join(part for part in sample[start:end].split("\n\n") if "type = identify" not in part)
+        block = _set_line(block, "password", POD_TRUNK_PASSWORD, sep=" = ")
+        block = _set_line(block, "qualify_frequency", "0", sep=" = ")
+        me = self.systemname or "pod"
+        out = [template]
+        for peer, port in sorted(self.peers.items()):
+            text = block.replace("pod-a", "\0ME\0").replace("pod-b", peer).replace("\0ME\0", me)
+            out.append(_set_line(text, "contact", f"sip:127.0.0.1:{port}", sep=" = "))
+        return "\n\n".join(out) + "\n"
 
     def _manager(self) -> str:
         sample = (DIALPLANS / "manager_helpline.conf.sample").read_text()

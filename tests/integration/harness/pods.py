@@ -8,6 +8,9 @@ processes sharing one scratch PostgreSQL database and Redis, each process connec
     owner.proc.kill()                          # SIGKILL
     pods.stop()
 
+Each pod has the inter-pod trunk of pjsip_helpline.conf.sample to the other (endpoints `pod-b`
+on pod A and `pod-a` on pod B), and both serves are told so (HELPLINE_POD_TRUNKS), so a blind
+transfer to the other pod's agent goes over it.
 Pod A's dialplan names serve 1 as its FastAGI host and serve 2 as the second (HELPLINE_AGI,
 HELPLINE_AGI2); pod B the other way round. Each Asterisk has its own SIP, AMI, HTTP and RTP
 ports, and its own `systemname` (pod-a, pod-b) so call ids (Linkedid) never collide across pods. `Lab` (harness/lab.py) is reused as is: pod A's Lab talks to serve 1's web port, pod B's
@@ -104,12 +107,16 @@ class Pods:
                         agi2_port=servers[1].agi_port, rtp_range=ranges[0], systemname="pod-a"),
                     Pbx(root / "pod-b", asterisk_dir, prompts, agi_port=servers[1].agi_port,
                         agi2_port=servers[0].agi_port, rtp_range=ranges[1], systemname="pod-b")]
+            # the inter-pod trunk (pjsip_helpline.conf.sample [helpline-pod]), one endpoint per peer
+            pbxs[0].peers, pbxs[1].peers = {"pod-b": pbxs[1].sip_port}, {"pod-a": pbxs[0].sip_port}
             with ThreadPoolExecutor(2) as pool:
                 for future in [pool.submit(pbx.start) for pbx in pbxs]:
                     future.result()
             urls = ",".join(pbx.ami_url for pbx in pbxs)
             env = {"HELPLINE_REDIS_URL": REDIS_URL, "HELPLINE_REDIS_CHANNEL": f"helpline:pods:{uuid.uuid4().hex}",
-                   "HELPLINE_SOUNDS_DIR": str(prompts), **serve_env}
+                   "HELPLINE_SOUNDS_DIR": str(prompts),
+                   "HELPLINE_POD_TRUNKS": ",".join(f"{cls.server_name(pbx)}={pbx.systemname}" for pbx in pbxs),
+                   **serve_env}
             with ThreadPoolExecutor(2) as pool:  # both wait for both pods connected
                 for future in [pool.submit(server.start, urls, **env) for server in servers]:
                     future.result()
