@@ -6,10 +6,20 @@ the end-of-session HANGUP) keep `--concurrency` sessions open at once over loopb
 Prints sessions/s, p50/p99 session time seen by the callers, and the server's CPU time per
 session. Target (DESIGN §8): ≥ 2,000 sessions/s with 50 concurrent callers.
 
-Alongside (default): panoramisk 1.4's FastAGI server running the same five commands, and the
-floor, a bare BufferedProtocol sending them with no task and no parsing: what any server on
-the same loop pays at least (accept, reads, writes, close), so panoramisk's CPU over the
-floor's is the most any server can beat panoramisk by.
+Alongside (default): panoramisk 1.4's FastAGI server running the same five commands; the
+floor, raw sockets on the loop's `add_reader` sending them with no task and no parsing: what
+any server on the same loop pays at least (accept, reads, writes, close), so panoramisk's CPU
+over the floor's is the most any server can beat panoramisk by; and the transport floor, the
+same from a bare BufferedProtocol on asyncio's own transports (create_server).
+
+Measured (2-core machine, other work running; CPU per session, ranges over 3 rounds):
+stdlib asyncio, load 4.0-4.7: ours 0.087-0.091 ms, panoramisk 0.196-0.215 (2.25x), floor
+0.056-0.066, transport floor 0.075-0.079 (the server before issue 10, same run: 0.117-0.125).
+With MALLOC_MMAP_THRESHOLD_=1048576 for every process: ours 0.113-0.123, panoramisk
+0.188-0.200 (1.66x): the stdlib callers then shrink and regrow their heap (brk) on every
+256 KiB read, become the bottleneck, and a fast server pays a loop wake-up for nearly every
+event. `--client-loop uvloop` keeps every server busy: with the same setting ours 0.092-0.094,
+panoramisk 0.188-0.194 (2.04x), floor 0.041-0.049.
 """
 from __future__ import annotations
 
@@ -19,6 +29,7 @@ import gc
 import json
 import logging
 import os
+import socket
 import statistics
 import subprocess
 import sys
@@ -128,11 +139,11 @@ FLOOR_COMMANDS = [b'GET VARIABLE "CHANNEL(language)"\n', b"SET VARIABLE HELPLINE
                   b'STREAM FILE vm-enter-num-to-call ""\n']
 
 
-class _Floor(asyncio.BufferedProtocol):
-    """The floor: the same five commands from a bare callback Protocol, no task, no parsing
-    beyond finding line ends, reading into one shared buffer (a plain Protocol on asyncio's
-    selector loop pays a 256 KiB allocation per read: mmap, mremap, munmap). No real server
-    can do less per session on this event loop."""
+class _Transport(asyncio.BufferedProtocol):
+    """The transport floor: the same five commands from a bare callback Protocol on asyncio's
+    own transports (create_server), no task, no parsing beyond finding line ends, reading into
+    one shared buffer (a plain Protocol on asyncio's selector loop pays a 256 KiB allocation
+    per read: mmap, mremap, munmap). What any server built on loop transports pays at least."""
 
     view = memoryview(bytearray(262144))
 
@@ -169,14 +180,87 @@ class _Floor(asyncio.BufferedProtocol):
             self.transport.close()
 
 
+class _Floor:
+    """The floor: the same five commands with no transport, no task and no parsing beyond
+    finding line ends: the listening socket and each connection watched with `add_reader`
+    (connections accepted in a batch per wake-up, TCP_NODELAY inherited from the listening
+    socket), one callback per read into one shared buffer, `send`, then close. The least any
+    server pays on this loop: accept, epoll registration, reads, writes, close."""
+
+    view = memoryview(bytearray(262144))
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, sock: socket.socket,
+                 counts: dict[str, int]) -> None:
+        self.loop = loop
+        self.sock = sock
+        self.fd = sock.fileno()
+        self.counts = counts
+        self.buffer = b""
+        self.step = -1
+        loop.add_reader(self.fd, self.read_ready)
+
+    @classmethod
+    async def listen(cls, counts: dict[str, int]) -> socket.socket:
+        loop = asyncio.get_running_loop()
+        listener = socket.socket()
+        listener.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(100)
+        listener.setblocking(False)
+
+        def accept() -> None:
+            for _ in range(100):
+                try:
+                    sock, _ = listener.accept()
+                except BlockingIOError:
+                    return
+                sock.setblocking(False)
+                cls(loop, sock, counts)
+
+        loop.add_reader(listener.fileno(), accept)
+        return listener
+
+    def read_ready(self) -> None:
+        try:
+            nbytes = self.sock.recv_into(self.view)
+        except BlockingIOError:
+            return
+        if not nbytes:  # the caller gave up
+            self.loop.remove_reader(self.fd)
+            self.sock.close()
+            return
+        self.buffer += self.view[:nbytes]
+        if self.step < 0:
+            end = self.buffer.find(b"\n\n")
+            if end < 0:
+                return
+            self.buffer = self.buffer[end + 2:]
+        else:
+            end = self.buffer.find(b"\n")
+            if end < 0:
+                return
+            self.buffer = self.buffer[end + 1:]
+        self.step += 1
+        if self.step < len(FLOOR_COMMANDS):
+            self.sock.send(FLOOR_COMMANDS[self.step])
+        else:
+            self.counts["sessions"] += 1
+            self.loop.remove_reader(self.fd)
+            self.sock.close()
+
+
 async def run_server(args: argparse.Namespace) -> dict[str, object]:
     """One server (`args.serve`: ours or panoramisk) in this process, the callers in another."""
     counts = {"sessions": 0, "errors": 0}
     if args.serve == "floor":
+        listener = await _Floor.listen(counts)
+        port = listener.getsockname()[1]
+        closer: Any = listener
+    elif args.serve == "transport":
         floor = await asyncio.get_running_loop().create_server(
-            lambda: _Floor(counts), "127.0.0.1", 0)
+            lambda: _Transport(counts), "127.0.0.1", 0)
         port = floor.sockets[0].getsockname()[1]
-        closer: Any = floor
+        closer = floor
     elif args.serve == "panoramisk":
         from panoramisk.fast_agi import Application
 
@@ -200,14 +284,17 @@ async def run_server(args: argparse.Namespace) -> dict[str, object]:
         closer = ours
     command = [sys.executable, "-m", "bench.fastagi_sessions", "--client",
                "--port", str(port), "--sessions", str(args.sessions),
-               "--concurrency", str(args.concurrency), "--loop", args.loop]
+               "--concurrency", str(args.concurrency), "--loop", args.client_loop or args.loop]
     gc.collect()
     gc.freeze()
     before = os.times()
     process = await asyncio.create_subprocess_exec(*command, stdout=subprocess.PIPE)
     out, _ = await process.communicate()
     after = os.times()
-    if args.serve != "ours":
+    if args.serve == "floor":
+        asyncio.get_running_loop().remove_reader(closer.fileno())
+        closer.close()
+    elif args.serve != "ours":
         closer.close()
     else:
         await closer.close()
@@ -227,6 +314,8 @@ def one_run(kind: str, args: argparse.Namespace) -> dict[str, Any]:
     command = [sys.executable, "-m", "bench.fastagi_sessions", "--serve", kind,
                "--sessions", str(args.sessions), "--concurrency", str(args.concurrency),
                "--loop", args.loop]
+    if args.client_loop:
+        command += ["--client-loop", args.client_loop]
     out = subprocess.run(command, stdout=subprocess.PIPE, check=True).stdout
     result: dict[str, Any] = json.loads(out)
     result["rate"] = result["sessions"] / result["wall_s"]
@@ -243,8 +332,12 @@ def main() -> None:
     parser.add_argument("--ours-only", action="store_true", help="skip panoramisk")
     parser.add_argument("--loop", choices=("asyncio", "uvloop"), default="asyncio",
                         help="event loop of every process, both servers and the callers")
+    parser.add_argument("--client-loop", choices=("asyncio", "uvloop"),
+                        help="event loop of the callers only (default: --loop); uvloop callers "
+                             "keep even the floor busy, so no server's CPU per session counts "
+                             "wake-ups spent waiting on slow callers")
     parser.add_argument("--client", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--serve", choices=("ours", "panoramisk", "floor"), help=argparse.SUPPRESS)
+    parser.add_argument("--serve", choices=("ours", "panoramisk", "floor", "transport"), help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.client:
@@ -255,9 +348,10 @@ def main() -> None:
     if args.serve:
         print(json.dumps(_run(run_server(args), args.loop)))
         return
-    kinds = ["ours"] if args.ours_only else ["ours", "panoramisk", "floor"]
+    kinds = ["ours"] if args.ours_only else ["ours", "panoramisk", "floor", "transport"]
     print(f"FastAGI: {args.sessions} sessions (5 commands each) per run, {args.concurrency} "
-          f"concurrent callers, {args.rounds} rounds, {args.loop} loop; load average {_load()}")
+          f"concurrent callers, {args.rounds} rounds, {args.loop} loop (callers: "
+          f"{args.client_loop or args.loop}); load average {_load()}")
     print(f"{'server':<11} {'sessions/s':>10} {'p50 ms':>7} {'p99 ms':>7} {'CPU ms/session':>15}"
           f" {'(user+sys)':>12}")
     results: dict[str, list[dict[str, Any]]] = {kind: [] for kind in kinds}
@@ -279,9 +373,13 @@ def main() -> None:
               f"distort) {cpu['panoramisk'] / cpu['ours']:.2f}x (panoramisk's / ours, best of each); "
               f"wall sessions/s {best['ours'] / best['panoramisk']:.2f}x best to best "
               f"(per round {', '.join(f'{x:.2f}x' for x in ratios)})")
-        print(f"floor (bare BufferedProtocol, no parsing): {cpu['floor']:.3f} ms CPU/session, best "
-              f"{best['floor']:,.0f} sessions/s: no FastAGI server on this loop can beat "
-              f"panoramisk by more than {cpu['panoramisk'] / cpu['floor']:.2f}x in CPU per session")
+        print(f"floor (raw sockets on add_reader, no task, no parsing): {cpu['floor']:.3f} ms "
+              f"CPU/session, best {best['floor']:,.0f} sessions/s: no FastAGI server on this loop "
+              f"can beat panoramisk by more than {cpu['panoramisk'] / cpu['floor']:.2f}x in CPU "
+              f"per session; ours is {cpu['ours'] - cpu['floor']:.3f} ms above it")
+        print(f"transport floor (bare BufferedProtocol on create_server): "
+              f"{cpu['transport']:.3f} ms CPU/session: asyncio's transports cost "
+              f"{cpu['transport'] - cpu['floor']:.3f} ms per session over the floor")
     print(f"load average after: {_load()}")
     if failed:
         raise SystemExit("a server did not complete every session")

@@ -169,15 +169,32 @@ class AgiChannel:
         """Send one command and return its 200 reply; other replies raise their AgiError."""
         if not self.usable:
             raise ProtocolError("the FastAGI connection is no longer usable")
-        self._take_queued_notices()
+        conn = self._conn
+        parser = conn.parser
+        if parser.queued:
+            self._take_queued_notices()
         if self.hung_up and verb not in DEAD_SAFE:
             raise AgiHangup(f"{verb} not sent: the caller hung up")
         line = format_command(verb, *args)
-        conn = self._conn
         try:
             conn.write(line)
-            reply = await self._read_reply(
-                conn.deadline(self.command_timeout if timeout is None else timeout))
+            deadline = conn.deadline(self.command_timeout if timeout is None else timeout)
+            while True:  # conn.next_event(deadline) inline: no coroutine per reply
+                event = parser.next_event()
+                if event is None:
+                    if conn.error is not None:
+                        raise conn.error
+                    if conn.closed:
+                        self._lost()
+                        raise AgiHangup("Asterisk closed the connection")
+                    await conn.wait(deadline)
+                elif type(event) is Reply:
+                    if event.code != 100:  # `100 result=0 Trying...` precedes GOSUB's reply
+                        break
+                elif type(event) is HangupNotice:
+                    self.hung_up = True
+                else:
+                    raise ProtocolError("a second environment on one connection")
         except TimeoutError:
             self.usable = False
             raise AgiTimeout(f"no reply to {verb} in time") from None
@@ -187,6 +204,7 @@ class AgiChannel:
         except ConnectionError as exc:
             self._lost()
             raise AgiHangup(f"connection lost before {verb}: {exc}") from exc
+        reply: Reply = event
         if reply.code == 200:
             return reply
         if reply.code == 511:
@@ -208,20 +226,6 @@ class AgiChannel:
             raise AgiHangup(f"caller hung up during {verb}", reply)
         logger.warning("%s %s returned -1 without a hang-up (missing sound file?)", verb, what)
         return reply
-
-    async def _read_reply(self, deadline: float) -> Reply:
-        while True:
-            event = await self._conn.next_event(deadline)
-            if isinstance(event, Reply):
-                if event.code != 100:  # `100 result=0 Trying...` precedes GOSUB's real reply
-                    return event
-            elif isinstance(event, HangupNotice):
-                self.hung_up = True
-            elif event is None:
-                self._lost()
-                raise AgiHangup("Asterisk closed the connection")
-            else:
-                raise ProtocolError("a second environment on one connection")
 
     async def _hangup_follows(self) -> bool:
         """Wait briefly for the `HANGUP` line that follows a hang-up's `result=-1`."""

@@ -1,9 +1,10 @@
-"""AgiConnection: an asyncio Protocol that feeds the sans-I/O parser and waits for its events."""
+"""AgiConnection: one FastAGI socket, read by the event loop into the sans-I/O parser."""
 from __future__ import annotations
 
 import asyncio
+import socket
 from collections.abc import Callable
-from typing import cast
+from typing import Any
 
 from ivr.fastagi.errors import ProtocolError
 from ivr.fastagi.protocol import AgiParser, Event
@@ -13,89 +14,100 @@ READ_SIZE = 262144  # bytes per read at most, as asyncio's own transports read
 CLOSE_TIMEOUT = 5.0
 
 
-class AgiConnection(asyncio.BufferedProtocol):
+class AgiConnection:
     """One FastAGI socket. `next_event(deadline)` returns the next event, or None at EOF.
 
-    Bytes go straight into the parser; a parse error or more than MAX_QUEUED_EVENTS unread
-    events (a peer flooding replies nobody asked for) stops reading and is raised by the
-    next `next_event`. End of stream is checked on every wake-up, so a peer that closes
-    early costs nothing.
+    The socket is watched with the loop's `add_reader` directly, not through an asyncio
+    transport and protocol: one loop callback per read, none to make or lose the connection
+    (a selector transport costs four callbacks and a task per accepted connection, and one
+    more to close). Bytes go straight into the parser; a parse error or more than
+    MAX_QUEUED_EVENTS unread events (a peer flooding replies nobody asked for) stops reading
+    and is raised by the next `next_event`. End of stream is checked on every wake-up, so a
+    peer that closes early costs nothing.
 
-    A BufferedProtocol: the loop reads into `read_buffer`, and what was read is copied out at
-    once (the parser keeps bytes), so every connection of one server (one event loop) shares
-    one buffer. With a plain Protocol, asyncio's selector loop allocates 256 KiB for every
-    read, which glibc serves with mmap, mremap and munmap (12 page faults and 18 system calls
-    per 5-command session, measured: about half the server's kernel time).
+    Every read lands in `read_buffer` and is copied out at once (the parser keeps bytes), so
+    the connections of one server (one event loop) share one buffer: nothing is allocated per
+    read (asyncio's plain `Protocol` path allocates 256 KiB per read, which glibc serves with
+    mmap, mremap and munmap while its mmap threshold is at the default).
     """
 
-    def __init__(self, parser: AgiParser,
-                 on_connect: Callable[[AgiConnection], None] | None = None,
-                 read_buffer: memoryview | None = None,
-                 loop: asyncio.AbstractEventLoop | None = None) -> None:
+    def __init__(self, parser: AgiParser, sock: socket.socket,
+                 loop: asyncio.AbstractEventLoop, read_buffer: memoryview | None = None,
+                 peer: Any = None) -> None:
         self.parser = parser
-        self._view = memoryview(bytearray(READ_SIZE)) if read_buffer is None else read_buffer
-        self.closed = False
+        self.closed = False  # the peer closed, or the connection was lost or closed
         self.error: ProtocolError | None = None
-        self._on_connect = on_connect
-        self._transport: asyncio.Transport | None = None
+        self._sock: socket.socket | None = sock
+        self._fd = sock.fileno()
+        self._loop = loop
+        self._time = loop.time
+        self._view = memoryview(bytearray(READ_SIZE)) if read_buffer is None else read_buffer
+        self._peer = peer
+        self._reading = False
         self._waiter: asyncio.Future[None] | None = None
-        # Given by the server: asyncio.get_running_loop() costs a getpid() system call.
-        self._loop = asyncio.get_running_loop() if loop is None else loop
+        self._watcher: Callable[[AgiConnection, bool], None] | None = None
+        self._pending = b""  # bytes the kernel did not take yet (the writer is armed)
+        self._closing = False
         # One timer per connection, not one per wait: it is armed for the first deadline and,
         # when it fires, either expires the wait or moves on to the deadline now in force.
         self._deadline = 0.0
         self._timer: asyncio.TimerHandle | None = None
         self._timer_at = 0.0
 
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        # uvloop's transports are not asyncio.Transport subclasses, only alike.
-        self._transport = cast(asyncio.Transport, transport)
-        if self._on_connect is not None:
-            self._on_connect(self)
+    def start(self) -> None:
+        """Start reading (the socket is non-blocking)."""
+        self._loop.add_reader(self._fd, self._read_ready)
+        self._reading = True
 
     @property
     def peer(self) -> str:
-        """`host:port` of the peer, for logs ("" before the connection is made)."""
-        if self._transport is None:
-            return ""
-        peer = self._transport.get_extra_info("peername")
-        return f"{peer[0]}:{peer[1]}" if isinstance(peer, tuple) else str(peer)
+        """`host:port` of the peer, for logs."""
+        peer = self._peer
+        if peer is None and self._sock is not None:
+            try:
+                peer = self._peer = self._sock.getpeername()
+            except OSError:
+                return ""
+        return f"{peer[0]}:{peer[1]}" if isinstance(peer, tuple) else str(peer or "")
 
-    def get_buffer(self, sizehint: int) -> memoryview:
-        return self._view
-
-    def buffer_updated(self, nbytes: int) -> None:
-        if self.error is not None:
-            return
+    def _read_ready(self) -> None:
+        sock = self._sock
+        assert sock is not None
         try:
-            self.parser.receive_data(bytes(self._view[:nbytes]))
-            if self.parser.queued > MAX_QUEUED_EVENTS:
-                raise ProtocolError("too many unsolicited lines")
-        except ProtocolError as exc:
-            self.error = exc
-            assert self._transport is not None
-            self._transport.pause_reading()
+            nbytes = sock.recv_into(self._view)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:  # reset by the peer: as good as closed
+            nbytes = 0
+        if not nbytes:  # the peer closed (as an asyncio transport does, close our side too)
+            self.closed = True
+            self.close()
+        else:
+            try:
+                self.parser.receive_data(bytes(self._view[:nbytes]))
+                if self.parser.queued > MAX_QUEUED_EVENTS:
+                    raise ProtocolError("too many unsolicited lines")
+            except ProtocolError as exc:
+                self.error = exc
+                self._stop_reading()
         self._wake()
-
-    def eof_received(self) -> bool:
-        self.closed = True
-        self._wake()
-        return False
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        self.closed = True
-        self._wake()
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
 
     def _wake(self) -> None:
+        watcher = self._watcher
+        if watcher is not None:
+            watcher(self, False)
+            return
         waiter = self._waiter
         if waiter is not None and not waiter.done():
             waiter.set_result(None)
 
+    def _stop_reading(self) -> None:
+        if self._reading:
+            self._reading = False
+            self._loop.remove_reader(self._fd)
+
     def deadline(self, timeout: float) -> float:
-        return self._loop.time() + timeout
+        return self._time() + timeout
 
     async def next_event(self, deadline: float) -> Event | None:
         """The next event; None once the peer has closed; TimeoutError after `deadline`."""
@@ -107,22 +119,50 @@ class AgiConnection(asyncio.BufferedProtocol):
                 raise self.error
             if self.closed:
                 return None
-            waiter = self._loop.create_future()
-            self._waiter = waiter
-            self._deadline = deadline
-            timer = self._timer
-            if timer is None or self._timer_at > deadline:
-                if timer is not None:
-                    timer.cancel()
-                self._timer = self._loop.call_at(deadline, self._on_timer)
-                self._timer_at = deadline
-            try:
-                await waiter
-            finally:
-                self._waiter = None
+            await self.wait(deadline)
+
+    def wait(self, deadline: float) -> asyncio.Future[None]:
+        """A future done at the next read (events, an error or the end: look at `parser`,
+        `error` and `closed` again), or failed with TimeoutError at `deadline`.
+
+        For a caller that takes events itself (AgiChannel.command) without a coroutine per
+        wait; a new wait replaces the last one."""
+        waiter = self._loop.create_future()
+        self._waiter = waiter
+        self._deadline = deadline
+        if self._timer is None or self._timer_at > deadline:
+            self._arm(deadline)
+        return waiter
+
+    def watch(self, watcher: Callable[[AgiConnection, bool], None], deadline: float) -> None:
+        """Call `watcher(self, timed_out)` after every read (events, an error or the end) and
+        once `deadline` has passed, until `unwatch`; no task needed to wait (the server
+        waits for the environment so)."""
+        self._watcher = watcher
+        self._arm(deadline)
+
+    def unwatch(self) -> None:
+        self._watcher = None
+
+    def _arm(self, deadline: float) -> None:
+        self._deadline = deadline
+        timer = self._timer
+        if timer is None or self._timer_at > deadline:
+            if timer is not None:
+                timer.cancel()
+            self._timer = self._loop.call_at(deadline, self._on_timer)
+            self._timer_at = deadline
 
     def _on_timer(self) -> None:
         self._timer = None
+        watcher = self._watcher
+        if watcher is not None:
+            if self._deadline <= self._timer_at:
+                watcher(self, True)
+            else:
+                self._timer = self._loop.call_at(self._deadline, self._on_timer)
+                self._timer_at = self._deadline
+            return
         waiter = self._waiter
         if waiter is None or waiter.done():
             return  # nobody waits: the next wait arms a new timer
@@ -133,19 +173,79 @@ class AgiConnection(asyncio.BufferedProtocol):
             self._timer_at = self._deadline
 
     def write(self, data: bytes) -> None:
-        if self._transport is None or self._transport.is_closing():
+        """Send `data`; what the kernel does not take now is sent when the socket can write."""
+        sock = self._sock
+        if sock is None or self._closing:
             raise ConnectionResetError("the FastAGI connection is closed")
-        self._transport.write(data)
+        if self._pending:
+            self._pending += data
+            return
+        try:
+            sent = sock.send(data)
+        except (BlockingIOError, InterruptedError):
+            sent = 0
+        except OSError as exc:
+            self._lose()
+            raise ConnectionResetError(f"the FastAGI connection is lost: {exc}") from exc
+        if sent < len(data):
+            self._pending = data[sent:]
+            self._loop.add_writer(self._fd, self._write_ready)
+
+    def _write_ready(self) -> None:
+        sock = self._sock
+        assert sock is not None
+        try:
+            sent = sock.send(self._pending)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:
+            self._lose()
+            return
+        self._pending = self._pending[sent:]
+        if not self._pending:
+            self._loop.remove_writer(self._fd)
+            if self._closing:
+                self._release()
+
+    def _lose(self) -> None:
+        """The socket failed: stop everything and wake the reader (it sees the end)."""
+        self.closed = True
+        if self._pending:
+            self._pending = b""
+            self._loop.remove_writer(self._fd)
+        self._release()
+        self._wake()
 
     def close(self) -> None:
         """Close; a peer that does not read what is still buffered is cut off after 5 s."""
-        transport = self._transport
-        if transport is None or transport.is_closing():
+        if self._sock is None or self._closing:
             return
-        if transport.get_write_buffer_size():
-            self._loop.call_later(CLOSE_TIMEOUT, transport.abort)
-        transport.close()
+        self._closing = True
+        self._stop_reading()
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        if self._pending:
+            self._loop.call_later(CLOSE_TIMEOUT, self.abort)
+        else:
+            self._release()
 
     def abort(self) -> None:
-        if self._transport is not None:
-            self._transport.abort()
+        """Close now, dropping anything not yet sent."""
+        self._closing = True
+        if self._pending:
+            self._pending = b""
+            self._loop.remove_writer(self._fd)
+        self._release()
+
+    def _release(self) -> None:
+        sock = self._sock
+        if sock is None:
+            return
+        self._sock = None
+        self.closed = True
+        self._stop_reading()
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        sock.close()

@@ -30,11 +30,17 @@ _BARE = re.compile(r"[^\s\"\\\x00]+\Z")
 # start, running to its end), so as many matches as lines means every line is a pair.
 _ENV_LINES = re.compile(r"^(agi_[A-Za-z0-9_]+): ?([^\n]*)$", re.M)
 # Replies are few and repeat (`200 result=1`, `200 result=0 endpos=…`): Reply is immutable, so
-# short `200` lines map to one shared Reply each (bounded; cleared when full).
+# short `200` lines map to one shared Reply each (bounded; cleared when full). Keyed by the line
+# with its LF, so a read that is exactly one such line is looked up as it is.
 _REPLY_CACHE: dict[bytes, Reply] = {}
 _REPLY_CACHE_SIZE = 1024
 _REPLY_CACHE_LINE = 80
 _VERBS_SEEN: set[str] = set()
+# Flows send the same few command lines over and over (their prompts, their HELPLINE_*
+# decisions): formatted lines of str/int arguments are kept, bounded like the reply cache.
+_COMMAND_CACHE: dict[tuple[str, tuple[str | int, ...]], bytes] = {}
+_COMMAND_CACHE_SIZE = 1024
+_COMMAND_CACHE_LINE = 120
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +126,11 @@ class AgiParser:
             # line. Parsed from `data` itself, without the buffer's copies.
             try:
                 if self._env is None:
+                    if self._block is None:
+                        reply = _REPLY_CACHE.get(data)  # the commonest read of all
+                        if reply is not None:
+                            self._events.append(reply)
+                            return
                     if data.find(b"\n") == len(data) - 1 and 0 < len(data) <= limit + 1:
                         self._line(data[:-1])
                         return
@@ -193,13 +204,14 @@ class AgiParser:
         elif self._block is not None:
             self._block_line(raw)
         elif raw.startswith(b"200 result="):
-            reply = _REPLY_CACHE.get(raw)
+            key = raw + b"\n"
+            reply = _REPLY_CACHE.get(key)
             if reply is None:
                 reply = _reply(200, raw.decode("utf-8", "replace"))
                 if len(raw) <= _REPLY_CACHE_LINE:
                     if len(_REPLY_CACHE) >= _REPLY_CACHE_SIZE:
                         _REPLY_CACHE.clear()
-                    _REPLY_CACHE[raw] = reply
+                    _REPLY_CACHE[key] = reply
             self._events.append(reply)
         elif raw == b"HANGUP":
             self._events.append(HANGUP)
@@ -298,6 +310,9 @@ def _show(raw: bytes) -> str:
 
 def quote(arg: str) -> str:
     """One argument as Asterisk's parser reads it back: bare if plain, else `"…"` escaped."""
+    # Printable with no space, quote or backslash: bare (what _BARE says, without the regex).
+    if arg.isprintable() and arg and " " not in arg and '"' not in arg and "\\" not in arg:
+        return arg
     if _BARE.match(arg):
         return arg
     if "\n" in arg or "\r" in arg or "\0" in arg:
@@ -307,11 +322,27 @@ def quote(arg: str) -> str:
 
 def format_command(verb: str, *args: str | int) -> bytes:
     """`format_command("SET VARIABLE", "X", "a b")` → b'SET VARIABLE X "a b"\\n'."""
+    key = (verb, args)
+    cacheable = True
+    for arg in args:  # exact str and int only: True == 1, and an enum equals its value
+        if type(arg) is not str and type(arg) is not int:
+            cacheable = False
+            break
+    else:
+        line = _COMMAND_CACHE.get(key)
+        if line is not None:
+            return line
     if verb not in _VERBS_SEEN:
         if not _VERB.match(verb):
             raise UnsafeArgument(f"not an AGI command verb: {verb[:40]!r}")
         if len(_VERBS_SEEN) < 256:
             _VERBS_SEEN.add(verb)
     if not args:
-        return (verb + "\n").encode()
-    return (verb + " " + " ".join([quote(str(arg)) for arg in args]) + "\n").encode()
+        line = (verb + "\n").encode()
+    else:
+        line = (verb + " " + " ".join([quote(str(arg)) for arg in args]) + "\n").encode()
+    if cacheable and len(line) <= _COMMAND_CACHE_LINE:
+        if len(_COMMAND_CACHE) >= _COMMAND_CACHE_SIZE:
+            _COMMAND_CACHE.clear()
+        _COMMAND_CACHE[key] = line
+    return line

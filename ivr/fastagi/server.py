@@ -2,9 +2,13 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import logging
+import socket
+import sys
 from collections.abc import Awaitable, Callable, Mapping
 from types import TracebackType
+from typing import cast
 
 from ivr.fastagi.channel import COMMAND_TIMEOUT, HANGUP_GRACE, AgiChannel
 from ivr.fastagi.connection import CLOSE_TIMEOUT, READ_SIZE, AgiConnection
@@ -17,6 +21,10 @@ Route = Callable[[AgiChannel], Awaitable[None]]
 
 ENV_TIMEOUT = 5.0
 FAILED_VARIABLE = "HELPLINE_AGI_FAILED"
+BACKLOG = 100  # as asyncio's create_server
+ACCEPT_RETRY_DELAY = 1.0  # out of file descriptors or memory: stop accepting this long
+# Linux gives an accepted socket the listening socket's TCP_NODELAY: set once, not per call.
+_NODELAY_PER_SOCKET = not sys.platform.startswith("linux")
 
 
 class FastAgiServer:
@@ -25,8 +33,12 @@ class FastAgiServer:
     An unknown script, or an exception escaping a route (other than AgiHangup), is logged and
     the call is sent to `failure_context`,s,1 with HELPLINE_AGI_FAILED=1 so the caller is never
     left in dead air. A connection that sends garbage, too much, or nothing in `env_timeout`
-    seconds is logged at WARNING and closed. Counters: `connections`, `active`, `sessions`,
-    `hangups`, `errors`, `unknown_scripts`, `rejected`.
+    seconds is logged at WARNING and closed. Counters: `connections`, `active` (sessions
+    running: connections whose environment is in), `sessions`, `hangups`, `errors`,
+    `unknown_scripts`, `rejected`.
+
+    Sockets are served with the loop's `add_reader`/`add_writer` directly (see AgiConnection):
+    per call, one accept in a batch, one callback per read, and a task from the environment on.
     """
 
     def __init__(
@@ -49,9 +61,12 @@ class FastAgiServer:
         self.env_timeout = env_timeout
         self.hangup_grace = hangup_grace
         self.max_line = max_line
-        self._server: asyncio.Server | None = None
+        self._sockets: list[socket.socket] | None = None  # listening; None when not serving
+        self._closed: asyncio.Future[None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._tasks: set[asyncio.Task[None]] = set()
+        # Accepted, environment not in yet (no task until then): each with its deadline.
+        self._connecting: dict[AgiConnection, float] = {}
         # Every connection reads into this one buffer (see AgiConnection).
         self._read_buffer = memoryview(bytearray(READ_SIZE))
         self.connections = 0
@@ -64,8 +79,8 @@ class FastAgiServer:
     @property
     def port(self) -> int:
         """The bound port (the real one when constructed with port 0)."""
-        if self._server is not None and self._server.sockets:
-            return int(self._server.sockets[0].getsockname()[1])
+        if self._sockets:
+            return int(self._sockets[0].getsockname()[1])
         return self._port
 
     @property
@@ -73,26 +88,37 @@ class FastAgiServer:
         return len(self._tasks)
 
     async def start(self) -> None:
-        if self._server is None:
+        if self._sockets is None:
             loop = self._loop = asyncio.get_running_loop()
-            self._server = await loop.create_server(self._protocol, self.host, self._port)
+            self._sockets = await _listen(loop, self.host, self._port)
+            self._closed = loop.create_future()
+            for sock in self._sockets:
+                loop.add_reader(sock.fileno(), self._accept, sock)
             logger.info("FastAGI listening on %s:%d (%d scripts)", self.host, self.port,
                         len(self.routes))
 
     async def serve_forever(self) -> None:
         await self.start()
-        assert self._server is not None
+        assert self._closed is not None
         try:
-            await self._server.serve_forever()
+            await asyncio.shield(self._closed)
         finally:
             await self.close()
 
     async def close(self, grace: float = CLOSE_TIMEOUT) -> None:
         """Stop listening, give running sessions `grace` seconds, then cancel them."""
-        if self._server is None:
+        if self._sockets is None:
             return
-        server, self._server = self._server, None
-        server.close()
+        sockets, self._sockets = self._sockets, None
+        assert self._loop is not None and self._closed is not None
+        for sock in sockets:
+            self._loop.remove_reader(sock.fileno())
+            sock.close()
+        # Connections still sending their environment get the same grace as the sessions.
+        connecting, self._connecting = self._connecting, {}
+        for conn, deadline in connecting.items():
+            conn.unwatch()
+            self._tasks.add(self._loop.create_task(self._run(conn, None, deadline)))
         if self._tasks:
             _, pending = await asyncio.wait(set(self._tasks), timeout=grace)
             for task in pending:
@@ -101,7 +127,8 @@ class FastAgiServer:
                 await asyncio.wait(pending)
             # A task cancelled before its first step never ran the `finally` that leaves the set.
             self._tasks.difference_update([task for task in self._tasks if task.done()])
-        await server.wait_closed()
+        if not self._closed.done():
+            self._closed.set_result(None)
 
     async def __aenter__(self) -> FastAgiServer:
         await self.start()
@@ -115,52 +142,114 @@ class FastAgiServer:
     ) -> None:
         await self.close()
 
-    def _protocol(self) -> AgiConnection:
-        return AgiConnection(AgiParser(max_line=self.max_line), self._accept, self._read_buffer,
-                             self._loop)
+    def _accept(self, listener: socket.socket) -> None:
+        """The listening socket is readable: take every connection waiting (up to BACKLOG).
 
-    def _accept(self, conn: AgiConnection) -> None:
-        self.connections += 1
-        self._tasks.add(self._loop.create_task(self._run(conn)))
+        Each gets its non-blocking socket read by its AgiConnection, and a session task once
+        its environment is in (`_environment_in`); no asyncio transport, so no callbacks or
+        task to make or lose it."""
+        loop = self._loop
+        assert loop is not None
+        for _ in range(BACKLOG):
+            try:
+                sock, peer = listener.accept()
+            except (BlockingIOError, InterruptedError, ConnectionAbortedError):
+                return
+            except OSError as exc:
+                if exc.errno not in (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM):
+                    raise  # the loop logs it and goes on
+                logger.error("FastAGI cannot accept connections for now: %s", exc)
+                loop.remove_reader(listener.fileno())
+                loop.call_later(ACCEPT_RETRY_DELAY, self._resume_accepting, listener)
+                return
+            try:
+                sock.setblocking(False)
+                if _NODELAY_PER_SOCKET:
+                    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            except OSError:  # reset already
+                sock.close()
+                continue
+            conn = AgiConnection(AgiParser(max_line=self.max_line), sock, loop,
+                                 self._read_buffer, peer)
+            conn.start()
+            deadline = loop.time() + self.env_timeout
+            conn.watch(self._environment_in, deadline)
+            self._connecting[conn] = deadline
+            self.connections += 1
 
-    async def _run(self, conn: AgiConnection) -> None:
+    def _environment_in(self, conn: AgiConnection, timed_out: bool) -> None:
+        """A connection without its environment read, got bytes, an error, the end or its
+        deadline: start its session once the environment is in, reject it on anything else."""
+        event = conn.parser.next_event()
+        if type(event) is Environment:
+            conn.unwatch()
+            del self._connecting[conn]
+            assert self._loop is not None
+            self._tasks.add(self._loop.create_task(self._run(conn, event)))
+            return
+        if event is not None:
+            reason = "reply before the environment"
+        elif conn.error is not None:
+            reason = str(conn.error)
+        elif conn.closed:
+            reason = "connection closed before the environment ended"
+        elif timed_out:
+            reason = "no environment in time"
+        else:
+            return  # the environment is not complete yet
+        conn.unwatch()
+        self._connecting.pop(conn, None)
+        self.rejected += 1
+        logger.warning("FastAGI connection from %s rejected: %s", conn.peer, reason)
+        conn.close()
+
+    def _resume_accepting(self, listener: socket.socket) -> None:
+        if self._sockets is not None and listener in self._sockets:
+            assert self._loop is not None
+            self._loop.add_reader(listener.fileno(), self._accept, listener)
+
+    async def _run(self, conn: AgiConnection, env: Environment | None,
+                   env_deadline: float = 0.0) -> None:
+        """The session task: one coroutine (each level more is a frame on every wake-up).
+        `env` None: the environment is still to be read, by `env_deadline` (at close)."""
         try:
-            await self._session(conn)
+            try:
+                if env is None:
+                    env = cast(Environment | None, await conn.next_event(env_deadline))
+                if type(env) is not Environment:
+                    raise ProtocolError("connection closed before the environment ended"
+                                        if env is None else "reply before the environment")
+            except (ProtocolError, TimeoutError) as exc:
+                self.rejected += 1
+                reason = "no environment in time" if isinstance(exc, TimeoutError) else str(exc)
+                logger.warning("FastAGI connection from %s rejected: %s", conn.peer, reason)
+                return
+            channel = AgiChannel(conn, env, command_timeout=self.read_timeout,
+                                 hangup_grace=self.hangup_grace)
+            script = channel.script or _script_from_request(env.values.get("agi_request", ""))
+            route = self.routes.get(script)
+            if route is None:
+                self.unknown_scripts += 1
+                self.errors += 1
+                logger.error("FastAGI: no route for script %r (uniqueid %s)", script[:64],
+                             channel.uniqueid)
+                await self._fail_over(channel)
+                return
+            try:
+                await route(channel)
+            except AgiHangup:
+                self.hangups += 1
+                logger.info("FastAGI %s: caller hung up (uniqueid %s)", script, channel.uniqueid)
+            except Exception:
+                self.errors += 1
+                logger.exception("FastAGI %s failed (uniqueid %s)", script, channel.uniqueid)
+                await self._fail_over(channel)
+            else:
+                self.sessions += 1
         finally:
             conn.close()
             # Its own last step (no done-callback to schedule): `active` counts it no more.
             self._tasks.discard(asyncio.current_task(self._loop))  # type: ignore[arg-type]
-
-    async def _session(self, conn: AgiConnection) -> None:
-        try:
-            env = await _read_environment(conn, self.env_timeout)
-        except (ProtocolError, TimeoutError) as exc:
-            self.rejected += 1
-            reason = "no environment in time" if isinstance(exc, TimeoutError) else str(exc)
-            logger.warning("FastAGI connection from %s rejected: %s", conn.peer, reason)
-            return
-        channel = AgiChannel(conn, env, command_timeout=self.read_timeout,
-                             hangup_grace=self.hangup_grace)
-        script = channel.script or _script_from_request(env.values.get("agi_request", ""))
-        route = self.routes.get(script)
-        if route is None:
-            self.unknown_scripts += 1
-            self.errors += 1
-            logger.error("FastAGI: no route for script %r (uniqueid %s)", script[:64],
-                         channel.uniqueid)
-            await self._fail_over(channel)
-            return
-        try:
-            await route(channel)
-        except AgiHangup:
-            self.hangups += 1
-            logger.info("FastAGI %s: caller hung up (uniqueid %s)", script, channel.uniqueid)
-        except Exception:
-            self.errors += 1
-            logger.exception("FastAGI %s failed (uniqueid %s)", script, channel.uniqueid)
-            await self._fail_over(channel)
-        else:
-            self.sessions += 1
 
     async def _fail_over(self, channel: AgiChannel) -> None:
         """Send a live call to the failure context instead of leaving it in dead air."""
@@ -174,13 +263,29 @@ class FastAgiServer:
                            self.failure_context, exc)
 
 
-async def _read_environment(conn: AgiConnection, timeout: float) -> Environment:
-    event = await conn.next_event(conn.deadline(timeout))
-    if isinstance(event, Environment):
-        return event
-    if event is None:
-        raise ProtocolError("connection closed before the environment ended")
-    raise ProtocolError("reply before the environment")
+async def _listen(loop: asyncio.AbstractEventLoop, host: str | None,
+                  port: int) -> list[socket.socket]:
+    """Bound, listening, non-blocking sockets for `host` (every address it resolves to)."""
+    infos = await loop.getaddrinfo(host or None, port, type=socket.SOCK_STREAM,
+                                   flags=socket.AI_PASSIVE)
+    sockets: list[socket.socket] = []
+    try:
+        for family, kind, proto, _, address in dict.fromkeys(infos):
+            sock = socket.socket(family, kind, proto)
+            sockets.append(sock)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if family in (socket.AF_INET, socket.AF_INET6):
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            if family == socket.AF_INET6:
+                sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+            sock.bind(address)
+            sock.listen(BACKLOG)
+            sock.setblocking(False)
+    except OSError:
+        for sock in sockets:
+            sock.close()
+        raise
+    return sockets
 
 
 def _script_from_request(request: str) -> str:

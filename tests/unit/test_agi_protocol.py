@@ -1,7 +1,9 @@
 """The sans-I/O FastAGI parser fed the exact bytes of every capture, split every way."""
 from __future__ import annotations
 
+import enum
 import random
+import re
 
 import pytest
 
@@ -375,3 +377,24 @@ def test_asterisk_parser_on_captured_lines() -> None:
         "SET", "VARIABLE", "HELPLINE_QUOTED", 'say "namaste" now']
     assert asterisk_args('STREAM FILE beep ""') == ["STREAM", "FILE", "beep", ""]
     assert asterisk_args("NOOP probe start") == ["NOOP", "probe", "start"]
+
+
+def test_cached_command_lines_keep_argument_types_apart() -> None:
+    class Mode(str, enum.Enum):
+        A = "a"
+
+    assert format_command("VERBOSE", "x", 1) == b"VERBOSE x 1\n"
+    assert format_command("VERBOSE", "x", True) == b"VERBOSE x True\n"  # True == 1
+    assert format_command("VERBOSE", "x", 1) == b"VERBOSE x 1\n"
+    assert format_command("SET VARIABLE", "X", "a") == b"SET VARIABLE X a\n"
+    assert format_command("SET VARIABLE", "X", Mode.A) == (
+        "SET VARIABLE X " + quote(str(Mode.A)) + "\n").encode()  # Mode.A == "a"
+
+
+def test_plain_arguments_go_bare_exactly_as_the_rule_says() -> None:
+    for code in [*range(0x10000), *range(0x1F600, 0x1F650), 0xE0001, 0x10FFFF]:
+        char = chr(code)
+        if 0xD800 <= code < 0xE000 or char in "\n\r\0":
+            continue
+        for value in (char, "a" + char, char + "b"):
+            assert (quote(value) == value) == bool(re.match(r"[^\s\"\\\x00]+\Z", value))
