@@ -40,6 +40,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from prometheus_client.parser import text_string_to_metric_families
+
 from config.settings import AmiServer
 from cti.ami.client import AmiClient
 from cti.ami.framing import AmiMessage
@@ -228,11 +230,7 @@ async def measure(lab: Lab, args: argparse.Namespace, extensions: tuple[str, ...
         print(f"  the rest (the bench's AMI arrival -> pop on the websocket: Helpline, when both connections "
               f"get the event together): p50 {statistics.median(rest):.1f}  p95 {pct(rest, .95):.1f}  "
               f"p99 {pct(rest, .99):.1f}  max {max(rest):.1f}")
-    window = {le: after.get(le, 0) - before.get(le, 0) for le in after}
-    if window:
-        total = window.get("+Inf", 0)
-        print("  helpline serve's own histogram (event time -> pop published, every kind of pop), <= bound: "
-              + ", ".join(f"{le} s: {n}" for le, n in window.items()) + f" (of {total})")
+    print_histogram(before, after)
     if counts:
         print(f"calls rows per call {sum(counts.values()) / len(counts):.2f} "
               f"({sum(counts.values())} rows for {len(counts)} calls; {sum(1 for v in counts.values() if v != 1)} not 1)")
@@ -257,16 +255,42 @@ async def loop_lag(lags: list[float]) -> None:
         lags.append((time.monotonic() - t - 0.005) * 1000)
 
 
-async def server_histogram(lab: Lab) -> dict[str, float]:
-    """helpline_pop_latency_seconds from /metrics (cumulative counts by bucket bound)."""
+async def server_histogram(lab: Lab) -> dict[tuple[str, str], float]:
+    """helpline_pop_latency_seconds from /metrics: cumulative counts by (pop kind, bucket bound); an
+    agent.state pop's kind names its state (`agent.state:ready`)."""
     async with lab.http() as http:
         text = (await http.get("/metrics")).text
-    out = {}
-    for line in text.splitlines():
-        if line.startswith("helpline_pop_latency_seconds_bucket"):
-            le = line.split('le="', 1)[1].split('"', 1)[0]
-            out[le] = float(line.rsplit(" ", 1)[1])
+    out: dict[tuple[str, str], float] = {}
+    for family in text_string_to_metric_families(text):
+        if family.name != "helpline_pop_latency_seconds":
+            continue
+        for sample in family.samples:
+            if sample.name.endswith("_bucket"):
+                kind = sample.labels.get("kind", "")
+                if sample.labels.get("state"):
+                    kind += ":" + sample.labels["state"]
+                out[(kind, sample.labels["le"])] = sample.value
     return out
+
+
+def print_histogram(before: dict[tuple[str, str], float], after: dict[tuple[str, str], float]) -> None:
+    """serve's pops over the window, every kind together (the headline figure) then kind by kind."""
+    window = {key: n - before.get(key, 0) for key, n in after.items()}
+    bounds = list(dict.fromkeys(le for _, le in window))
+    total = {le: sum(n for (_, b), n in window.items() if b == le) for le in bounds}
+    if not total:
+        return
+    print("  helpline serve's own histogram (event time -> pop published, every kind of pop), <= bound: "
+          + ", ".join(f"{le} s: {n:.0f}" for le, n in total.items()) + f" (of {total.get('+Inf', 0):.0f})")
+    for kind in sorted({k for k, _ in window}):
+        counts = {le: window.get((kind, le), 0) for le in bounds}
+        n = counts.get("+Inf", 0)
+        if not n:
+            continue
+        later = {le: n - c for le, c in counts.items()}  # pops later than each bound
+        print(f"    {kind:<22} {n:4.0f} pops; later than 10 ms {later.get('0.01', 0):.0f}, 50 ms {later.get('0.05', 0):.0f}, "
+              f"100 ms {later.get('0.1', 0):.0f}, 250 ms {later.get('0.25', 0):.0f}, 500 ms {later.get('0.5', 0):.0f}, "
+              f"1 s {later.get('1.0', 0):.0f}")
 
 
 async def _all_written(rows: Any) -> dict[str, int] | None:
