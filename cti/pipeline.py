@@ -11,6 +11,10 @@ done goes out without it (`"context": "pending"`) and a `call.context` message f
 agent when the lookup is done. No pop waits on the database, a lock or another pop, so pops of
 one agent leave in the order of their events.
 
+A wrap-up that ends with time (the queues' `wrapuptime`, no wrap-up pause holding it) has no AMI
+event to end it: a loop timer set for its end does (`agent.state` ready at that moment); the
+board's tick, every second, is only the fallback.
+
 A process that does not own a stream (cti.ownership) keeps what it would have published and
 written for `replay_s` seconds (`miss`), and `replay`s it when it takes the stream over.
 """
