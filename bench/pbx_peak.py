@@ -20,8 +20,12 @@ Prints p50/p95/p99/max, AgentCalled events vs pops matched, calls placed vs seen
 window (utime+stime / wall) and the load average at the start and the end. Also printed, to
 tell where a tail comes from: the time the bench's own AMI connection read each AgentCalled
 (Asterisk's delivery plus this process's wake-up), the rest (Helpline's part), serve's own
-`helpline_pop_latency_seconds` histogram over the window (every kind of pop) and how late this
-process's loop woke from 5 ms sleeps.
+`helpline_pop_latency_seconds` histogram over the window (every kind of pop, then kind by kind:
+`call.*`, and `agent.state` by state) and how late this process's loop woke from 5 ms sleeps.
+An `agent.state` ready that ends a wrap-up has no AMI event: its time is the moment the wrap-up
+ran out (the AgentComplete's Timestamp + the queues' wrapuptime). Until that end had its own
+timer, the board's 1 s tick found it: those pops were 0.5-1 s late (issue 10), every other kind
+within 10 ms.
 
 The measuring process runs SCHED_RR (as the lab runs SIPp; `--no-rt` leaves it alone) and its
 AMI client parses only the three events it uses: on the shared machine (issue 10) a read-all
@@ -39,6 +43,8 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+from prometheus_client.parser import text_string_to_metric_families
 
 from config.settings import AmiServer
 from cti.ami.client import AmiClient
@@ -228,11 +234,7 @@ async def measure(lab: Lab, args: argparse.Namespace, extensions: tuple[str, ...
         print(f"  the rest (the bench's AMI arrival -> pop on the websocket: Helpline, when both connections "
               f"get the event together): p50 {statistics.median(rest):.1f}  p95 {pct(rest, .95):.1f}  "
               f"p99 {pct(rest, .99):.1f}  max {max(rest):.1f}")
-    window = {le: after.get(le, 0) - before.get(le, 0) for le in after}
-    if window:
-        total = window.get("+Inf", 0)
-        print("  helpline serve's own histogram (event time -> pop published, every kind of pop), <= bound: "
-              + ", ".join(f"{le} s: {n}" for le, n in window.items()) + f" (of {total})")
+    print_histogram(before, after)
     if counts:
         print(f"calls rows per call {sum(counts.values()) / len(counts):.2f} "
               f"({sum(counts.values())} rows for {len(counts)} calls; {sum(1 for v in counts.values() if v != 1)} not 1)")
@@ -257,16 +259,43 @@ async def loop_lag(lags: list[float]) -> None:
         lags.append((time.monotonic() - t - 0.005) * 1000)
 
 
-async def server_histogram(lab: Lab) -> dict[str, float]:
-    """helpline_pop_latency_seconds from /metrics (cumulative counts by bucket bound)."""
+async def server_histogram(lab: Lab) -> dict[tuple[str, str], float]:
+    """helpline_pop_latency_seconds from /metrics: cumulative counts by (pop kind, bucket bound); an
+    agent.state pop's kind names its state (`agent.state:ready`)."""
     async with lab.http() as http:
         text = (await http.get("/metrics")).text
-    out = {}
-    for line in text.splitlines():
-        if line.startswith("helpline_pop_latency_seconds_bucket"):
-            le = line.split('le="', 1)[1].split('"', 1)[0]
-            out[le] = float(line.rsplit(" ", 1)[1])
+    out: dict[tuple[str, str], float] = {}
+    for family in text_string_to_metric_families(text):
+        if family.name != "helpline_pop_latency_seconds":
+            continue
+        for sample in family.samples:
+            if sample.name.endswith("_bucket"):
+                kind = sample.labels.get("kind", "")
+                if sample.labels.get("state"):
+                    kind += ":" + sample.labels["state"]
+                out[(kind, sample.labels["le"])] = sample.value
     return out
+
+
+def print_histogram(before: dict[tuple[str, str], float], after: dict[tuple[str, str], float]) -> None:
+    """serve's pops over the window, every kind together (the headline figure) then kind by kind."""
+    window = {key: n - before.get(key, 0) for key, n in after.items()}
+    bounds = list(dict.fromkeys(le for _, le in window))
+    total = {le: sum(n for (_, b), n in window.items() if b == le) for le in bounds}
+    if not total:
+        return
+    print("  helpline serve's own histogram (event time -> pop published, every kind of pop), <= bound: "
+          + ", ".join(f"{le} s: {n:.0f}" for le, n in total.items()) + f" (of {total.get('+Inf', 0):.0f})")
+    for kind in sorted({k for k, _ in window}):
+        counts = {le: window.get((kind, le), 0) for le in bounds}
+        n = counts.get("+Inf", 0)
+        if not n:
+            continue
+        later = {le: n - c for le, c in counts.items()}  # pops later than each bound
+        print(f"    {kind:<22} {n:4.0f} pops; later than "
+              + ", ".join(f"{label} {later.get(le, 0):.0f}" for label, le in (
+                  ("10 ms", "0.01"), ("50 ms", "0.05"), ("100 ms", "0.1"), ("250 ms", "0.25"), ("500 ms", "0.5"),
+                  ("1 s", "1.0"))))
 
 
 async def _all_written(rows: Any) -> dict[str, int] | None:

@@ -4,9 +4,9 @@ Agents are keyed by queue interface (`PJSIP/agent1001`). The tracker keeps the f
 (queues joined and paused, the queue call ringing or connected, the end of wrap-up) and
 derives one state from them: logged_out, ready, paused (with its reason), ringing, on_call,
 wrap_up. Wrap-up lasts `wrapup_s` after `AgentComplete`, or until the next call rings; it
-ends on the next event about that agent or on `tick(now)`. A call on the agent's phone that
-did not come from a queue (a click-to-call) shows as on_call with reason `direct`, seen from
-`QueueMemberStatus` device states.
+ends on the next event about that agent or on `tick(now)` (`take_wake`: when to tick). A
+call on the agent's phone that did not come from a queue (a click-to-call) shows as on_call
+with reason `direct`, seen from `QueueMemberStatus` device states.
 """
 from __future__ import annotations
 
@@ -85,6 +85,7 @@ class AgentTracker:
         self._queues = frozenset(queues) if queues is not None else None
         self._agents: dict[str, _Agent] = {}
         self._by_channel: dict[str, str] = {}  # agent leg channel -> interface
+        self._wake: float | None = None  # see take_wake
         self._dispatch: dict[type, Callable[..., list[AgentChange]]] = {
             ev.QueueMemberAdded: self._member,
             ev.QueueMemberPause: self._member,
@@ -148,6 +149,13 @@ class AgentTracker:
             out.append(AgentChange(agent.interface, agent.state, state, reason, at,
                                    agent.member_name))
             agent.state, agent.reason, agent.since = state, reason, at
+        if self._timed_wrap(agent) and (self._wake is None or agent.wrap_until < self._wake):
+            self._wake = agent.wrap_until  # also with no change: a Ready asked for during wrap-up
+
+    @staticmethod
+    def _timed_wrap(agent: _Agent) -> bool:
+        """In a wrap-up that ends with time (not one held by the wrap-up pause, cti.wrapup)."""
+        return agent.state == WRAP_UP and agent.phase is None and not all(agent.queues.values())
 
     def _expire(self, agent: _Agent, now: float, out: list[AgentChange]) -> None:
         """End a wrap-up that ran out before `now`, dated when it ran out."""
@@ -285,6 +293,17 @@ class AgentTracker:
         return out
 
     # ------------------------------------------------------------ time, resync, view
+
+    def take_wake(self) -> float | None:
+        """The earliest end of a wrap-up that ends with time, among the agents updated since the
+        last call (None: none): when to `tick`, the moment an agent's state changes with no event
+        to say so. A wrap-up held by the wrap-up pause (cti.wrapup) ends with an event instead."""
+        wake, self._wake = self._wake, None
+        return wake
+
+    def next_wrap_end(self) -> float | None:
+        """When the first wrap-up that ends with time runs out, among every agent (None: none does)."""
+        return min((a.wrap_until for a in self._agents.values() if self._timed_wrap(a)), default=None)
 
     def tick(self, now: float) -> list[AgentChange]:
         """End the wrap-ups that ran out by `now`."""

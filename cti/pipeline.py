@@ -11,6 +11,10 @@ done goes out without it (`"context": "pending"`) and a `call.context` message f
 agent when the lookup is done. No pop waits on the database, a lock or another pop, so pops of
 one agent leave in the order of their events.
 
+A wrap-up that ends with time (the queues' `wrapuptime`, no wrap-up pause holding it) has no AMI
+event to end it: a loop timer set for its end does (`agent.state` ready at that moment); the
+board's tick, every second, is only the fallback.
+
 A process that does not own a stream (cti.ownership) keeps what it would have published and
 written for `replay_s` seconds (`miss`), and `replay`s it when it takes the stream over.
 """
@@ -54,13 +58,16 @@ class Pipeline:
         self.on_untyped = on_untyped  # an AMI message that is no tracked event (ContactStatus)
         self.events = 0
         # for /metrics (helpline.metrics): pops this process published and how long after Asterisk's
-        # event; calls ended on the streams it owns, by (pod, queue, outcome)
+        # event, by the pop's kind (and an agent.state pop's state); calls ended on the streams it
+        # owns, by (pod, queue, outcome)
         self.pops_sent = 0
         self.pop_latency = Histogram("helpline_pop_latency_seconds", "Asterisk's event time to pop published",
+                                     labelnames=("kind", "state"),
                                      buckets=(.001, .0025, .005, .01, .02, .05, .1, .25, .5, 1.0, 2.5),
                                      registry=None)
         self.calls_ended: dict[tuple[str, str, str], int] = {}
         self._awaiting: dict[str, set[str]] = {}  # call id -> agents popped before its lookup was done
+        self._wrap_timers: dict[str, asyncio.TimerHandle] = {}  # stream -> its next wrap-up end
 
     # -- events in ---------------------------------------------------------------------------
 
@@ -81,14 +88,45 @@ class Pipeline:
             self._early_lookup(stream, event)
         for agent_change in stream.agents.apply(event):
             self.agent_change(stream, agent_change, from_event=True)
+        self._arm_wrap_end(stream, stream.agents.take_wake())  # a wrap-up began, or now ends with time
 
     def tick(self, stream: Stream, max_age: float) -> None:
-        """Time passes: wrap-ups end, calls the PBX forgot expire."""
+        """Time passes: wrap-ups end (should a timer have missed one), calls the PBX forgot expire."""
         pbx_now = stream.clock.now()
         for change in stream.agents.tick(pbx_now):
             self.agent_change(stream, change)
         for change in stream.calls.expire(pbx_now, max_age):
             self.call_change(stream, change)
+
+    def _arm_wrap_end(self, stream: Stream, at: float | None) -> None:
+        """A wrap-up ends at a known moment (`at`, the PBX's clock) with no AMI event to say so:
+        a timer of the loop ends it then, so its agent.state pop leaves on time, not at the next
+        board tick (up to a second later)."""
+        if at is None:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # no loop (a unit test driving the pipeline): the ticks end it
+            return
+        when = loop.time() + max(0.0, at - stream.clock.now())
+        armed = self._wrap_timers.get(stream.name)
+        if armed is not None:
+            if armed.when() <= when:
+                return
+            armed.cancel()
+        self._wrap_timers[stream.name] = loop.call_at(when, self._wrap_end, stream)
+
+    def cancel_timers(self) -> None:
+        for handle in self._wrap_timers.values():
+            handle.cancel()
+        self._wrap_timers.clear()
+
+    def _wrap_end(self, stream: Stream) -> None:
+        self._wrap_timers.pop(stream.name, None)
+        for change in stream.agents.tick(stream.clock.now()):
+            self.agent_change(stream, change)
+        stream.agents.take_wake()
+        self._arm_wrap_end(stream, stream.agents.next_wrap_end())
 
     def _early_lookup(self, stream: Stream, event: ev.Newchannel) -> None:
         """Look the caller up as the call arrives, long before a queue rings an agent."""
@@ -121,6 +159,7 @@ class Pipeline:
 
     def agent_change(self, stream: Stream, change: ag.AgentChange, from_event: bool = False) -> None:
         self.board.changed(agents=True)
+        self._arm_wrap_end(stream, stream.agents.take_wake())
         pops: list[sp.Pop] = []
         if from_event and change.old == ag.ON_CALL and change.new in (ag.WRAP_UP, ag.READY):
             pops += self._after_call(stream, change)
@@ -168,7 +207,8 @@ class Pipeline:
         self.hub.publish(agent_key(pop.agent), message, pop.key)
         self.pops_sent += 1
         if stream is not None:  # a live event's pop (not one handed over at a takeover)
-            self.pop_latency.observe(max(0.0, self.clock() - stream.clock.to_local(pop.at)))
+            self.pop_latency.labels(pop.kind, pop.state or "").observe(
+                max(0.0, self.clock() - stream.clock.to_local(pop.at)))
         if pending:
             assert future is not None and pop.record is not None
             self._follow_up(pop.record.id, pop.agent, future)

@@ -111,6 +111,7 @@ class CtiService:
                 await stop.wait()
                 await self.pool.close()
         finally:
+            self.pipeline.cancel_timers()
             for task in list(self._tasks):
                 task.cancel()
             await self.flush()

@@ -12,7 +12,7 @@ once; the outbound message backlog is read from the database and is the same on 
 | `helpline_calls_ended_total` | pod, queue, outcome | calls ended (answered, abandoned, timeout …) since start |
 | `helpline_agents` | pod, state | agents by state (ready, ringing, on_call, wrap_up, paused, logged_out) |
 | `helpline_pops_sent_total` | | screen pops published by this process |
-| `helpline_pop_latency_seconds` | | Asterisk's event time → pop published (histogram) |
+| `helpline_pop_latency_seconds` | kind, state | Asterisk's event time (the end of a wrap-up: the moment it ran out) → pop published (histogram), by pop type (`call.ringing` …) and, for `agent.state`, the state |
 | `helpline_agi_sessions_total`, `helpline_agi_errors_total`, `helpline_agi_active` | | FastAGI |
 | `helpline_dialer_attempts_total` | outcome | dialer calls settled by this process |
 | `helpline_ami_connected`, `helpline_ami_owner` | pod | AMI connection up; this process owns the pod's events |

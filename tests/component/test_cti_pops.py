@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from datetime import datetime, timezone
 
@@ -11,9 +12,10 @@ from cti.ami.framing import AmiFramer
 from storage.models import CallbackRequest, Citizen, Complaint
 from storage.queries import agents as agent_q
 from storage.queries import calls as call_q
-from tests.fakes.ami_server import LOGIN_EVENTS, FakeAmiServer
+from tests.fakes.ami_server import LOGIN_EVENTS, FakeAmiServer, capture
 from tests.fakes.cti_stack import CtiStack, caller_context, collect_until, drain, receive_json, receive_until
 from tests.fakes.desk import variant
+from tests.fakes.stamps import Restamper
 
 
 @pytest.fixture
@@ -184,4 +186,47 @@ async def test_the_pop_never_waits_for_the_caller_lookup(sqlite_url: str, ami: F
         ringing = await receive_until(mine, "call.ringing")
         assert "context" not in ringing and [c["name"] for c in ringing["citizens"]] == ["Ram Prasad"]
         assert [m for m in await drain(mine, 0.3) if m["type"] == "call.context"] == []
+        await mine.close()
+
+
+async def test_wrap_up_ends_on_time_and_no_pop_waits_on_a_row(sqlite_url: str, ami: FakeAmiServer) -> None:
+    """The end of a wrap-up has no AMI event: its `agent.state` ready leaves when the wrap-up runs
+    out (a timer), not at the next wallboard tick (here 30 s away). And while the row writer is
+    stuck on a slow database, the call's pops and the agent's states still go out."""
+    async with CtiStack(sqlite_url, ami, wrapup_s=0.5, wallboard_interval=30.0) as stack:
+        mine = await stack.socket("/ws/agent", await stack.user("agent1", extension="agent1001"))
+        await drain(mine)
+        rows = stack.cti.rows
+        written = rows.flush
+        release, stuck = asyncio.Event(), asyncio.Event()
+
+        async def slow_database() -> None:
+            if rows.calls or rows.states:
+                stuck.set()
+                await release.wait()
+            await written()
+
+        rows.flush = slow_database  # type: ignore[method-assign]
+        # the call as a live Asterisk would stamp it: its last event now (the wrap-up ends 0.5 s later)
+        events = [m for m in capture("inbound-answered") if m.event is not None and m.event not in LOGIN_EVENTS]
+        stamps = [float(m.get("Timestamp")) for m in events if m.get("Timestamp")]
+        live = Restamper.from_now(events, time.time() - (max(stamps) - min(stamps)))
+        try:
+            await ami.replay(b"".join(m.to_bytes() for m in live))
+            messages: list[dict] = []
+            arrived: dict[str, float] = {}  # agent state -> when its pop arrived
+            while "ready" not in arrived or "wrap_up" not in arrived:  # the ready before the call is not it
+                message = await receive_json(mine, timeout=10)  # the wrap-up's 0.5 s, far less than 30
+                messages.append(message)
+                if message["type"] == "agent.state":
+                    arrived.pop("ready", None)
+                    arrived[message["state"]] = time.monotonic()
+            assert stuck.is_set() and not release.is_set()  # every pop above left while the rows waited
+        finally:
+            release.set()
+        assert [m["state"] for m in messages if m["type"] == "agent.state"][-2:] == ["wrap_up", "ready"]
+        assert {"call.ringing", "call.answered", "call.ended"} <= {m["type"] for m in messages}
+        assert arrived["ready"] - arrived["wrap_up"] < 2.5  # as the wrap-up ran out, not at a tick ~30 s away
+        ended = next(m for m in messages if m["type"] == "call.ended")
+        assert await _rows(stack, ended["call"]["id"])
         await mine.close()

@@ -41,9 +41,12 @@ async def test_metrics_of_a_call(db_url: str) -> None:
         assert got[("helpline_ami_owner", (("pod", pod),))] == 1.0
         assert got[("helpline_calls_ended_total", (("outcome", "answered"), ("pod", pod), ("queue", "helpline-hi")))] == 1
         assert got[("helpline_pops_sent_total", ())] >= 3  # ringing, answered, ended (and agent states)
-        assert got[("helpline_pop_latency_seconds_count", ())] >= 3
-        assert got[("helpline_pop_latency_seconds_bucket", (("le", "+Inf"),))] == got[
-            ("helpline_pop_latency_seconds_count", ())]
+        latency = {labels: v for (name, labels), v in got.items() if name == "helpline_pop_latency_seconds_count"}
+        assert sum(latency.values()) >= 3
+        assert {dict(labels)["kind"] for labels in latency} >= {"call.ringing", "call.answered", "call.ended"}
+        assert latency[(("kind", "agent.state"), ("state", "wrap_up"))] == 1  # an agent.state pop by its state
+        for labels, count in latency.items():
+            assert got[("helpline_pop_latency_seconds_bucket", tuple(sorted((*labels, ("le", "+Inf")))))] == count
         assert sum(v for (name, labels), v in got.items() if name == "helpline_agents") >= 1
         assert ("helpline_dialer_attempts_total", ()) not in got  # no samples: no dialer in this stack
         assert "# TYPE helpline_outbound_messages gauge" in r.text

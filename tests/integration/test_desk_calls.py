@@ -139,3 +139,36 @@ async def test_the_agent_transfers_attended_to_an_agent_by_name(lab: Lab) -> Non
                        "agent1007's leg ending with the caller")
         assert await caller.finished(30) == 0, caller.errors()
     await ws.close()
+
+
+async def test_a_blind_transfer_nobody_answers_goes_back_to_the_queue(lab: Lab) -> None:
+    """The agent a caller is moved to has no phone on line (CHANUNAVAIL): the caller is not cut
+    off but taken back to its queue ([helpline-transfer-back]), and the first desk's pop has ended."""
+    first = await lab.user("dagent6", extension="agent1006")
+    await lab.user("ragent8", extension="agent1008")  # its phone is not registered
+    await lab.phone("agent1006", Answerer(ring_ms=300))
+    await lab.login(first)
+    ws = await lab.socket("/ws/agent", first)
+    async with lab.observer() as ami:
+        caller = await lab.call(Caller(caller="9876500064", steps=[
+            ("pause", 1200), ("dtmf", "1"), ("pause", 900), ("dtmf", "1"), ("pause", 60000)]))
+        answered = await receive_until(ws, "call.answered", 60)
+        call_id = answered["call"]["id"]
+        async with lab.http() as http:
+            r = await http.post(f"/api/v1/calls/{call_id}/transfer", json={"extension": "agent1008"}, headers=first)
+            assert r.status_code == 200, r.text
+        left = await receive_until(ws, "call.ended", 30)
+        assert left["call"]["id"] == call_id and left["call"]["outcome"] == "transferred", left
+        caller_channel = next(e.get("Channel") for e in ami.events if e.event == "Newchannel"
+                              and e.get("CallerIDNum") == "9876500064")
+        await ami.wait(lambda e: e.event == "Newexten" and e.get("Channel") == caller_channel
+                       and e.get("Context") == "helpline-transfer-back", 30, "the caller taken back")
+        rejoined = await ami.wait(lambda e: e.event == "QueueCallerJoin" and e.get("Channel") == caller_channel
+                                  and e.get("Queue") == "helpline-hi" and any(
+                                      x.event == "Newexten" and x.get("Context") == "helpline-transfer-back"
+                                      for x in ami.events), 30, "the caller back in helpline-hi")
+        assert rejoined.get("Linkedid") == call_id
+        assert not [e for e in ami.events if e.event == "Hangup" and e.get("Channel") == caller_channel]
+        await ami.send("Hangup", Channel=caller_channel)
+        assert await caller.finished(30) == 0, caller.errors()
+    await ws.close()

@@ -163,6 +163,27 @@ def test_pause_during_wrap_up_and_unpause() -> None:
     assert (ready.old, ready.new, ready.reason) == ("paused", "ready", None)
 
 
+def test_the_wake_says_when_a_wrap_up_ends_with_no_event() -> None:
+    """The bench's desk: the wrap-up pause (cti.wrapup) lands, the call is coded and Ready asked
+    for within the queues' wrapuptime. That Ready changes no state (the wrap-up goes on until its
+    end), yet from then on time ends it: the tracker says when, so a timer can end it on time."""
+    tracker = AgentTracker(wrapup_s=5.0)
+    replay([member(ev.QueueMemberAdded, 1.0),
+            agent_event(ev.AgentCalled, 2.0, A1, "100"),
+            agent_event(ev.AgentConnect, 3.0, A1, "100", 1, 1)], tracker)
+    assert tracker.take_wake() is None
+    (wrap,) = tracker.apply(agent_event(ev.AgentComplete, 10.0, A1, "100", 1, 7, "caller"))
+    assert wrap.new == "wrap_up" and tracker.take_wake() == 15.0 and tracker.take_wake() is None
+    assert tracker.apply(member(ev.QueueMemberPause, 10.2, paused=True, reason="wrap-up")) == []
+    assert tracker.take_wake() is None and tracker.next_wrap_end() is None  # held by the pause: an event ends it
+    assert tracker.apply(member(ev.QueueMemberPause, 12.0)) == []  # Ready within the 5 s
+    assert tracker.take_wake() == 15.0 and tracker.next_wrap_end() == 15.0
+    assert tracker.tick(14.99) == []
+    (ready,) = tracker.tick(15.0)
+    assert (ready.old, ready.new, ready.at) == ("wrap_up", "ready", 15.0)
+    assert tracker.next_wrap_end() is None and tracker.take_wake() is None
+
+
 def test_paused_only_when_paused_in_every_queue() -> None:
     tracker = AgentTracker()
     replay([member(ev.QueueMemberAdded, 1.0),
