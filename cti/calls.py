@@ -147,8 +147,8 @@ class CallTracker:
                 # in a transfer; cleared when the PBX refused the move or the target did not answer
                 if value:
                     call.complete_reason = "transfer"
-                elif call.complete_reason == "transfer":
-                    call.complete_reason = None
+                elif call.complete_reason == "transfer" and call.agent is not None:
+                    call.complete_reason = None  # the desk's Redirect refused: the agent keeps the call
             elif name == "HELPLINE_ATTEMPT" and value:
                 call.attempt = value
                 call.direction = OUTBOUND
@@ -159,6 +159,10 @@ class CallTracker:
                 call.in_agi = False
             elif name == "DIALSTATUS" and value:
                 call.dial_status = value
+                if value != "ANSWER" and call.complete_reason == "transfer" and call.variables.get(TRANSFER_TO):
+                    # the blind transfer did not reach its target (no DialEnd when nothing could
+                    # be dialled): the moving agent has left, the queue's next agent answers
+                    call.agent = None
         return []
 
     def _newexten(self, e: ev.Newexten) -> list[CallChange]:
@@ -224,6 +228,8 @@ class CallTracker:
             return []
         call.agent, call.member_name, call.answered_at = e.interface, e.member_name, e.ts
         call.ringing_agent = None
+        if call.complete_reason == "transfer":  # back in the queue after a transfer nobody took
+            call.complete_reason = None
         call.wait_s = e.hold_time_s
         return [CallChange(ANSWERED_CHANGE, call.record(), e.ts, e.interface, e.member_name,
                            e.hold_time_s)]

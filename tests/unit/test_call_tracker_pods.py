@@ -114,8 +114,30 @@ def test_a_blind_transfer_nobody_answers_leaves_the_call_to_the_queue_again() ->
     tracker, changes, call_id = _moved_within_the_pod("NOANSWER")
     assert [(c.kind, c.agent) for c in changes if c.agent == "PJSIP/agent1002"] == [("ringing", "PJSIP/agent1002")]
     call = tracker.get(call_id)
-    assert call is not None and call.agent is None and call.complete_reason is None
+    # the moving agent has left (its leg's end, whenever it is seen, ends its pop as a transfer)
+    assert call is not None and call.agent is None and call.complete_reason == "transfer"
     assert [a.interface for a in call.ring_attempts][-1] == "PJSIP/agent1002"
+
+
+def test_a_blind_transfer_that_dials_nothing_leaves_the_call_to_the_next_agent() -> None:
+    """An agent with no phone on line: Dial gives CHANUNAVAIL with no DialBegin or DialEnd, only
+    DIALSTATUS; back in the queue, the next AgentConnect makes that agent the call's."""
+    data = typed("inbound-answered")
+    talking = next(i for i, e in enumerate(data) if isinstance(e, ev.AgentConnect)) + 1
+    tracker, _ = replay(data[:talking])
+    (live,) = tracker.live()
+    leg = {"Channel": live.channel, "Uniqueid": live.uniqueid, "Linkedid": live.id}
+    _, changes = replay(_events(
+        {"Event": "VarSet", **leg, "Variable": "HELPLINE_TRANSFER_TO", "Value": "agent1008"},
+        {"Event": "VarSet", **leg, "Variable": "DIALSTATUS", "Value": "CHANUNAVAIL"},
+        {"Event": "VarSet", **leg, "Variable": "HELPLINE_TRANSFER_TO", "Value": ""}), tracker)
+    call = tracker.get(live.id)
+    assert changes == [] and call is not None and (call.agent, call.complete_reason) == (None, "transfer")
+    _, changes = replay(_events({"Event": "AgentConnect", **leg, "Queue": "helpline-hi", "Interface": "PJSIP/agent1003",
+                                 "MemberName": "agent1003", "DestChannel": "PJSIP/agent1003-0000000d",
+                                 "HoldTime": "4", "RingTime": "1"}), tracker)
+    assert [(c.kind, c.agent) for c in changes] == [("answered", "PJSIP/agent1003")]
+    assert tracker.get(live.id).complete_reason is None  # type: ignore[union-attr]
 
 
 def test_a_dial_of_another_endpoint_during_a_transfer_pops_nobody() -> None:
