@@ -285,8 +285,11 @@ async def test_call_control_reaches_the_pbx(sqlite_url: str) -> None:
             await page.select_option("#transfer-target", "agent1002")
             await page.click("#btn-attended")
             atxfer = await ami.wait_for_action("Atxfer")
+            # Atxfer plays its extension as DTMF: the agent's name rides on its leg, extension 1 reads it
             assert (atxfer.get("Channel"), atxfer.get("Exten"), atxfer.get("Context")) == (
-                agent_leg, "agent1002", "helpline-agents")
+                agent_leg, "1", "helpline-atxfer")
+            named = [a for a in ami.actions_named("Setvar") if a.get("Variable") == "HELPLINE_ATXFER_TO"]
+            assert [(a.get("Channel"), a.get("Value")) for a in named] == [(agent_leg, "agent1002")]
             await expect(page.locator("#btn-cancel-transfer")).to_be_visible()
             await expect(page.locator("#btn-complete-transfer")).to_be_visible()
             await expect(page.locator("#btn-hangup")).to_be_hidden()  # the caller is not cut off meanwhile
