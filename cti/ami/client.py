@@ -15,6 +15,7 @@ import logging
 import secrets
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 
+from cti.ami.connection import AmiConnection
 from cti.ami.errors import (
     ActionFailed,
     ActionTimeout,
@@ -79,7 +80,7 @@ class AmiClient:
         self._pending = PendingActions()
         self._ids = itertools.count(1)
         self._id_prefix = f"{secrets.token_hex(4)}-"
-        self._writer: asyncio.StreamWriter | None = None
+        self._conn: AmiConnection | None = None
         self._connected = False
         self._up = asyncio.Event()
         self._wake = asyncio.Event()
@@ -188,15 +189,15 @@ class AmiClient:
     ):
         action_id = action_id or f"{self._id_prefix}{next(self._ids)}"
         data = encode_action(action, action_id, headers)
-        writer = self._writer
-        if writer is None or not (self._connected or login):
+        conn = self._conn
+        if conn is None or not (self._connected or login):
             raise NotConnected(f"AMI {self.name} is not connected; {action} not sent")
         future = self._pending.add(action_id, action, listing=listing)
         limit = self.action_timeout if timeout is None else timeout
         try:
             async with asyncio.timeout(limit):
-                writer.write(data)
-                await writer.drain()
+                conn.write(data)
+                await conn.drain()
                 return await future
         except TimeoutError:
             raise ActionTimeout(f"{action} ({action_id}): no response from {self.name} in {limit} s") from None
@@ -258,8 +259,8 @@ class AmiClient:
                 await self._request("Logoff", (), timeout=min(2.0, self.action_timeout))
             except AmiError:
                 pass
-        if self._writer is not None:
-            self._writer.close()
+        if self._conn is not None:
+            self._conn.close()
         if self._running:
             try:
                 async with asyncio.timeout(self.connect_timeout):
@@ -269,18 +270,20 @@ class AmiClient:
 
     async def _session(self) -> None:
         loop = asyncio.get_running_loop()
-        try:
-            async with asyncio.timeout(self.connect_timeout):
-                reader, writer = await asyncio.open_connection(self.host, self.port)
-        except TimeoutError:
-            raise NotConnected(f"connecting to {self.host}:{self.port} took over {self.connect_timeout} s") from None
-        self._writer = writer
-        self._last_rx = loop.time()
         framer = AmiFramer(self.max_message_bytes)
         banner: asyncio.Future[str] = loop.create_future()
+        receive = self._receiver(framer, banner)
+        try:
+            async with asyncio.timeout(self.connect_timeout):
+                _, conn = await loop.create_connection(
+                    lambda: AmiConnection(receive, self.read_size), self.host, self.port)
+        except TimeoutError:
+            raise NotConnected(f"connecting to {self.host}:{self.port} took over {self.connect_timeout} s") from None
+        self._conn = conn
+        self._last_rx = loop.time()
         try:
             async with asyncio.TaskGroup() as tg:
-                tg.create_task(self._read_loop(reader, framer, banner))
+                tg.create_task(self._watch(conn))
                 await self._login(banner)
                 self.connects += 1
                 self.last_error = None
@@ -289,9 +292,9 @@ class AmiClient:
                 tg.create_task(self._keepalive())
                 tg.create_task(self._announce_connect())
         finally:
-            self._writer = None
+            self._conn = None
             self._set_connected(False)
-            writer.close()
+            conn.close()
             self._pending.fail_all(f"AMI {self.name} connection lost")
 
     async def _login(self, banner: asyncio.Future[str]) -> None:
@@ -312,21 +315,13 @@ class AmiClient:
         if response.response != "Success":
             raise ProtocolError(f"unexpected Login answer from {self.name}: Response {response.response!r}")
 
-    async def _read_loop(
-        self, reader: asyncio.StreamReader, framer: AmiFramer, banner: asyncio.Future[str]
-    ) -> None:
-        loop = asyncio.get_running_loop()
-        read, size, feed, dispatch = reader.read, self.read_size, framer.feed, self._dispatch
-        silence = 2 * self.ping_interval + self.action_timeout
-        while True:
-            try:
-                async with asyncio.timeout(silence):
-                    data = await read(size)
-            except TimeoutError:
-                raise NotConnected(f"AMI {self.name}: nothing received for {silence} s") from None
-            if not data:
-                raise ConnectionResetError(f"AMI {self.name}: connection closed by the peer")
-            self._last_rx = loop.time()
+    def _receiver(self, framer: AmiFramer, banner: asyncio.Future[str]) -> Callable[[memoryview], None]:
+        """What the connection calls with every read (in the loop's read callback): frame,
+        check the banner, dispatch. The bytes are only valid during the call."""
+        time, feed, dispatch = asyncio.get_running_loop().time, framer.feed, self._dispatch
+
+        def receive(data: memoryview) -> None:
+            self._last_rx = time()
             messages = feed(data)
             if not banner.done():
                 if framer.banner is not None:
@@ -336,6 +331,22 @@ class AmiClient:
             if messages:
                 self.messages_received += len(messages)
                 dispatch(messages)
+
+        return receive
+
+    async def _watch(self, conn: AmiConnection) -> None:
+        """Raise when the connection ends (with its reason) or stays silent too long."""
+        loop = asyncio.get_running_loop()
+        silence = 2 * self.ping_interval + self.action_timeout
+        while not conn.done.done():
+            idle = loop.time() - self._last_rx
+            if idle >= silence:
+                raise NotConnected(f"AMI {self.name}: nothing received for {silence} s")
+            await asyncio.wait((conn.done,), timeout=silence - idle)
+        error = conn.error
+        if error is None or (type(error) is ConnectionResetError and error.errno is None):
+            raise ConnectionResetError(f"AMI {self.name}: {error or 'connection closed'}")
+        raise error
 
     def _dispatch(self, messages: list[AmiMessage]) -> None:
         subscribers = self._subscribers

@@ -263,14 +263,15 @@ class AmiFramer:
         self._want_banner = True
         self.banner = None
 
-    def feed(self, data: bytes) -> list[AmiMessage]:
+    def feed(self, data: bytes | bytearray | memoryview) -> list[AmiMessage]:
         """Take the next bytes of the stream; return the messages they complete.
 
         The result does not depend on how the stream is split: a message ends at the first
         blank line after it starts, extra blank lines between messages are ignored, and the
-        size limit applies to the message's own bytes.
+        size limit applies to the message's own bytes. `data` may be a view of a buffer that
+        the caller reuses: what is kept is copied out.
         """
-        buf = self._buf + data if self._buf else data
+        buf = self._buf + data if self._buf else bytes(data)
         if self._want_banner:
             buf = self._take_banner(buf)
             if self._want_banner:
