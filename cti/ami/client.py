@@ -87,7 +87,6 @@ class AmiClient:
         self._closing = False
         self._running = False
         self._stopped = asyncio.Event()
-        self._last_rx = 0.0
 
     def __repr__(self) -> str:
         return f"AmiClient({self.name}, {self.public_url}, connected={self._connected})"
@@ -276,20 +275,19 @@ class AmiClient:
         try:
             async with asyncio.timeout(self.connect_timeout):
                 _, conn = await loop.create_connection(
-                    lambda: AmiConnection(receive, self.read_size), self.host, self.port)
+                    lambda: AmiConnection(receive, self.read_size, self.name), self.host, self.port)
         except TimeoutError:
             raise NotConnected(f"connecting to {self.host}:{self.port} took over {self.connect_timeout} s") from None
         self._conn = conn
-        self._last_rx = loop.time()
         try:
             async with asyncio.TaskGroup() as tg:
-                tg.create_task(self._watch(conn))
+                tg.create_task(conn.watch(2 * self.ping_interval + self.action_timeout))
                 await self._login(banner)
                 self.connects += 1
                 self.last_error = None
                 self._set_connected(True)
                 log.info("AMI %s: logged in to %s", self.name, self.public_url)
-                tg.create_task(self._keepalive())
+                tg.create_task(self._keepalive(conn))
                 tg.create_task(self._announce_connect())
         finally:
             self._conn = None
@@ -318,10 +316,9 @@ class AmiClient:
     def _receiver(self, framer: AmiFramer, banner: asyncio.Future[str]) -> Callable[[memoryview], None]:
         """What the connection calls with every read (in the loop's read callback): frame,
         check the banner, dispatch. The bytes are only valid during the call."""
-        time, feed, dispatch = asyncio.get_running_loop().time, framer.feed, self._dispatch
+        feed, dispatch = framer.feed, self._dispatch
 
         def receive(data: memoryview) -> None:
-            self._last_rx = time()
             messages = feed(data)
             if not banner.done():
                 if framer.banner is not None:
@@ -333,20 +330,6 @@ class AmiClient:
                 dispatch(messages)
 
         return receive
-
-    async def _watch(self, conn: AmiConnection) -> None:
-        """Raise when the connection ends (with its reason) or stays silent too long."""
-        loop = asyncio.get_running_loop()
-        silence = 2 * self.ping_interval + self.action_timeout
-        while not conn.done.done():
-            idle = loop.time() - self._last_rx
-            if idle >= silence:
-                raise NotConnected(f"AMI {self.name}: nothing received for {silence} s")
-            await asyncio.wait((conn.done,), timeout=silence - idle)
-        error = conn.error
-        if error is None or (type(error) is ConnectionResetError and error.errno is None):
-            raise ConnectionResetError(f"AMI {self.name}: {error or 'connection closed'}")
-        raise error
 
     def _dispatch(self, messages: list[AmiMessage]) -> None:
         subscribers = self._subscribers
@@ -391,10 +374,10 @@ class AmiClient:
         log.exception("AMI %s: subscriber %r failed on %s (%d failures since the last report)",
                       self.name, callback, msg.event, suppressed)
 
-    async def _keepalive(self) -> None:
+    async def _keepalive(self, conn: AmiConnection) -> None:
         loop = asyncio.get_running_loop()
         while True:
-            idle = loop.time() - self._last_rx
+            idle = loop.time() - conn.last_rx
             if idle < self.ping_interval:
                 await asyncio.sleep(self.ping_interval - idle)
                 continue

@@ -11,19 +11,27 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
+from cti.ami.errors import NotConnected
+
 
 class AmiConnection(asyncio.BufferedProtocol):
     """The socket of one AMI session. `done` is set once the connection is over; `error`
-    then tells why (the peer closed, the socket failed, or `receive` raised)."""
+    then tells why (the peer closed, the socket failed, or `receive` raised). `last_rx` is
+    the loop time of the last read."""
 
-    def __init__(self, receive: Callable[[memoryview], None], read_size: int = 65536) -> None:
+    def __init__(self, receive: Callable[[memoryview], None], read_size: int = 65536,
+                 name: str = "") -> None:
+        self.name = name
         self._receive = receive
         self._view = memoryview(bytearray(read_size))
+        loop = asyncio.get_running_loop()
+        self._time = loop.time
+        self.last_rx = loop.time()
         self._transport: asyncio.Transport | None = None
         self._paused = False
         self._drain_waiters: list[asyncio.Future[None]] = []
         self.error: BaseException | None = None
-        self.done = asyncio.get_running_loop().create_future()
+        self.done = loop.create_future()
 
     # -- asyncio protocol callbacks --------------------------------------------------------
 
@@ -34,6 +42,7 @@ class AmiConnection(asyncio.BufferedProtocol):
         return self._view
 
     def buffer_updated(self, nbytes: int) -> None:
+        self.last_rx = self._time()
         try:
             self._receive(self._view[:nbytes])
         except Exception as exc:
@@ -66,6 +75,19 @@ class AmiConnection(asyncio.BufferedProtocol):
             self.error = error
         if not self.done.done():
             self.done.set_result(None)
+
+    async def watch(self, silence: float) -> None:
+        """Raise why the connection ended, or NotConnected after `silence` s without a read."""
+        time = self._time
+        while not self.done.done():
+            idle = time() - self.last_rx
+            if idle >= silence:
+                raise NotConnected(f"AMI {self.name}: nothing received for {silence} s")
+            await asyncio.wait((self.done,), timeout=silence - idle)
+        error = self.error
+        if error is None or (type(error) is ConnectionResetError and error.errno is None):
+            raise ConnectionResetError(f"AMI {self.name}: {error or 'connection closed'}")
+        raise error
 
     # -- writing and closing ---------------------------------------------------------------
 
