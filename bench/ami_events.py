@@ -21,9 +21,9 @@ before the forks, so no one's CPU time counts imports.
 Measured 2026-12-06 after the client's BufferedProtocol read and the framer's in-place,
 fewer-scan check, main and the branch alternated at load 6.9-7.3: the CTI's path 242k events
 per CPU-second = 2.03x asterisk-ami 0.1.7 (119k; main 1.87x), 244k = 1.93x (126k; main
-1.81x); an A/B of the same contenders, four rounds at load 6.9-7.2: 3.57-4.06 us per event
-against main's 4.08-4.58, 2.02-2.28x (main 1.74-1.98x). Framer alone 1.3 us per event (main
-1.5-1.6), client with a no-op subscriber 1.8-1.9 us (main 2.3-2.5). About 2x: met in most
+1.81x); at load 2.6-5.4, 241k = 2.15x (112k; main 1.83x); an A/B of the same contenders, four rounds at load 6.9-7.2: 3.57-4.06 us per event
+against main's 4.08-4.58, 2.02-2.28x (main 1.74-1.98x). Framer alone 1.3-1.5 us per event
+(main 1.5-1.6), client with a no-op subscriber 1.8-2.0 us (main 2.3-2.5). About 2x: met in most
 runs at that load, not all.
 
 Before that, main and the branch back to back, four pairs: the CTI's path 249k
