@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from cti import events as ev
 from cti.ami.framing import AmiMessage
-from cti.calls import CallChange, CallTracker
+from cti.calls import CallChange, CallRecord, CallTracker
 from tests.unit.test_call_tracker import kinds, replay, typed
 
 CALL = "pod-b-1796442680.9"
@@ -30,6 +30,16 @@ def _from_pod(dial_status: str, from_pod: str = "pod-a") -> list[ev.Event]:
         {"Event": "DialEnd", **LEG, **dest, "DialStatus": dial_status},
         {"Event": "VarSet", **LEG, "Variable": "DIALSTATUS", "Value": dial_status},
         {"Event": "Hangup", **LEG, "Cause": "16", "Cause-txt": "Normal Clearing"})
+
+
+def _talking() -> tuple[CallTracker, list[CallChange], CallRecord, dict[str, str]]:
+    """The captured answered call replayed up to AgentConnect: its tracker, changes, live record
+    and the caller's channel headers."""
+    data = typed("inbound-answered")
+    talking = next(i for i, e in enumerate(data) if isinstance(e, ev.AgentConnect)) + 1
+    tracker, changes = replay(data[:talking])
+    (live,) = tracker.live()
+    return tracker, changes, live, {"Channel": live.channel, "Uniqueid": live.uniqueid, "Linkedid": live.id}
 
 
 def _ended(changes: list[CallChange]) -> CallChange:
@@ -64,12 +74,8 @@ def test_a_dial_of_an_ordinary_call_pops_nobody() -> None:
 
 
 def test_the_desk_moving_a_caller_to_another_pod_marks_the_agent_as_leaving_a_transfer() -> None:
-    data = typed("inbound-answered")
-    talking = next(i for i, e in enumerate(data) if isinstance(e, ev.AgentConnect)) + 1
-    tracker, _ = replay(data[:talking])
-    (live,) = tracker.live()
+    tracker, _, live, leg = _talking()
     assert live.complete_reason is None
-    leg = {"Channel": live.channel, "Uniqueid": live.uniqueid, "Linkedid": live.id}
     replay(_events({"Event": "VarSet", **leg, "Variable": "HELPLINE_POD_TRUNK", "Value": "pod-b"}), tracker)
     assert tracker.get(live.id).complete_reason == "transfer"  # type: ignore[union-attr]
     # the PBX refused the Redirect: the desk clears the variable, the agent stays on a plain call
@@ -80,11 +86,7 @@ def test_the_desk_moving_a_caller_to_another_pod_marks_the_agent_as_leaving_a_tr
 def _moved_within_the_pod(dial_status: str) -> tuple[CallTracker, list[CallChange], str]:
     """The captured answered call, then the desk's blind transfer to agent1002 on the same pod
     (HELPLINE_TRANSFER_TO, Redirect into [helpline-agents]) and the caller's Dial of agent1002."""
-    data = typed("inbound-answered")
-    talking = next(i for i, e in enumerate(data) if isinstance(e, ev.AgentConnect)) + 1
-    tracker, changes = replay(data[:talking])
-    (live,) = tracker.live()
-    leg = {"Channel": live.channel, "Uniqueid": live.uniqueid, "Linkedid": live.id}
+    tracker, changes, live, leg = _talking()
     dest = {"DestChannel": "PJSIP/agent1002-0000000b", "DestUniqueid": f"{live.id}9", "DestLinkedid": live.id}
     more = [{"Event": "VarSet", **leg, "Variable": "HELPLINE_TRANSFER_TO", "Value": "agent1002"},
             {"Event": "DialBegin", **leg, **dest, "DialString": "agent1002"},
@@ -122,11 +124,7 @@ def test_a_blind_transfer_nobody_answers_leaves_the_call_to_the_queue_again() ->
 def test_a_blind_transfer_that_dials_nothing_leaves_the_call_to_the_next_agent() -> None:
     """An agent with no phone on line: Dial gives CHANUNAVAIL with no DialBegin or DialEnd, only
     DIALSTATUS; back in the queue, the next AgentConnect makes that agent the call's."""
-    data = typed("inbound-answered")
-    talking = next(i for i, e in enumerate(data) if isinstance(e, ev.AgentConnect)) + 1
-    tracker, _ = replay(data[:talking])
-    (live,) = tracker.live()
-    leg = {"Channel": live.channel, "Uniqueid": live.uniqueid, "Linkedid": live.id}
+    tracker, _, live, leg = _talking()
     _, changes = replay(_events(
         {"Event": "VarSet", **leg, "Variable": "HELPLINE_TRANSFER_TO", "Value": "agent1008"},
         {"Event": "VarSet", **leg, "Variable": "DIALSTATUS", "Value": "CHANUNAVAIL"},
@@ -143,11 +141,7 @@ def test_a_blind_transfer_that_dials_nothing_leaves_the_call_to_the_next_agent()
 def test_a_dial_of_another_endpoint_during_a_transfer_pops_nobody() -> None:
     """HELPLINE_TRANSFER_TO names the agent: a Dial of the trunk (a transfer to an officer's phone)
     is no agent's pop."""
-    data = typed("inbound-answered")
-    talking = next(i for i, e in enumerate(data) if isinstance(e, ev.AgentConnect)) + 1
-    tracker, _ = replay(data[:talking])
-    (live,) = tracker.live()
-    leg = {"Channel": live.channel, "Uniqueid": live.uniqueid, "Linkedid": live.id}
+    tracker, _, live, leg = _talking()
     dest = {"DestChannel": "PJSIP/trunk-0000000c", "DestUniqueid": f"{live.id}8", "DestLinkedid": live.id}
     _, changes = replay(_events(
         {"Event": "VarSet", **leg, "Variable": "HELPLINE_TRANSFER_TO", "Value": "9450000001"},
