@@ -69,6 +69,9 @@ async def _feedback_call(lab: Lab, phone: str, officer_user: str, digit: str) ->
                                 90, "the end of the feedback call")
         dtmf = [e for e in ami.events if e.event == "DTMFEnd" and e.get("Uniqueid") == response.get("Uniqueid")]
     await far_end.stop()
+    # The far end hangs up right after its digit: the FastAGI session may still be writing the
+    # answer when Asterisk reports the Hangup, so wait for the attempt's result (written with it).
+    await until(lambda: _answered(lab, phone), 30, "the feedback answer stored")
     return await _complaint(lab, complaint.number), response, (hangup, dtmf)
 
 
@@ -112,6 +115,11 @@ async def test_busy_and_no_answer_far_ends_are_retried_as_configured(lab: Lab) -
         assert timedelta(minutes=minutes) - timedelta(seconds=5) <= delay <= timedelta(minutes=minutes, seconds=5)
         assert (await _complaint(lab, complaint.number)).state == "disposed"  # still waits for feedback
         await far_end.stop()
+
+
+async def _answered(lab: Lab, phone: str) -> list[CallAttempt] | None:
+    attempts = await _attempts(lab, phone)
+    return attempts if attempts and all(a.result for a in attempts) else None
 
 
 async def _finished(lab: Lab, phone: str) -> list[CallAttempt] | None:
