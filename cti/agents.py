@@ -161,6 +161,8 @@ class AgentTracker:
         """End a wrap-up that ran out before `now`, dated when it ran out."""
         if agent.state == WRAP_UP and now >= agent.wrap_until:
             self._update(agent, agent.wrap_until, out)
+            if agent.state != WRAP_UP:  # over: an event stamped before its end (read late) must not reopen it
+                agent.wrap_until = 0.0
 
     def _tracked(self, queue: str) -> bool:
         return self._queues is None or queue in self._queues

@@ -184,6 +184,20 @@ def test_the_wake_says_when_a_wrap_up_ends_with_no_event() -> None:
     assert tracker.next_wrap_end() is None and tracker.take_wake() is None
 
 
+def test_a_wrap_up_ended_by_time_is_not_reopened_by_an_event_read_late() -> None:
+    """The timer ended the wrap-up on the PBX's clock; an event stamped before that end, read
+    after it (a backlog, a replay at a takeover), changes nothing: the agent stays Ready."""
+    tracker = AgentTracker(wrapup_s=5.0)
+    replay([member(ev.QueueMemberAdded, 1.0),
+            agent_event(ev.AgentCalled, 2.0, A1, "100"),
+            agent_event(ev.AgentConnect, 3.0, A1, "100", 1, 1)], tracker)
+    (wrap,) = tracker.apply(agent_event(ev.AgentComplete, 10.0, A1, "100", 1, 7, "caller"))
+    (ready,) = tracker.tick(20.0)
+    assert (ready.new, ready.at) == ("ready", 15.0)
+    assert tracker.apply(member(ev.QueueMemberPause, 12.0)) == []
+    assert tracker.state(A1) == "ready" and tracker.next_wrap_end() is None
+
+
 def test_paused_only_when_paused_in_every_queue() -> None:
     tracker = AgentTracker()
     replay([member(ev.QueueMemberAdded, 1.0),
