@@ -18,12 +18,20 @@ the peer figure. Secondary rows: our client with a no-op subscriber or one readi
 header, and the sans-I/O framer alone (no socket). Every contender's modules are imported
 before the forks, so no one's CPU time counts imports.
 
-Measured 2026-12-06, main and the branch back to back, four pairs: the CTI's path 249k
+Measured 2026-12-06 after the client's BufferedProtocol read and the framer's in-place,
+fewer-scan check, main and the branch alternated at load 6.9-7.3: the CTI's path 242k events
+per CPU-second = 2.03x asterisk-ami 0.1.7 (119k; main 1.87x), 244k = 1.93x (126k; main
+1.81x); at load 2.6-5.4, 241k = 2.15x (112k; main 1.83x); an A/B of the same contenders, four rounds at load 6.9-7.2: 3.57-4.06 us per event
+against main's 4.08-4.58, 2.02-2.28x (main 1.74-1.98x). Framer alone 1.3-1.5 us per event
+(main 1.5-1.6), client with a no-op subscriber 1.8-2.0 us (main 2.3-2.5). About 2x: met in most
+runs at that load, not all.
+
+Before that, main and the branch back to back, four pairs: the CTI's path 249k
 events per CPU-second = 1.81x asterisk-ami 0.1.7 (138k; main 1.48x) at load 4.1-4.4; 228k =
 1.78x (main 1.46x) at load 2.3-3.9; 241k = 1.80x (main 1.37x) at load 5.7-6.5; 242k = 1.82x
 (main 1.50x) at load 5.0-7.6. Per event, CPU: framer alone 1.4-1.5 us, client with a no-op
 subscriber 2.1 us, the CTI's path 4.0-4.4 us; a kept event (a quarter of them) costs about
-4.3 us in from_ami and 1 us in the tracker. Target 2x: not met.
+4.3 us in from_ami and 1 us in the tracker. Target 2x: not met then.
 """
 from __future__ import annotations
 

@@ -15,6 +15,7 @@ import logging
 import secrets
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 
+from cti.ami.connection import AmiConnection
 from cti.ami.errors import (
     ActionFailed,
     ActionTimeout,
@@ -79,14 +80,13 @@ class AmiClient:
         self._pending = PendingActions()
         self._ids = itertools.count(1)
         self._id_prefix = f"{secrets.token_hex(4)}-"
-        self._writer: asyncio.StreamWriter | None = None
+        self._conn: AmiConnection | None = None
         self._connected = False
         self._up = asyncio.Event()
         self._wake = asyncio.Event()
         self._closing = False
         self._running = False
         self._stopped = asyncio.Event()
-        self._last_rx = 0.0
 
     def __repr__(self) -> str:
         return f"AmiClient({self.name}, {self.public_url}, connected={self._connected})"
@@ -188,15 +188,15 @@ class AmiClient:
     ):
         action_id = action_id or f"{self._id_prefix}{next(self._ids)}"
         data = encode_action(action, action_id, headers)
-        writer = self._writer
-        if writer is None or not (self._connected or login):
+        conn = self._conn
+        if conn is None or not (self._connected or login):
             raise NotConnected(f"AMI {self.name} is not connected; {action} not sent")
         future = self._pending.add(action_id, action, listing=listing)
         limit = self.action_timeout if timeout is None else timeout
         try:
             async with asyncio.timeout(limit):
-                writer.write(data)
-                await writer.drain()
+                conn.write(data)
+                await conn.drain()
                 return await future
         except TimeoutError:
             raise ActionTimeout(f"{action} ({action_id}): no response from {self.name} in {limit} s") from None
@@ -258,8 +258,8 @@ class AmiClient:
                 await self._request("Logoff", (), timeout=min(2.0, self.action_timeout))
             except AmiError:
                 pass
-        if self._writer is not None:
-            self._writer.close()
+        if self._conn is not None:
+            self._conn.close()
         if self._running:
             try:
                 async with asyncio.timeout(self.connect_timeout):
@@ -269,29 +269,30 @@ class AmiClient:
 
     async def _session(self) -> None:
         loop = asyncio.get_running_loop()
-        try:
-            async with asyncio.timeout(self.connect_timeout):
-                reader, writer = await asyncio.open_connection(self.host, self.port)
-        except TimeoutError:
-            raise NotConnected(f"connecting to {self.host}:{self.port} took over {self.connect_timeout} s") from None
-        self._writer = writer
-        self._last_rx = loop.time()
         framer = AmiFramer(self.max_message_bytes)
         banner: asyncio.Future[str] = loop.create_future()
+        receive = self._receiver(framer, banner)
+        try:
+            async with asyncio.timeout(self.connect_timeout):
+                _, conn = await loop.create_connection(
+                    lambda: AmiConnection(receive, self.read_size, self.name), self.host, self.port)
+        except TimeoutError:
+            raise NotConnected(f"connecting to {self.host}:{self.port} took over {self.connect_timeout} s") from None
+        self._conn = conn
         try:
             async with asyncio.TaskGroup() as tg:
-                tg.create_task(self._read_loop(reader, framer, banner))
+                tg.create_task(conn.watch(2 * self.ping_interval + self.action_timeout))
                 await self._login(banner)
                 self.connects += 1
                 self.last_error = None
                 self._set_connected(True)
                 log.info("AMI %s: logged in to %s", self.name, self.public_url)
-                tg.create_task(self._keepalive())
+                tg.create_task(self._keepalive(conn))
                 tg.create_task(self._announce_connect())
         finally:
-            self._writer = None
+            self._conn = None
             self._set_connected(False)
-            writer.close()
+            conn.close()
             self._pending.fail_all(f"AMI {self.name} connection lost")
 
     async def _login(self, banner: asyncio.Future[str]) -> None:
@@ -312,21 +313,12 @@ class AmiClient:
         if response.response != "Success":
             raise ProtocolError(f"unexpected Login answer from {self.name}: Response {response.response!r}")
 
-    async def _read_loop(
-        self, reader: asyncio.StreamReader, framer: AmiFramer, banner: asyncio.Future[str]
-    ) -> None:
-        loop = asyncio.get_running_loop()
-        read, size, feed, dispatch = reader.read, self.read_size, framer.feed, self._dispatch
-        silence = 2 * self.ping_interval + self.action_timeout
-        while True:
-            try:
-                async with asyncio.timeout(silence):
-                    data = await read(size)
-            except TimeoutError:
-                raise NotConnected(f"AMI {self.name}: nothing received for {silence} s") from None
-            if not data:
-                raise ConnectionResetError(f"AMI {self.name}: connection closed by the peer")
-            self._last_rx = loop.time()
+    def _receiver(self, framer: AmiFramer, banner: asyncio.Future[str]) -> Callable[[memoryview], None]:
+        """What the connection calls with every read (in the loop's read callback): frame,
+        check the banner, dispatch. The bytes are only valid during the call."""
+        feed, dispatch = framer.feed, self._dispatch
+
+        def receive(data: memoryview) -> None:
             messages = feed(data)
             if not banner.done():
                 if framer.banner is not None:
@@ -336,6 +328,8 @@ class AmiClient:
             if messages:
                 self.messages_received += len(messages)
                 dispatch(messages)
+
+        return receive
 
     def _dispatch(self, messages: list[AmiMessage]) -> None:
         subscribers = self._subscribers
@@ -380,10 +374,10 @@ class AmiClient:
         log.exception("AMI %s: subscriber %r failed on %s (%d failures since the last report)",
                       self.name, callback, msg.event, suppressed)
 
-    async def _keepalive(self) -> None:
+    async def _keepalive(self, conn: AmiConnection) -> None:
         loop = asyncio.get_running_loop()
         while True:
-            idle = loop.time() - self._last_rx
+            idle = loop.time() - conn.last_rx
             if idle < self.ping_interval:
                 await asyncio.sleep(self.ping_interval - idle)
                 continue

@@ -6,9 +6,13 @@ messages made of `Key: Value` lines ended by `\\r\\n`, each message ended by an 
 complete messages, skips and counts malformed or oversize ones without losing the next, and
 never buffers more than `max_message_bytes` of an unfinished message.
 
-Speed: a chunk is decoded once, checked for malformed lines by one regex search over the
-whole text, and split into messages with str.split; each message splits into headers only
-when first asked (`AmiMessage.items`, `get`…), and `event` reads just the first line.
+Speed: a chunk of complete messages is read in place (never copied out of the buffer),
+decoded once, checked for malformed lines by one translate (only ':', CR and LF kept, then
+three counts on what is left) and one regex search for a line starting with ':', and split
+into messages with str.split; each message splits into headers only when first asked
+(`AmiMessage.items`, `get`…), and `event` reads just the first line. `feed` takes a
+memoryview of a buffer the caller reuses (cti/ami/connection.py) and copies out only what
+it keeps.
 """
 from __future__ import annotations
 
@@ -24,9 +28,15 @@ BANNER_PREFIX = b"Asterisk Call Manager/"
 _END = b"\r\n\r\n"
 _SEP = ": "
 _HEADER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_\-]*\Z")
-_ALL_BUT_COLON_CR_LF = bytes(b for b in range(256) if b not in b":\r\n")
+_UPPER = bytes(range(ord("A"), ord("Z") + 1))
+# Every byte but ':', CR, LF and the capitals that start Asterisk's header names.
+_ALL_BUT_COLON_CR_LF_UPPER = bytes(b for b in range(256) if b not in b":\r\n" + _UPPER)
 _DIGIT_RUN = re.compile(r"\d{5,}")
-# A line starting with ':' (no header name); re's literal scan beats `in` (measured 2x).
+# A line starting with ':' (no header name), searched once all bytes but ':', CR, LF and
+# capitals are deleted (a quarter of the text): a LF then ':' there is one in the bytes, or
+# a line whose name starts with no capital (the careful path then: slower, same result).
+# Not "\r\n:": a lone CR and a lone LF far apart look like a CRLF once the bytes between
+# them are deleted, so only this search sees the LF before ':' in "a\rb\n:c: d".
 _COLON_FIRST = re.compile(rb"\n:")
 _MAX_BANNER = 1024
 # A line starting with a name without colon, then ': ' and the value (no lone CR or LF).
@@ -263,14 +273,15 @@ class AmiFramer:
         self._want_banner = True
         self.banner = None
 
-    def feed(self, data: bytes) -> list[AmiMessage]:
+    def feed(self, data: bytes | bytearray | memoryview) -> list[AmiMessage]:
         """Take the next bytes of the stream; return the messages they complete.
 
         The result does not depend on how the stream is split: a message ends at the first
         blank line after it starts, extra blank lines between messages are ignored, and the
-        size limit applies to the message's own bytes.
+        size limit applies to the message's own bytes. `data` may be a view of a buffer that
+        the caller reuses: what is kept is copied out.
         """
-        buf = self._buf + data if self._buf else data
+        buf = self._buf + data if self._buf else bytes(data)
         if self._want_banner:
             buf = self._take_banner(buf)
             if self._want_banner:
@@ -295,7 +306,7 @@ class AmiFramer:
             end -= 2
         tail = buf[end + 4:]
         self._buf = tail
-        out = self._parse(buf[:end])
+        out = self._parse(buf, end, tail)
         self._check_unfinished(tail)
         return out
 
@@ -329,7 +340,9 @@ class AmiFramer:
         self._skipping = True
         self._buf = buf[-3:]
 
-    def _parse(self, chunk: bytes) -> list[AmiMessage]:
+    def _parse(self, buf: bytes, end: int, tail: bytes) -> list[AmiMessage]:
+        """The messages of `buf[:end]` (the chunk; `buf[end:end + 4]` is CRLF CRLF, then
+        `tail`), read in place: the chunk is never copied out of `buf`."""
         # Exact check that every line has a ':' without splitting lines: once every byte but
         # ':', CR and LF is deleted, the rest is small. Every CR and LF must belong to a CRLF
         # (a lone CR or LF in a header name always leaves a CR or LF unpaired there, or a
@@ -338,23 +351,42 @@ class AmiFramer:
         # the slow path (tests/property checks that both paths agree).
         # The text splits first: its blank lines (CRLF CRLF, as many as in the bytes: decoding
         # with "replace" never adds or drops a CR or LF) are the messages' ends.
-        blocks = chunk.decode("utf-8", "replace").split("\r\n\r\n")
-        kept = chunk.translate(None, _ALL_BUT_COLON_CR_LF)
-        crlf = kept.count(b"\r\n")
-        with_colon = kept.count(b":\r\n") + kept.endswith(b":")
-        suspect = (self.check_every_line or kept.count(b"\r") != crlf or kept.count(b"\n") != crlf
+        blocks = str(memoryview(buf)[:end], "utf-8", "replace").split("\r\n\r\n")
+        # `buf` is translated whole: kept(buf) = kept(chunk) + CRLF CRLF + kept(tail) (also
+        # with the capitals kept: the search for ':' first stops at the chunk's end), and
+        # neither ":\r\n" nor "\r\n" straddles those seams but for the chunk's ':' before
+        # CRLF (one more line with a colon: the chunk's last line). So the chunk's counts are
+        # the whole's less the tail's (and the separator's two CRLFs).
+        kept = buf.translate(None, _ALL_BUT_COLON_CR_LF_UPPER)
+        kept_tail = tail.translate(None, _ALL_BUT_COLON_CR_LF_UPPER) if tail else b""
+        colon_first = (self.check_every_line
+                       or _COLON_FIRST.search(kept, 0, len(kept) - 4 - len(kept_tail)) is not None)
+        kept = kept.translate(None, _UPPER)  # now only ':', CR and LF
+        if kept_tail:
+            kept_tail = kept_tail.translate(None, _UPPER)
+        size = len(kept) - 4 - len(kept_tail)  # len(kept(chunk))
+        crlf = kept.count(b"\r\n") - 2
+        colons = kept.count(b":")
+        with_colon = kept.count(b":\r\n")
+        if kept_tail:
+            crlf -= kept_tail.count(b"\r\n")
+            colons -= kept_tail.count(b":")
+            with_colon -= kept_tail.count(b":\r\n")
+        # In this order: no lone CR or LF (only ':' and CRLFs in `kept`); then the lines are
+        # those between CRLFs and a colon-less one is blank: as many blank lines as ends of
+        # messages; then no line starts with ':'.
+        # Not suspect, the blank lines are exactly the second line of each CRLF CRLF the
+        # split cut at: none at the chunk's start, no run of three CRLFs (which would leave
+        # a blank line at a block's start) and none at its end (the caller cut before it).
+        suspect = (self.check_every_line or size != colons + 2 * crlf
                    or with_colon != crlf + 2 - len(blocks)
-                   or _COLON_FIRST.search(chunk) is not None or chunk.startswith(b":"))
+                   or colon_first or buf.startswith(b":", 0, end))
         limit = self.max_message_bytes
         # A block's text is at most 4 times shorter than its bytes: count bytes only if needed.
-        if len(chunk) > limit and max(map(len, blocks)) * 4 > limit:
-            blocks = self._within_limit(chunk)
-        # Blank lines around a message (3+ CRLFs in a row): unless the text is suspect, every
-        # other line holds a colon, so such a run shows in `kept` as three CRLFs in a row.
-        if suspect or chunk[:2] == b"\r\n" or chunk[-2:] == b"\r\n" or b"\r\n\r\n\r\n" in kept:
-            blocks = [_strip_blank_text(b) for b in blocks]
-        if suspect:
-            blocks = [b for b in blocks if self._well_formed(b)]
+        if end > limit and max(map(len, blocks)) * 4 > limit:
+            blocks = self._within_limit(buf[:end])
+        if suspect:  # blank lines around a message are possible only then (see above)
+            blocks = [b for b in map(_strip_blank_text, blocks) if self._well_formed(b)]
         # AmiMessage(None, block) without the Python-level __init__ call (a fifth of the cost).
         out = []
         add, new = out.append, object.__new__

@@ -189,3 +189,11 @@ def test_ami_name_with_a_cr_before_the_colon_space_is_malformed() -> None:
     framer = AmiFramer()
     assert framer.feed(b"-:\r: x\r\n\r\n") == []
     assert framer.errors == 1
+
+
+def test_ami_lone_cr_then_lone_lf_before_a_colon_is_malformed() -> None:
+    # Found by a differential run: with the bytes between them deleted, the lone CR and LF of
+    # "a:b\rc\n:d" look like a CRLF ending a line with a colon; the line is still malformed.
+    framer = AmiFramer()
+    assert framer.feed(b"A: 1\r\na:b\rc\n:d: v\r\n\r\n") == []
+    assert framer.errors == 1

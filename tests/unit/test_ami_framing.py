@@ -309,3 +309,21 @@ def test_encode_action_refuses_header_injection() -> None:
         encode_action("Ping", "1\r", [])
     assert encode_action("QueuePause", "9", [("Paused", True), ("Penalty", 0)]) == (
         b"Action: QueuePause\r\nActionID: 9\r\nPaused: true\r\nPenalty: 0\r\n\r\n")
+
+
+@pytest.mark.parametrize("capture", CAPTURES)
+def test_a_reused_read_buffer_gives_the_same_messages(capture: str) -> None:
+    # The client reads every chunk into one buffer and hands the framer a view of it: what
+    # the framer keeps (messages, the unfinished tail, the banner) must not change when the
+    # buffer is overwritten by the next read.
+    data = ami(capture)
+    _, expected = parse_whole(data)
+    framer, buffer = AmiFramer(max_message_bytes=1 << 20), bytearray(97)
+    view, got = memoryview(buffer), []
+    for start in range(0, len(data), 97):
+        piece = data[start:start + 97]
+        view[:len(piece)] = piece
+        got.extend(framer.feed(view[:len(piece)]))
+        view[:] = b"\x00" * len(buffer)
+    assert [m.items for m in got] == [m.items for m in expected]
+    assert framer.banner == BANNER
