@@ -18,6 +18,10 @@ the peer figure. Secondary rows: our client with a no-op subscriber or one readi
 header, and the sans-I/O framer alone (no socket). Every contender's modules are imported
 before the forks, so no one's CPU time counts imports.
 
+Measured 2026-12-06 on a quiet machine (load 0.9-1.3), the same minutes, this code against the
+code before the BufferedProtocol read, alternated: the CTI's path 269-283k events per CPU-second
+= 2.19-2.32x asterisk-ami 0.1.7 (118-123k) in five runs, the code before 2.00-2.01x (244-248k).
+
 Measured 2026-12-06 after the client's BufferedProtocol read and the framer's in-place,
 fewer-scan check, main and the branch alternated at load 6.9-7.3: the CTI's path 242k events
 per CPU-second = 2.03x asterisk-ami 0.1.7 (119k; main 1.87x), 244k = 1.93x (126k; main
