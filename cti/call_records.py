@@ -213,6 +213,19 @@ def handed_over(call: _Call, dialling: str | None, dest_channel: str | None) -> 
             and dest_channel.rsplit("-", 1)[0].partition("/")[2] == target)
 
 
+def handed_to(call: CallRecord) -> str | None:
+    """The agent (interface) a call handed over by a blind transfer within the pod, or from
+    another pod, ended with: that agent's leg was a Dial, not a queue call, so no
+    AgentComplete ends it. None for every other call."""
+    agent = call.agent
+    if agent is None:
+        return None
+    target = call.variables.get(TRANSFER_TO)
+    if call.variables.get(FROM_POD) or (target and agent.partition("/")[2] == target):
+        return agent
+    return None
+
+
 def pod_ringing(call: _Call, at: float, dest_channel: str) -> list[CallChange]:
     """That Dial rings its agent: the pop, as a queue's AgentCalled (a transferred call still
     names the agent who moved it until the new one answers)."""

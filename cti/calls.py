@@ -33,6 +33,7 @@ from cti.call_records import (  # noqa: F401 - re-exported: cti.calls is the tra
     _outcome,
     dialed_number,
     handed_over,
+    handed_to,
     pod_dial_end,
     pod_ringing,
 )

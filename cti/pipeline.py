@@ -68,6 +68,7 @@ class Pipeline:
         self.calls_ended: dict[tuple[str, str, str], int] = {}
         self._awaiting: dict[str, set[str]] = {}  # call id -> agents popped before its lookup was done
         self._wrap_timers: dict[str, asyncio.TimerHandle] = {}  # stream -> its next wrap-up end
+        self._wrapped: dict[str, str] = {}  # extension -> the call its last wrap-up followed
 
     # -- events in ---------------------------------------------------------------------------
 
@@ -143,6 +144,8 @@ class Pipeline:
         self.board.changed()
         if stream.owner and change.kind in (cl.QUEUED, cl.RINGING, cl.RESYNCED, cl.ANSWERED_CHANGE):
             self.lookups.start(record)
+        if change.kind == cl.ANSWERED_CHANGE and change.agent:  # a new stint: a new wrap-up after it
+            self._wrapped.pop(sp.extension_of(change.agent) or "", None)
         pops = self.planner.call_change(change)
         row = call_row(stream.name, record) if change.kind == cl.ENDED else None
         if stream.owner:
@@ -156,6 +159,9 @@ class Pipeline:
             self.miss(stream, pops, row, None)
         if change.kind == cl.ENDED:
             self.lookups.forget(record.id)
+            handed = cl.handed_to(record)
+            if handed is not None and stream.owner:  # no AgentComplete comes for its agent
+                self._start_wrapup(stream, handed, record)
 
     def agent_change(self, stream: Stream, change: ag.AgentChange, from_event: bool = False) -> None:
         self.board.changed(agents=True)
@@ -185,11 +191,21 @@ class Pipeline:
         if live is not None and live.complete_reason == "transfer":  # the call goes on without this agent
             pops = self.planner.left(extension, live, change.at, sp.TRANSFERRED)
         if call.queue:
-            self.wrapup.note(extension, call.queue)
-            if stream.owner:
-                also = stream.agents.memberships(change.interface)
-                self.spawn(self.wrapup.after_call(stream.client, extension, also, datetime.now(timezone.utc)))
+            self._start_wrapup(stream, change.interface, call)
         return pops
+
+    def _start_wrapup(self, stream: Stream, interface: str, call: cl.CallRecord) -> None:
+        """The wrap-up of the agent at `interface` after `call`, once per call: a queue call's
+        agent starts it as its leg ends (AgentComplete), a transferred call's as the call ends."""
+        extension = sp.extension_of(interface)
+        if extension is None or self._wrapped.get(extension) == call.id:
+            return
+        self._wrapped[extension] = call.id
+        if call.queue:
+            self.wrapup.note(extension, call.queue)
+        if stream.owner:
+            also = stream.agents.memberships(interface)
+            self.spawn(self.wrapup.after_call(stream.client, extension, also, datetime.now(timezone.utc)))
 
     # -- pops out ----------------------------------------------------------------------------
 

@@ -1,8 +1,8 @@
 """Wrap-up after a queue call: its length per queue (an administrator's setting) and the pause
 that holds the agent out of the queues until the call is coded.
 
-When an agent Helpline logged in leaves a queue call, the CTI pauses the agent in its queues
-with the reason `wrap-up` (the tracker shows that as the `wrap_up` state). The desk counts the
+When an agent Helpline logged in leaves a queue call (or a call a blind transfer handed to it
+ends), the CTI pauses the agent in its queues with the reason `wrap-up` (the tracker shows that as the `wrap_up` state). The desk counts the
 queue's wrap-up length down and, once the call has a disposition, asks for Ready; Ready itself
 is refused while the last answered call has none (cti.dispositions.require_coded). An agent
 already paused (a break chosen during the call) stays paused with that reason. The queues'

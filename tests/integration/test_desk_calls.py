@@ -3,6 +3,7 @@ citizen (a SIPp far end behind the trunk), supervisor listen (ChanSpy) on a queu
 blind transfer of that call to another agent."""
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from storage.queries import calls as call_q
@@ -57,6 +58,7 @@ async def test_supervisor_listens_then_the_agent_transfers_blind(lab: Lab) -> No
             ("pause", 1200), ("dtmf", "1"), ("pause", 900), ("dtmf", "1"), ("pause", 60000)]))
         answered = await receive_until(ws, "call.answered", 60)
         call_id = answered["call"]["id"]
+        await lab.login(second)  # in the queues too (after the queue gave the call to the first)
         async with lab.http() as http:
             r = await http.post(f"/api/v1/calls/{call_id}/spy", json={"mode": "listen"}, headers=supervisor)
             assert r.status_code == 200, r.text
@@ -84,6 +86,11 @@ async def test_supervisor_listens_then_the_agent_transfers_blind(lab: Lab) -> No
         await ami.send("Hangup", Channel=caller_channel)
         ended = await receive_until(ws_second, "call.ended", 30)
         assert ended["call"]["outcome"] == "answered", ended
+        # the agent who took the transferred caller codes the call in wrap-up, as after a queue call
+        async with asyncio.timeout(30):
+            while (state := await receive_until(ws_second, "agent.state", 30))["state"] != "wrap_up":
+                pass
+        assert state["wrapup_s"] > 0, state
         assert await caller.finished(30) == 0, caller.errors()
         await ami.wait(lambda e: e.event == "ChanSpyStop", 30, "ChanSpyStop")
     await ws.close()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from cti import events as ev
 from cti.ami.framing import AmiMessage
-from cti.calls import CallChange, CallRecord, CallTracker
+from cti.calls import CallChange, CallRecord, CallTracker, handed_to
 from tests.unit.test_call_tracker import kinds, replay, typed
 
 CALL = "pod-b-1796442680.9"
@@ -54,6 +54,7 @@ def test_a_call_from_another_pod_rings_and_is_answered_by_the_agent_it_dials() -
     call = _ended(changes).call
     assert (call.caller, call.agent, call.queue, call.outcome, call.direction) == (
         "919812345678", "PJSIP/agent1002", None, "answered", "inbound")
+    assert handed_to(call) == "PJSIP/agent1002"
 
 
 def test_a_call_from_another_pod_nobody_answers_ends_by_its_dial_status() -> None:
@@ -110,6 +111,9 @@ def test_a_blind_transfer_within_the_pod_pops_the_agent_it_names() -> None:
     _, ended = replay(_events({"Event": "Hangup", "Channel": call.channel, "Uniqueid": call.uniqueid,
                                "Linkedid": call_id, "Cause": "16", "Cause-txt": "Normal Clearing"}), tracker)
     assert _ended(ended).call.outcome == "answered" and _ended(ended).call.agent == "PJSIP/agent1002"
+    # no AgentComplete comes for agent1002 (its leg was a Dial): its wrap-up follows the call's end
+    assert handed_to(_ended(ended).call) == "PJSIP/agent1002"
+    assert handed_to(answered[0].call) is None  # the queue's agent, before the transfer
 
 
 def test_a_blind_transfer_nobody_answers_leaves_the_call_to_the_queue_again() -> None:
