@@ -29,6 +29,7 @@ from typing import Any
 
 from cti import screen_pop as sp
 from cti.agent_actions import AGENT_CONTEXT, Actor, AgentActions, PbxRefused
+from cti.ami.client import AmiClient
 from grievance import numbers
 from grievance.errors import Conflict, DomainError, InvalidInput, NotFound
 from grievance.phones import dial_digits, normalise_phone
@@ -148,14 +149,7 @@ class CallControl(AgentActions):
         if trunk is not None:
             # over the trunk: the caller's channel dials the agent on the other pod, where the
             # transferred leg is a new call ([helpline-to-pod] -> [helpline-from-pods])
-            await self._send(client, "Setvar", Channel=record.channel, Variable=POD_TRUNK, Value=trunk)
-            try:
-                await self._send(client, "Redirect", Channel=record.channel, Context=TO_POD_CONTEXT,
-                                 Exten=target.exten, Priority=1)
-            except PbxRefused:  # the caller stays with the agent: not a transfer after all (cti.calls)
-                with contextlib.suppress(DomainError):
-                    await self._send(client, "Setvar", Channel=record.channel, Variable=POD_TRUNK, Value="")
-                raise
+            await self._marked_redirect(client, record.channel, POD_TRUNK, trunk, TO_POD_CONTEXT, target.exten)
         elif attended:
             leg = self._agent_leg(client.name, record)
             context, exten = target.context, target.exten
@@ -169,21 +163,30 @@ class CallControl(AgentActions):
             # within the pod, to an agent, an officer or a number: the moving agent's pop ends as
             # `transferred` and an agent it names is popped (cti.calls); not answered, the caller
             # goes back to the queue ([helpline-transfer-back])
-            await self._send(client, "Setvar", Channel=record.channel, Variable=TRANSFER_TO, Value=target.exten)
-            try:
-                await self._send(client, "Redirect", Channel=record.channel, Context=target.context,
-                                 Exten=target.exten, Priority=1)
-            except PbxRefused:
-                with contextlib.suppress(DomainError):
-                    await self._send(client, "Setvar", Channel=record.channel, Variable=TRANSFER_TO, Value="")
-                raise
+            await self._marked_redirect(client, record.channel, TRANSFER_TO, target.exten, target.context,
+                                        target.exten)
         else:
-            await self._send(client, "Redirect", Channel=record.channel, Context=target.context,
-                             Exten=target.exten, Priority=1)
+            # to a queue: the moving agent's pop ends as `transferred` (HELPLINE_TRANSFER_TO names
+            # the queue; no endpoint has that name) and the agent the queue connects takes the call
+            await self._marked_redirect(client, record.channel, TRANSFER_TO, target.label, target.context,
+                                        target.exten)
         log.info("call %s %s transfer to %s %s by %s", call_id, "attended" if attended else "blind", kind,
                  target.label if kind != "number" else mask_phone(target.exten), actor.username)
         return {"call_id": call_id, "kind": kind, "target": value if kind != "number" else target.label,
                 "attended": attended, "transferred_to": target.exten if kind == "agent" else target.label}
+
+    async def _marked_redirect(self, client: AmiClient, channel: str, variable: str, value: str,
+                               context: str, exten: str) -> None:
+        """Mark the caller's channel as moved by the desk (cti.calls reads the mark: the agent whose
+        leg ends next leaves a call that goes on), then Redirect it; a refused Redirect clears the
+        mark again, so the caller stays the agent's call."""
+        await self._send(client, "Setvar", Channel=channel, Variable=variable, Value=value)
+        try:
+            await self._send(client, "Redirect", Channel=channel, Context=context, Exten=exten, Priority=1)
+        except PbxRefused:
+            with contextlib.suppress(DomainError):
+                await self._send(client, "Setvar", Channel=channel, Variable=variable, Value="")
+            raise
 
     async def complete_transfer(self, actor: Actor, call_id: str) -> dict[str, Any]:
         """The agent leaves an attended transfer: its own leg hangs up, the caller stays with the target."""

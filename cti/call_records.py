@@ -17,7 +17,8 @@ from common.frozen import maker
 FROM_POD = "HELPLINE_FROM_POD"
 #: set by the desk (AMI Setvar) on a caller it transfers to another pod (ivr.variables.POD_TRUNK)
 POD_TRUNK = "HELPLINE_POD_TRUNK"
-#: set by the desk (AMI Setvar) on a caller it moves blind within its pod (ivr.variables.TRANSFER_TO)
+#: set by the desk (AMI Setvar) on a caller it moves blind within its pod, to an extension or a
+#: queue (ivr.variables.TRANSFER_TO)
 TRANSFER_TO = "HELPLINE_TRANSFER_TO"
 
 INBOUND = "inbound"

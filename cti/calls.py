@@ -225,13 +225,16 @@ class CallTracker:
 
     def _agent_connect(self, e: ev.AgentConnect) -> list[CallChange]:
         call = self._call(e)
-        if call is None or call.agent is not None:
+        if call is None or (call.agent is not None and call.complete_reason != "transfer"):
             return []
-        call.agent, call.member_name, call.answered_at = e.interface, e.member_name, e.ts
+        if call.agent is not None:  # the desk moved the caller to this queue: its first answer kept
+            call.agent, call.member_name = e.interface, e.member_name
+        else:
+            call.agent, call.member_name, call.answered_at = e.interface, e.member_name, e.ts
+            call.wait_s = e.hold_time_s
         call.ringing_agent = None
-        if call.complete_reason == "transfer":  # back in the queue after a transfer nobody took
+        if call.complete_reason == "transfer":  # moved to a queue, or back in it after a transfer nobody took
             call.complete_reason = None
-        call.wait_s = e.hold_time_s
         return [CallChange(ANSWERED_CHANGE, call.record(), e.ts, e.interface, e.member_name,
                            e.hold_time_s)]
 

@@ -160,6 +160,9 @@ TRANSFER_TO = "HELPLINE_TRANSFER_TO"
 # caller to: set by the CTI (AMI Setvar on the caller's channel) before its Redirect into
 # [helpline-agents]. The CTI ends the moving agent's pop as `transferred` and pops the agent it
 # names; not answered, [helpline-transfer-back] clears it and takes the caller back to the queue.
+# A blind transfer to a queue sets it to the queue's name before its Redirect into
+# [helpline-transfer-queue]: the moving agent's pop ends as `transferred`, and the agent that
+# queue connects becomes the call's agent.
 ATXFER_TO = "HELPLINE_ATXFER_TO"
 # The agent endpoint (agent1002) an attended transfer rings: set by the CTI (AMI Setvar on the
 # transferring agent's leg) before its Atxfer names extension 1 of [helpline-atxfer], which reads

@@ -1,6 +1,6 @@
 """(g) The desk's call control on the real Asterisk: click-to-call from an agent's phone to a
 citizen (a SIPp far end behind the trunk), supervisor listen (ChanSpy) on a queue call, then a
-blind transfer of that call to another agent."""
+blind transfer of that call to another agent, and to another queue."""
 from __future__ import annotations
 
 import asyncio
@@ -179,3 +179,50 @@ async def test_a_blind_transfer_nobody_answers_goes_back_to_the_queue(lab: Lab) 
         await ami.send("Hangup", Channel=caller_channel)
         assert await caller.finished(30) == 0, caller.errors()
     await ws.close()
+
+
+async def test_a_blind_transfer_to_a_queue_pops_the_agent_who_answers_there(lab: Lab) -> None:
+    """The agent moves the caller to the English queue ([helpline-transfer-queue]): its pop ends
+    as transferred, the agent that queue rings is popped ringing then answered, and the call's row
+    names that agent."""
+    first = await lab.user("dagent6", extension="agent1006")
+    second = await lab.user("dagent7", extension="agent1007")
+    await lab.phone("agent1006", Answerer(ring_ms=300))
+    await lab.phone("agent1007", Answerer(ring_ms=300))
+    await lab.login(first)
+    ws = await lab.socket("/ws/agent", first)
+    ws_second = await lab.socket("/ws/agent", second)
+    async with lab.observer() as ami:
+        caller = await lab.call(Caller(caller="9876500065", steps=[
+            ("pause", 1200), ("dtmf", "1"), ("pause", 900), ("dtmf", "1"), ("pause", 60000)]))
+        answered = await receive_until(ws, "call.answered", 60)
+        call_id = answered["call"]["id"]
+        assert answered["call"]["queue"] == "helpline-hi", answered
+        await lab.login(second)
+        async with lab.http() as http:
+            r = await http.post(f"/api/v1/calls/{call_id}/transfers", json={"kind": "queue", "target": "helpline-en"},
+                                headers=first)
+            assert r.status_code == 200, r.text
+        left = await receive_until(ws, "call.ended", 30)
+        assert left["call"]["id"] == call_id and left["call"]["outcome"] == "transferred", left
+        seen: list[dict[str, Any]] = []
+        popped = await receive_until(ws_second, "call.answered", 30, seen)
+        assert popped["call"]["id"] == call_id and popped["call"]["caller"] == "+919876500065", popped
+        assert [m["type"] for m in seen if m.get("call")][:2] == ["call.ringing", "call.answered"], seen
+        caller_channel = next(e.get("Channel") for e in ami.events if e.event == "Newchannel"
+                              and e.get("CallerIDNum") == "9876500065")
+        assert [e for e in ami.events if e.event == "QueueCallerJoin" and e.get("Channel") == caller_channel
+                and e.get("Queue") == "helpline-en"]
+        await ami.send("Hangup", Channel=caller_channel)
+        ended = await receive_until(ws_second, "call.ended", 30)
+        assert ended["call"]["outcome"] == "answered", ended
+        assert await caller.finished(30) == 0, caller.errors()
+    await ws.close()
+    await ws_second.close()
+
+    async def row() -> Any:
+        async with lab.db() as db, db.sessions() as session:
+            rows = await call_q.by_linkedid(session, call_id)
+            return rows if rows and rows[0].ended_at is not None else None
+    [call] = await until(row, 30, "the transferred call's row")
+    assert (call.agent, call.outcome) == ("agent1007", "answered")

@@ -153,3 +153,27 @@ def test_a_dial_of_another_endpoint_during_a_transfer_pops_nobody() -> None:
         {"Event": "DialEnd", **leg, **dest, "DialStatus": "ANSWER"}), tracker)
     assert changes == []
     assert tracker.get(live.id).complete_reason == "transfer"  # type: ignore[union-attr]
+
+
+def test_a_blind_transfer_to_a_queue_gives_the_call_to_the_agent_that_queue_connects() -> None:
+    """The desk marks the caller (HELPLINE_TRANSFER_TO = the queue) and redirects it into
+    [helpline-transfer-queue]: the moving agent's leg ends with no AgentComplete, the caller joins
+    helpline-en, whose agent is rung and connected: that agent is the call's agent now (the
+    first answer and wait kept), and it is no handed-over call (its AgentComplete will come)."""
+    tracker, changes, live, leg = _talking()
+    dest = {"DestChannel": "PJSIP/agent1007-00000002", "DestUniqueid": f"{live.id}7", "Interface": "PJSIP/agent1007",
+            "MemberName": "agent1007", "Queue": "helpline-en"}
+    _, after = replay(_events(
+        {"Event": "VarSet", **leg, "Variable": "HELPLINE_TRANSFER_TO", "Value": "helpline-en"},
+        {"Event": "QueueCallerJoin", **leg, "Queue": "helpline-en", "Position": "1", "Count": "1"},
+        {"Event": "AgentCalled", **leg, **dest},
+        {"Event": "QueueCallerLeave", **leg, "Queue": "helpline-en", "Position": "1", "Count": "0"},
+        {"Event": "AgentConnect", **leg, **dest, "HoldTime": "3", "RingTime": "1"}), tracker)
+    assert [(c.kind, c.agent) for c in after if c.kind in ("ringing", "answered")] == [
+        ("ringing", "PJSIP/agent1007"), ("answered", "PJSIP/agent1007")]
+    call = tracker.get(live.id)
+    assert call is not None and (call.agent, call.queue, call.complete_reason) == ("PJSIP/agent1007", "helpline-en", None)
+    first = next(c for c in changes if c.kind == "answered").call
+    assert (call.answered_at, call.wait_s) == (first.answered_at, first.wait_s)
+    _, ended = replay(_events({"Event": "Hangup", **leg, "Cause": "16", "Cause-txt": "Normal Clearing"}), tracker)
+    assert _ended(ended).call.agent == "PJSIP/agent1007" and handed_to(_ended(ended).call) is None
