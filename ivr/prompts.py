@@ -20,8 +20,10 @@ also bounds a stuck render with a timeout.
 """
 from __future__ import annotations
 
+import atexit
 import contextlib
 import functools
+import gc
 import hashlib
 import io
 import json
@@ -305,7 +307,16 @@ def _engine():  # type: ignore[no-untyped-def]
     # A new engine queues setProperty until its first run; after one empty run they apply
     # at once, so _synthesize can wait for them before starting the utterance.
     engine.runAndWait()
+    atexit.register(_release_engine)
     return engine
+
+
+def _release_engine() -> None:
+    """Free the engine while the interpreter still runs: pyttsx3's DriverProxy.__del__, run during
+    the interpreter's teardown, prints an AttributeError traceback (its `contextlib` is gone)."""
+    _voice_ids.cache_clear()
+    _engine.cache_clear()
+    gc.collect()
 
 
 @functools.cache
