@@ -12,6 +12,29 @@ from tests.integration.harness.pbx import TRUNK
 from tests.integration.harness.sip import Answerer, Caller
 
 
+#: a citizen's call into helpline-hi: Hindi, menu 1, then talks until hung up
+TO_THE_QUEUE = [("pause", 1200), ("dtmf", "1"), ("pause", 900), ("dtmf", "1"), ("pause", 60000)]
+
+
+async def _moved(ws: Any, ws_second: Any, call_id: str, caller: str) -> None:
+    """The first desk's pop ends as a transfer while the call goes on; the second desk pops."""
+    left = await receive_until(ws, "call.ended", 30)
+    assert left["call"]["id"] == call_id and left["call"]["outcome"] == "transferred", left
+    seen: list[dict[str, Any]] = []
+    popped = await receive_until(ws_second, "call.answered", 30, seen)
+    assert popped["call"]["id"] == call_id and popped["call"]["caller"] == caller, popped
+    assert [m["type"] for m in seen if m.get("call")][:2] == ["call.ringing", "call.answered"], seen
+
+
+async def _ended_row(lab: Lab, call_id: str) -> Any:
+    async def row() -> Any:
+        async with lab.db() as db, db.sessions() as session:
+            rows = await call_q.by_linkedid(session, call_id)
+            return rows if rows and rows[0].ended_at is not None else None
+    [call] = await until(row, 30, "the transferred call's row")
+    return call
+
+
 async def test_click_to_call_rings_the_agent_then_the_citizen(lab: Lab) -> None:
     agent = await lab.user("dagent5", extension="agent1005")
     phone = await lab.phone("agent1005", Answerer(ring_ms=300))
@@ -54,8 +77,7 @@ async def test_supervisor_listens_then_the_agent_transfers_blind(lab: Lab) -> No
     ws = await lab.socket("/ws/agent", first)
     ws_second = await lab.socket("/ws/agent", second)
     async with lab.observer() as ami:
-        caller = await lab.call(Caller(caller="9876500062", steps=[
-            ("pause", 1200), ("dtmf", "1"), ("pause", 900), ("dtmf", "1"), ("pause", 60000)]))
+        caller = await lab.call(Caller(caller="9876500062", steps=TO_THE_QUEUE))
         answered = await receive_until(ws, "call.answered", 60)
         call_id = answered["call"]["id"]
         await lab.login(second)  # in the queues too (after the queue gave the call to the first)
@@ -76,13 +98,7 @@ async def test_supervisor_listens_then_the_agent_transfers_blind(lab: Lab) -> No
         redirect = [e for e in ami.events if e.event == "Newexten" and e.get("Channel") == caller_channel
                     and e.get("Context") == "helpline-agents" and e.get("Extension") == "agent1007"]
         assert redirect, "the caller was not redirected to helpline-agents,agent1007"
-        # the first desk's pop ends as a transfer while the call goes on; the second desk pops
-        left = await receive_until(ws, "call.ended", 30)
-        assert left["call"]["id"] == call_id and left["call"]["outcome"] == "transferred", left
-        seen: list[dict[str, Any]] = []
-        popped = await receive_until(ws_second, "call.answered", 30, seen)
-        assert popped["call"]["id"] == call_id and popped["call"]["caller"] == "+919876500062", popped
-        assert [m["type"] for m in seen if m.get("call")][:2] == ["call.ringing", "call.answered"], seen
+        await _moved(ws, ws_second, call_id, "+919876500062")
         await ami.send("Hangup", Channel=caller_channel)
         ended = await receive_until(ws_second, "call.ended", 30)
         assert ended["call"]["outcome"] == "answered", ended
@@ -96,11 +112,7 @@ async def test_supervisor_listens_then_the_agent_transfers_blind(lab: Lab) -> No
     await ws.close()
     await ws_second.close()
 
-    async def row() -> Any:
-        async with lab.db() as db, db.sessions() as session:
-            rows = await call_q.by_linkedid(session, call_id)
-            return rows if rows and rows[0].ended_at is not None else None
-    [call] = await until(row, 30, "the transferred call's row")
+    call = await _ended_row(lab, call_id)
     assert (call.agent, call.outcome) == ("agent1007", "answered")
 
 
@@ -115,8 +127,7 @@ async def test_the_agent_transfers_attended_to_an_agent_by_name(lab: Lab) -> Non
     await lab.login(first)
     ws = await lab.socket("/ws/agent", first)
     async with lab.observer() as ami:
-        caller = await lab.call(Caller(caller="9876500063", steps=[
-            ("pause", 1200), ("dtmf", "1"), ("pause", 900), ("dtmf", "1"), ("pause", 60000)]))
+        caller = await lab.call(Caller(caller="9876500063", steps=TO_THE_QUEUE))
         answered = await receive_until(ws, "call.answered", 60)
         call_id = answered["call"]["id"]
         async with lab.http() as http:
@@ -157,8 +168,7 @@ async def test_a_blind_transfer_nobody_answers_goes_back_to_the_queue(lab: Lab) 
     await lab.login(first)
     ws = await lab.socket("/ws/agent", first)
     async with lab.observer() as ami:
-        caller = await lab.call(Caller(caller="9876500064", steps=[
-            ("pause", 1200), ("dtmf", "1"), ("pause", 900), ("dtmf", "1"), ("pause", 60000)]))
+        caller = await lab.call(Caller(caller="9876500064", steps=TO_THE_QUEUE))
         answered = await receive_until(ws, "call.answered", 60)
         call_id = answered["call"]["id"]
         async with lab.http() as http:
@@ -193,8 +203,7 @@ async def test_a_blind_transfer_to_a_queue_pops_the_agent_who_answers_there(lab:
     ws = await lab.socket("/ws/agent", first)
     ws_second = await lab.socket("/ws/agent", second)
     async with lab.observer() as ami:
-        caller = await lab.call(Caller(caller="9876500065", steps=[
-            ("pause", 1200), ("dtmf", "1"), ("pause", 900), ("dtmf", "1"), ("pause", 60000)]))
+        caller = await lab.call(Caller(caller="9876500065", steps=TO_THE_QUEUE))
         answered = await receive_until(ws, "call.answered", 60)
         call_id = answered["call"]["id"]
         assert answered["call"]["queue"] == "helpline-hi", answered
@@ -203,12 +212,7 @@ async def test_a_blind_transfer_to_a_queue_pops_the_agent_who_answers_there(lab:
             r = await http.post(f"/api/v1/calls/{call_id}/transfers", json={"kind": "queue", "target": "helpline-en"},
                                 headers=first)
             assert r.status_code == 200, r.text
-        left = await receive_until(ws, "call.ended", 30)
-        assert left["call"]["id"] == call_id and left["call"]["outcome"] == "transferred", left
-        seen: list[dict[str, Any]] = []
-        popped = await receive_until(ws_second, "call.answered", 30, seen)
-        assert popped["call"]["id"] == call_id and popped["call"]["caller"] == "+919876500065", popped
-        assert [m["type"] for m in seen if m.get("call")][:2] == ["call.ringing", "call.answered"], seen
+        await _moved(ws, ws_second, call_id, "+919876500065")
         caller_channel = next(e.get("Channel") for e in ami.events if e.event == "Newchannel"
                               and e.get("CallerIDNum") == "9876500065")
         assert [e for e in ami.events if e.event == "QueueCallerJoin" and e.get("Channel") == caller_channel
@@ -220,9 +224,5 @@ async def test_a_blind_transfer_to_a_queue_pops_the_agent_who_answers_there(lab:
     await ws.close()
     await ws_second.close()
 
-    async def row() -> Any:
-        async with lab.db() as db, db.sessions() as session:
-            rows = await call_q.by_linkedid(session, call_id)
-            return rows if rows and rows[0].ended_at is not None else None
-    [call] = await until(row, 30, "the transferred call's row")
+    call = await _ended_row(lab, call_id)
     assert (call.agent, call.outcome) == ("agent1007", "answered")
