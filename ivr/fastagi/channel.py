@@ -56,7 +56,7 @@ class AgiChannel:
         hangup_grace: float = HANGUP_GRACE,
     ) -> None:
         self._conn = connection
-        self.env: dict[str, str] = environment.values
+        self.environment = environment
         self.args: list[str] = environment.args
         self.command_timeout = command_timeout
         self.hangup_grace = hangup_grace
@@ -64,22 +64,27 @@ class AgiChannel:
         self.usable = True
 
     @property
+    def env(self) -> dict[str, str]:
+        """Every `agi_*` value Asterisk sent."""
+        return self.environment.values
+
+    @property
     def script(self) -> str:
-        return self.env.get("agi_network_script", "")
+        return self.environment.get("agi_network_script")
 
     @property
     def caller(self) -> str | None:
         """agi_callerid, or None when Asterisk has no number (`unknown`)."""
-        value = self.env.get("agi_callerid", "")
+        value = self.environment.get("agi_callerid")
         return None if value in ("", "unknown") else value
 
     @property
     def uniqueid(self) -> str:
-        return self.env.get("agi_uniqueid", "")
+        return self.environment.get("agi_uniqueid")
 
     @property
     def language(self) -> str:
-        return self.env.get("agi_language", "")
+        return self.environment.get("agi_language")
 
     def __repr__(self) -> str:
         return f"<AgiChannel {self.script} uniqueid={self.uniqueid} hung_up={self.hung_up}>"
@@ -170,17 +175,17 @@ class AgiChannel:
         if not self.usable:
             raise ProtocolError("the FastAGI connection is no longer usable")
         conn = self._conn
-        parser = conn.parser
-        if parser.queued:
+        events = conn.parser.events
+        if events:
             self._take_queued_notices()
         if self.hung_up and verb not in DEAD_SAFE:
             raise AgiHangup(f"{verb} not sent: the caller hung up")
         line = format_command(verb, *args)
         try:
             conn.write(line)
-            deadline = conn.deadline(self.command_timeout if timeout is None else timeout)
+            deadline = conn.time() + (self.command_timeout if timeout is None else timeout)
             while True:  # conn.next_event(deadline) inline: no coroutine per reply
-                event = parser.next_event()
+                event = events.popleft() if events else None
                 if event is None:
                     if conn.error is not None:
                         raise conn.error

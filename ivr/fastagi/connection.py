@@ -1,62 +1,67 @@
 """AgiConnection: one FastAGI socket, read by the event loop into the sans-I/O parser."""
 from __future__ import annotations
 
+import _socket
 import asyncio
-import socket
 from collections.abc import Callable
 from typing import Any
 
+from ivr.fastagi.deadlines import Deadlines
 from ivr.fastagi.errors import ProtocolError
 from ivr.fastagi.protocol import AgiParser, Event
+from ivr.fastagi.readers import ReadMux
 
 MAX_QUEUED_EVENTS = 64
-READ_SIZE = 262144  # bytes per read at most, as asyncio's own transports read
+# Bytes per read at most: more than an environment (64 KiB at most) needs, and below glibc's
+# mmap threshold, so the buffer `recv` allocates and shrinks comes from the heap (asyncio's
+# own 256 KiB reads get mmap, mremap and munmap per read).
+READ_SIZE = 65536
+# Where the platform has it, every read and write of a connection passes MSG_DONTWAIT, so the
+# accepted socket is never switched to non-blocking (one system call per connection less);
+# elsewhere the server makes it non-blocking and this is 0.
+DONTWAIT: int = getattr(_socket, "MSG_DONTWAIT", 0)
 CLOSE_TIMEOUT = 5.0
 
 
 class AgiConnection:
     """One FastAGI socket. `next_event(deadline)` returns the next event, or None at EOF.
 
-    The socket is watched with the loop's `add_reader` directly, not through an asyncio
-    transport and protocol: one loop callback per read, none to make or lose the connection
-    (a selector transport costs four callbacks and a task per accepted connection, and one
-    more to close). Bytes go straight into the parser; a parse error or more than
-    MAX_QUEUED_EVENTS unread events (a peer flooding replies nobody asked for) stops reading
-    and is raised by the next `next_event`. End of stream is checked on every wake-up, so a
-    peer that closes early costs nothing.
-
-    Every read lands in `read_buffer` and is copied out at once (the parser keeps bytes), so
-    the connections of one server (one event loop) share one buffer: nothing is allocated per
-    read (asyncio's plain `Protocol` path allocates 256 KiB per read, which glibc serves with
-    mmap, mremap and munmap while its mmap threshold is at the default).
+    The socket is watched by the server's ReadMux (one epoll for all its sockets), not through
+    an asyncio transport and protocol: nothing to make or lose the connection (a selector
+    transport costs four callbacks and a task per accepted connection, and one more to
+    close). Bytes go straight into the parser; a parse error or more than MAX_QUEUED_EVENTS
+    unread events (a peer flooding replies nobody asked for) stops reading and is raised by
+    the next `next_event`. End of stream is checked on every wake-up, so a peer that closes
+    early costs nothing.
     """
 
-    def __init__(self, parser: AgiParser, sock: socket.socket,
-                 loop: asyncio.AbstractEventLoop, read_buffer: memoryview | None = None,
+    def __init__(self, parser: AgiParser, sock: _socket.socket,
+                 loop: asyncio.AbstractEventLoop, readers: ReadMux, deadlines: Deadlines,
                  peer: Any = None) -> None:
         self.parser = parser
         self.closed = False  # the peer closed, or the connection was lost or closed
         self.error: ProtocolError | None = None
-        self._sock: socket.socket | None = sock
+        self._sock: _socket.socket | None = sock
         self._fd = sock.fileno()
         self._loop = loop
-        self._time = loop.time
-        self._view = memoryview(bytearray(READ_SIZE)) if read_buffer is None else read_buffer
+        self._readers = readers
+        self._time = self.time = loop.time  # the loop's clock, that deadlines are on
         self._peer = peer
         self._reading = False
         self._waiter: asyncio.Future[None] | None = None
         self._watcher: Callable[[AgiConnection, bool], None] | None = None
         self._pending = b""  # bytes the kernel did not take yet (the writer is armed)
         self._closing = False
-        # One timer per connection, not one per wait: it is armed for the first deadline and,
-        # when it fires, either expires the wait or moves on to the deadline now in force.
+        # One deadline armed per connection, not one per wait: armed for the first deadline
+        # and, when it fires, either expiring the wait or moving on to the deadline now in force.
+        self._deadlines = deadlines
         self._deadline = 0.0
-        self._timer: asyncio.TimerHandle | None = None
+        self._slot: int | None = None  # armed in `deadlines`, to fire at `_timer_at`
         self._timer_at = 0.0
 
     def start(self) -> None:
-        """Start reading (the socket is non-blocking)."""
-        self._loop.add_reader(self._fd, self._read_ready)
+        """Start reading (the socket is non-blocking, or every call passes DONTWAIT)."""
+        self._readers.add(self._fd, self._read_ready)
         self._reading = True
 
     @property
@@ -74,18 +79,19 @@ class AgiConnection:
         sock = self._sock
         assert sock is not None
         try:
-            nbytes = sock.recv_into(self._view)
+            data = sock.recv(READ_SIZE, DONTWAIT)
         except (BlockingIOError, InterruptedError):
             return
         except OSError:  # reset by the peer: as good as closed
-            nbytes = 0
-        if not nbytes:  # the peer closed (as an asyncio transport does, close our side too)
+            data = b""
+        if not data:  # the peer closed (as an asyncio transport does, close our side too)
             self.closed = True
             self.close()
         else:
+            parser = self.parser
             try:
-                self.parser.receive_data(bytes(self._view[:nbytes]))
-                if self.parser.queued > MAX_QUEUED_EVENTS:
+                parser.receive_data(data)
+                if len(parser.events) > MAX_QUEUED_EVENTS:
                     raise ProtocolError("too many unsolicited lines")
             except ProtocolError as exc:
                 self.error = exc
@@ -104,7 +110,7 @@ class AgiConnection:
     def _stop_reading(self) -> None:
         if self._reading:
             self._reading = False
-            self._loop.remove_reader(self._fd)
+            self._readers.remove(self._fd)
 
     def deadline(self, timeout: float) -> float:
         return self._time() + timeout
@@ -126,11 +132,13 @@ class AgiConnection:
         `error` and `closed` again), or failed with TimeoutError at `deadline`.
 
         For a caller that takes events itself (AgiChannel.command) without a coroutine per
-        wait; a new wait replaces the last one."""
+        wait; a new wait replaces the last one. (Resuming the waiting task from the read
+        itself, without a future, was tried: 0.5 µs less Python per command but more system
+        time, the next command then leaving before the other reads of the batch.)"""
         waiter = self._loop.create_future()
         self._waiter = waiter
         self._deadline = deadline
-        if self._timer is None or self._timer_at > deadline:
+        if self._slot is None or self._timer_at > deadline:
             self._arm(deadline)
         return waiter
 
@@ -146,31 +154,33 @@ class AgiConnection:
 
     def _arm(self, deadline: float) -> None:
         self._deadline = deadline
-        timer = self._timer
-        if timer is None or self._timer_at > deadline:
-            if timer is not None:
-                timer.cancel()
-            self._timer = self._loop.call_at(deadline, self._on_timer)
-            self._timer_at = deadline
+        slot = self._slot
+        if slot is None or self._timer_at > deadline:
+            if slot is not None:
+                self._deadlines.disarm(self, slot)
+            self._slot, self._timer_at = self._deadlines.arm(self, deadline, self._on_timer)
+
+    def _disarm(self) -> None:
+        if self._slot is not None:
+            self._deadlines.disarm(self, self._slot)
+            self._slot = None
 
     def _on_timer(self) -> None:
-        self._timer = None
+        self._slot = None
         watcher = self._watcher
         if watcher is not None:
             if self._deadline <= self._timer_at:
                 watcher(self, True)
             else:
-                self._timer = self._loop.call_at(self._deadline, self._on_timer)
-                self._timer_at = self._deadline
+                self._arm(self._deadline)
             return
         waiter = self._waiter
         if waiter is None or waiter.done():
-            return  # nobody waits: the next wait arms a new timer
+            return  # nobody waits: the next wait arms a new deadline
         if self._deadline <= self._timer_at:
             waiter.set_exception(TimeoutError())
         else:
-            self._timer = self._loop.call_at(self._deadline, self._on_timer)
-            self._timer_at = self._deadline
+            self._arm(self._deadline)
 
     def write(self, data: bytes) -> None:
         """Send `data`; what the kernel does not take now is sent when the socket can write."""
@@ -181,7 +191,7 @@ class AgiConnection:
             self._pending += data
             return
         try:
-            sent = sock.send(data)
+            sent = sock.send(data, DONTWAIT)
         except (BlockingIOError, InterruptedError):
             sent = 0
         except OSError as exc:
@@ -195,7 +205,7 @@ class AgiConnection:
         sock = self._sock
         assert sock is not None
         try:
-            sent = sock.send(self._pending)
+            sent = sock.send(self._pending, DONTWAIT)
         except (BlockingIOError, InterruptedError):
             return
         except OSError:
@@ -221,11 +231,9 @@ class AgiConnection:
         if self._sock is None or self._closing:
             return
         self._closing = True
-        self._stop_reading()
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
+        self._disarm()
         if self._pending:
+            self._stop_reading()
             self._loop.call_later(CLOSE_TIMEOUT, self.abort)
         else:
             self._release()
@@ -244,8 +252,8 @@ class AgiConnection:
             return
         self._sock = None
         self.closed = True
-        self._stop_reading()
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
+        if self._reading:  # closing the socket ends its epoll registration: no call for that
+            self._reading = False
+            self._readers.forget(self._fd)
+        self._disarm()
         sock.close()

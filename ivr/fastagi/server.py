@@ -1,6 +1,7 @@
 """FastAgiServer: accepts Asterisk's FastAGI connections and runs the route of each script."""
 from __future__ import annotations
 
+import _socket
 import asyncio
 import errno
 import logging
@@ -11,9 +12,11 @@ from types import TracebackType
 from typing import cast
 
 from ivr.fastagi.channel import COMMAND_TIMEOUT, HANGUP_GRACE, AgiChannel
-from ivr.fastagi.connection import CLOSE_TIMEOUT, READ_SIZE, AgiConnection
+from ivr.fastagi.connection import CLOSE_TIMEOUT, DONTWAIT, AgiConnection
+from ivr.fastagi.deadlines import Deadlines
 from ivr.fastagi.errors import AgiError, AgiHangup, ProtocolError
 from ivr.fastagi.protocol import MAX_LINE, AgiParser, Environment
+from ivr.fastagi.readers import ReadMux
 
 logger = logging.getLogger(__name__)
 
@@ -37,8 +40,9 @@ class FastAgiServer:
     running: connections whose environment is in), `sessions`, `hangups`, `errors`,
     `unknown_scripts`, `rejected`.
 
-    Sockets are served with the loop's `add_reader`/`add_writer` directly (see AgiConnection):
-    per call, one accept in a batch, one callback per read, and a task from the environment on.
+    Sockets are read through one ReadMux (one epoll the loop watches) and written directly
+    (see AgiConnection): per call, one accept in a batch, one callback per read, and a task
+    from the environment on.
     """
 
     def __init__(
@@ -62,13 +66,14 @@ class FastAgiServer:
         self.hangup_grace = hangup_grace
         self.max_line = max_line
         self._sockets: list[socket.socket] | None = None  # listening; None when not serving
+        self._kinds: dict[socket.socket, tuple[int, int, int]] = {}  # family, type, proto
         self._closed: asyncio.Future[None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._readers: ReadMux | None = None  # every connection's socket, while serving
+        self._deadlines: Deadlines | None = None  # every connection's timeout, while serving
         self._tasks: set[asyncio.Task[None]] = set()
         # Accepted, environment not in yet (no task until then): each with its deadline.
         self._connecting: dict[AgiConnection, float] = {}
-        # Every connection reads into this one buffer (see AgiConnection).
-        self._read_buffer = memoryview(bytearray(READ_SIZE))
         self.connections = 0
         self.sessions = 0
         self.hangups = 0
@@ -91,6 +96,8 @@ class FastAgiServer:
         if self._sockets is None:
             loop = self._loop = asyncio.get_running_loop()
             self._sockets = await _listen(loop, self.host, self._port)
+            self._readers = ReadMux(loop)
+            self._deadlines = Deadlines(loop)
             self._closed = loop.create_future()
             for sock in self._sockets:
                 loop.add_reader(sock.fileno(), self._accept, sock)
@@ -110,6 +117,7 @@ class FastAgiServer:
         if self._sockets is None:
             return
         sockets, self._sockets = self._sockets, None
+        self._kinds.clear()
         assert self._loop is not None and self._closed is not None
         for sock in sockets:
             self._loop.remove_reader(sock.fileno())
@@ -127,6 +135,9 @@ class FastAgiServer:
                 await asyncio.wait(pending)
             # A task cancelled before its first step never ran the `finally` that leaves the set.
             self._tasks.difference_update([task for task in self._tasks if task.done()])
+        if self._readers is not None:
+            self._readers.close()
+            self._readers = None
         if not self._closed.done():
             self._closed.set_result(None)
 
@@ -149,10 +160,16 @@ class FastAgiServer:
         its environment is in (`_environment_in`); no asyncio transport, so no callbacks or
         task to make or lose it."""
         loop = self._loop
-        assert loop is not None
+        readers = self._readers
+        assert loop is not None and readers is not None and self._deadlines is not None
+        kind = self._kinds.get(listener)
+        if kind is None:
+            kind = self._kinds[listener] = (int(listener.family), int(listener.type),
+                                            listener.proto)
         for _ in range(BACKLOG):
             try:
-                sock, peer = listener.accept()
+                fd, peer = listener._accept()  # what accept() does, without its Python layers
+                sock = _socket.socket(*kind, fd)
             except (BlockingIOError, InterruptedError, ConnectionAbortedError):
                 return
             except OSError as exc:
@@ -163,14 +180,15 @@ class FastAgiServer:
                 loop.call_later(ACCEPT_RETRY_DELAY, self._resume_accepting, listener)
                 return
             try:
-                sock.setblocking(False)
+                if not DONTWAIT:  # else every call passes MSG_DONTWAIT (no syscall to set it)
+                    sock.setblocking(False)
                 if _NODELAY_PER_SOCKET:
                     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             except OSError:  # reset already
                 sock.close()
                 continue
-            conn = AgiConnection(AgiParser(max_line=self.max_line), sock, loop,
-                                 self._read_buffer, peer)
+            conn = AgiConnection(AgiParser(max_line=self.max_line), sock, loop, readers,
+                                 self._deadlines, peer)
             conn.start()
             deadline = loop.time() + self.env_timeout
             conn.watch(self._environment_in, deadline)
@@ -226,7 +244,7 @@ class FastAgiServer:
                 return
             channel = AgiChannel(conn, env, command_timeout=self.read_timeout,
                                  hangup_grace=self.hangup_grace)
-            script = channel.script or _script_from_request(env.values.get("agi_request", ""))
+            script = channel.script or _script_from_request(env.get("agi_request"))
             route = self.routes.get(script)
             if route is None:
                 self.unknown_scripts += 1

@@ -402,6 +402,30 @@ async def test_fifty_concurrent_sessions() -> None:
     assert len({c.env["agi_uniqueid"] for c in calls}) == 50
 
 
+async def test_a_session_is_an_ordinary_task_between_its_commands() -> None:
+    """A session is an ordinary task: its own current_task, asyncio.timeout, other futures (a
+    database's) between commands, wait_for around a command."""
+    seen: list[object] = []
+    loop = asyncio.get_running_loop()
+
+    async def route(channel: AgiChannel) -> None:
+        task = asyncio.current_task()
+        language = await channel.get_variable("CHANNEL(language)")
+        async with asyncio.timeout(5):
+            await channel.set_variable("HELPLINE_LANG", language or "")
+        other: asyncio.Future[str] = loop.create_future()
+        loop.call_later(0.01, other.set_result, "row")
+        row = await other
+        await asyncio.wait_for(channel.set_variable("HELPLINE_ROW", row), 5)
+        seen.append(asyncio.current_task() is task)
+
+    async with running({"mixed": route}) as (server, peer):
+        calls = await asyncio.gather(*(peer.call("mixed") for _ in range(5)))
+    assert seen == [True] * 5
+    assert all(call.variables == {"HELPLINE_LANG": "hi", "HELPLINE_ROW": "row"} for call in calls)
+    assert (server.sessions, server.errors) == (5, 0)
+
+
 def test_route_table_is_copied() -> None:
     routes: dict[str, Callable[[AgiChannel], Any]] = {"a": caller_lookup}
     server = FastAgiServer(routes, "127.0.0.1", 0)

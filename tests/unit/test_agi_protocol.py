@@ -398,3 +398,28 @@ def test_plain_arguments_go_bare_exactly_as_the_rule_says() -> None:
             continue
         for value in (char, "a" + char, char + "b"):
             assert (quote(value) == value) == bool(re.match(r"[^\s\"\\\x00]+\Z", value))
+
+
+def test_environment_get_reads_the_block_as_values_does() -> None:
+    block = (b"agi_network: yes\nagi_network_script: s\nagi_callerid: 919812345678\n"
+             b"agi_calleridname:  two spaces: and a colon\nagi_callerid_extra: no\n"
+             b"agi_empty:\nagi_dnid: 1076\nagi_dnid: 1077\n\n")
+    parser = AgiParser()
+    parser.receive_data(block)
+    env = parser.next_event()
+    assert isinstance(env, Environment)
+    names = ["agi_network", "agi_network_script", "agi_callerid", "agi_calleridname",
+             "agi_callerid_extra", "agi_empty", "agi_dnid", "agi_missing", "agi_call", "callerid"]
+    lazy = {name: env.get(name, "-") for name in names}  # before the dict exists
+    assert lazy["agi_calleridname"] == " two spaces: and a colon"  # one space taken, as values
+    assert lazy["agi_dnid"] == "1077"  # the last line of a name wins, as values
+    assert lazy["agi_empty"] == "" and lazy["agi_missing"] == "-" and lazy["agi_call"] == "-"
+    assert lazy["callerid"] == "-"  # a name matches whole, from the start of a line
+    assert lazy == {name: env.values.get(name, "-") for name in names}
+    assert {name: env.get(name, "-") for name in names} == lazy  # and after it exists
+    # The same environment line by line (split reads) is equal, and reads the same.
+    split = AgiParser()
+    for i in range(len(block)):
+        split.receive_data(block[i:i + 1])
+    env_split = split.next_event()
+    assert env_split == env and {name: env_split.get(name, "-") for name in names} == lazy
