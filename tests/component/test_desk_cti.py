@@ -143,6 +143,16 @@ async def test_call_control_actions_and_refusals(sqlite_url: str, ami: FakeAmiSe
             assert (await move({"kind": "queue", "target": "helpline-en"}, other)).status_code == 403
             assert (await move({"kind": "fax", "target": "1"})).status_code == 422
             assert ami.actions_named("Redirect") == [] and ami.actions_named("Atxfer") == []
+            # Asterisk refuses the Redirect: the mark set before it is cleared, the call stays the agent's
+            for body in ({"kind": "queue", "target": "helpline-en"}, {"kind": "agent", "target": "agent1002"}):
+                ami.refuse["redirect"] = "Redirect failed"
+                before = len(ami.actions_named("Setvar"))
+                r = await move(body)
+                assert r.status_code == 502 and r.json()["error"]["id"] == "pbx_refused", r.text
+                marks = [(a.get("Channel"), a.get("Variable"), a.get("Value")) for a in ami.actions_named("Setvar")[before:]]
+                assert marks == [("PJSIP/sipp-trunk-00000000", "HELPLINE_TRANSFER_TO", body["target"]),
+                                 ("PJSIP/sipp-trunk-00000000", "HELPLINE_TRANSFER_TO", "")]
+                del ami.refuse["redirect"]
             r = await move({"kind": "officer", "target": "ELE-LKO-L1"})
             assert r.status_code == 200, r.text
             redirect = ami.actions_named("Redirect")[-1]

@@ -50,6 +50,8 @@ Control (sync unless marked async):
   QueueCallerAbandon / QueueCallerLeave for each waiting caller, `Event: Shutdown` with
   `Restart: True`, close without Goodbye, connections refused for `downtime` s, then accepting
   again with the dynamic members gone.
+- `refuse[action] = message` (lower-case name): that action is answered `Response: Error` with the
+  message until removed.
 - `originate`, `time_scale`, `auth_fail_delay` may be changed at any time.
 
 Records: `actions` (every action of every connection, AmiMessage, in order), `actions_named(name)`,
@@ -169,6 +171,9 @@ class FakeAmiServer:
         # among `booting_actions` are answered "Invalid/unknown command" (seen after a restart).
         self.booting = 0
         self.booting_actions = frozenset({"queuestatus"})
+        # Actions Asterisk refuses from now on: lower-case name -> its error message (a Redirect
+        # of a channel leaving a bridge is answered "Redirect failed", manager.c).
+        self.refuse: dict[str, str] = {}
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task] = set()
         self._seq = itertools.count(1)
@@ -372,6 +377,8 @@ class FakeAmiServer:
             self._error(session, aid, "Permission denied")
         elif not name:
             self._error(session, aid, "Missing action in request")
+        elif name in self.refuse:
+            self._error(session, aid, self.refuse[name])
         elif self.booting > 0 and name in self.booting_actions:
             self.booting -= 1
             self._unknown(session, action, aid)
