@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select, update
 
+from agent_console.routes import api_messages
 from grievance import service
 from grievance.feedback import note_unanswered_call
 from grievance.lifecycle import Actor
@@ -180,8 +181,12 @@ async def test_gateway_down_retried_nothing_lost_nothing_twice(db_url: str) -> N
         assert sms["dlt_entity_id"] == "1101000000000001" and sms["unicode"] is False
 
 
-async def test_hindi_sms_goes_as_unicode_and_gives_up_after_max_attempts(db_url: str) -> None:
+async def test_hindi_sms_goes_as_unicode_and_gives_up_after_max_attempts(db_url: str,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     clock = Clock(noon_today())
+    # The supervisor's retry is due "now" on the helpline's clock: the test's, not the wall clock
+    # (after noon on the wall clock, a retry stamped with it was not yet due for the worker).
+    monkeypatch.setattr(api_messages, "utcnow", lambda: clock.now)
     async with MessagingStack(db_url, run=False, whatsapp=False, clock=clock,
                               delivery={"max_attempts": 2}) as stack:
         async with stack.db.session_scope() as session:
