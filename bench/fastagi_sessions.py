@@ -16,8 +16,7 @@ transport floor, the same from a bare BufferedProtocol on asyncio's own transpor
 Measured (2-core machine; CPU per session, best of 3 rounds each):
 stdlib asyncio, quiet machine (load 0.2-1.6), 2026-12-06, three runs: ours 0.186 / 0.177 / 0.189
 ms, panoramisk 0.373 / 0.373 / 0.382 (2.01x, 2.11x, 2.02x; 2.09x, 2.10x in two later runs),
-floor 0.146-0.150, transport
-floor 0.184-0.188: ours is 0.03-0.04 ms above the floor. Load 4.0-4.7 (stop 21, the server
+floor 0.146-0.150, transport floor 0.184-0.188: ours is 0.03-0.04 ms above the floor. Load 4.0-4.7 (stop 21, the server
 before its epoll, deadline slots and lazy environment): ours 0.087-0.091 ms, panoramisk
 0.196-0.215 (2.25x), floor 0.056-0.066.
 With MALLOC_MMAP_THRESHOLD_=1048576 for every process (stop 21): ours 0.113-0.123, panoramisk
