@@ -45,7 +45,7 @@ class AgiConnection:
         self._fd = sock.fileno()
         self._loop = loop
         self._readers = readers
-        self._time = self.time = loop.time  # the loop's clock, that deadlines are on
+        self.time = loop.time  # the loop's clock, that deadlines are on
         self._peer = peer
         self._reading = False
         self._waiter: asyncio.Future[None] | None = None
@@ -113,7 +113,7 @@ class AgiConnection:
             self._readers.remove(self._fd)
 
     def deadline(self, timeout: float) -> float:
-        return self._time() + timeout
+        return self.time() + timeout
 
     async def next_event(self, deadline: float) -> Event | None:
         """The next event; None once the peer has closed; TimeoutError after `deadline`."""

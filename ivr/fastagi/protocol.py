@@ -153,7 +153,6 @@ class AgiParser:
         self._buffer = bytearray()
         # Parsed, not yet taken (oldest first); a reader may pop from it directly.
         self.events: deque[Event] = deque()
-        self._events = self.events
         self._env: dict[str, str] | None = {}
         self._env_lines = 0
         self._env_bytes = 0
@@ -180,7 +179,7 @@ class AgiParser:
                     if self._block is None:
                         reply = _REPLY_CACHE.get(data)  # the commonest read of all
                         if reply is not None:
-                            self._events.append(reply)
+                            self.events.append(reply)
                             return
                     if data.find(b"\n") == len(data) - 1 and 0 < len(data) <= limit + 1:
                         self._line(data[:-1])
@@ -231,14 +230,14 @@ class AgiParser:
     @property
     def queued(self) -> int:
         """Events parsed and not yet taken."""
-        return len(self._events)
+        return len(self.events)
 
     def next_event(self) -> Event | None:
-        return self._events.popleft() if self._events else None
+        return self.events.popleft() if self.events else None
 
     def events_received(self) -> list[Event]:
-        events = list(self._events)
-        self._events.clear()
+        events = list(self.events)
+        self.events.clear()
         return events
 
     def _fail(self, exc: ProtocolError) -> ProtocolError:
@@ -263,9 +262,9 @@ class AgiParser:
                     if len(_REPLY_CACHE) >= _REPLY_CACHE_SIZE:
                         _REPLY_CACHE.clear()
                     _REPLY_CACHE[key] = reply
-            self._events.append(reply)
+            self.events.append(reply)
         elif raw == b"HANGUP":
-            self._events.append(HANGUP)
+            self.events.append(HANGUP)
         else:
             match = _CODE_LINE.match(raw)
             if match is None:
@@ -274,7 +273,7 @@ class AgiParser:
             if match.group(2) == b"-":
                 self._block = [text]
             else:
-                self._events.append(_reply(int(match.group(1)), text))
+                self.events.append(_reply(int(match.group(1)), text))
 
     def _env_line(self, raw: bytes, received: int) -> None:
         # The limit counts every byte of the environment as received: CR, LF, the blank line.
@@ -305,7 +304,7 @@ class AgiParser:
         env = Environment(text=text)
         if "agi_arg_" in text:
             env.args = _args(env.values)
-        self._events.append(env)
+        self.events.append(env)
 
     def _env_pair(self, line: str) -> None:
         key, sep, value = line.partition(":")
@@ -320,7 +319,7 @@ class AgiParser:
         if not env:
             raise ProtocolError("empty environment")
         self._env = None
-        self._events.append(Environment(env, _args(env)))
+        self.events.append(Environment(env, _args(env)))
 
     def _block_line(self, raw: bytes) -> None:
         block = self._block
@@ -332,7 +331,7 @@ class AgiParser:
         match = _CODE_LINE.match(raw)
         if match is not None and match.group(2) == b" ":
             self._block = None
-            self._events.append(Reply(int(block[0][:3]), "", None, None, "\n".join(block)))
+            self.events.append(Reply(int(block[0][:3]), "", None, None, "\n".join(block)))
 
 
 def _reply(code: int, text: str) -> Reply:
